@@ -1,0 +1,79 @@
+"""import, list, show."""
+
+from __future__ import annotations
+
+import sys
+
+from app.cli import command, emit_json, filter_from, paper_line, paper_text, parse_day
+
+
+def _import_setup(p):
+    p.add_argument("files", nargs="+", metavar="FILE", help="saved Daily Papers pages")
+    p.add_argument(
+        "--as-of",
+        type=parse_day,
+        metavar="YYYY-MM-DD",
+        help="day the pages were saved: dates without a year are taken as the most recent "
+        "such day not after it (default: today)",
+    )
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+
+@command("import", "import saved Daily Papers pages", _import_setup)
+def import_(lib, args) -> int:
+    report = lib.import_files(args.files, as_of=args.as_of)
+    if args.json:
+        emit_json(report.to_json())
+    else:
+        for f in report.files:
+            if f.status == "imported":
+                print(f"{f.path}: {f.new} new, {f.merged} merged, {f.unchanged} unchanged")
+        print(report.summary())
+    for f in report.refused:
+        print(f"paperdesk: {f.path}: {f.reason}", file=sys.stderr)
+    return 2 if report.refused else 0
+
+
+def _list_setup(p):
+    p.add_argument("--tag", action="append", metavar="T", help="only papers with this tag")
+    p.add_argument("--match", choices=("any", "all"), default="all", help="for several --tag")
+    p.add_argument("--starred", action="store_true", help="only starred papers")
+    p.add_argument("--unread", action="store_true", help="only unread papers")
+    p.add_argument("--sort", choices=("added", "published", "upvotes", "title"), default="added")
+    p.add_argument("--limit", type=int, metavar="N", help="at most N papers (default: all)")
+    p.add_argument("--json", action="store_true")
+
+
+@command("list", "list papers, newest first", _list_setup)
+def list_(lib, args) -> int:
+    if args.limit is not None and args.limit < 0:
+        from app.cli import UsageError
+
+        raise UsageError("--limit must be 0 or more")
+    for t in args.tag or ():
+        lib.tag_id(t)  # an unknown tag is a mistake, not an empty list
+    descending = args.sort != "title"
+    papers = lib.list_papers(
+        filter_from(args), sort=args.sort, descending=descending, limit=args.limit
+    )
+    if args.json:
+        emit_json([p.to_json() for p in papers])
+    else:
+        for p in papers:
+            print(paper_line(p))
+    return 0
+
+
+def _show_setup(p):
+    p.add_argument("id", type=int, metavar="ID")
+    p.add_argument("--json", action="store_true")
+
+
+@command("show", "show one paper", _show_setup)
+def show(lib, args) -> int:
+    paper = lib.get(args.id)
+    if args.json:
+        emit_json(paper.to_json())
+    else:
+        print(paper_text(paper))
+    return 0

@@ -1,0 +1,608 @@
+"""The ``Library`` facade: the one door to a library folder, for the window and the CLI."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Select, and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session
+
+from app import importer
+from app.errors import (
+    BadTagName,
+    LibraryError,
+    PaperdeskError,
+    RefusedFile,
+    UnknownPaper,
+    UnknownTag,
+)
+from app.records import FileResult, ImportReport, PaperRecord, TagInfo, utcnow
+from db import (
+    Change,
+    Note,
+    Paper,
+    SavedSearch,
+    SchemaTooNew,
+    Tag,
+    make_engine,
+    paper_tags,
+    read_session,
+    upgrade,
+    write_session,
+)
+from db.models import TAG_NAME_MAX
+
+DB_NAME = "library.sqlite"
+_CHUNK = 500
+
+SORT_COLUMNS = {
+    "title": Paper.title_key,
+    "published": Paper.published,
+    "upvotes": Paper.upvotes,
+    "authors": Paper.authors_count,
+    "organization": Paper.organization,
+    "added": Paper.added_at,
+    "id": Paper.id,
+}
+
+
+@dataclass(frozen=True)
+class PaperFilter:
+    """Which papers a view shows; every part is optional and they combine with AND."""
+
+    tags: tuple[str, ...] = ()
+    match: str = "all"  # "all" | "any" of ``tags``
+    starred: bool | None = None
+    read: bool | None = None
+    untagged: bool = False
+    added_since: datetime | None = None
+    ids: tuple[int, ...] | None = None  # restrict to these (e.g. search hits)
+
+
+@dataclass
+class TagChange:
+    """What a tag operation really changed: enough to undo it exactly."""
+
+    added: list[tuple[int, str]] = field(default_factory=list)  # (paper id, tag name)
+    removed: list[tuple[int, str]] = field(default_factory=list)
+
+
+def normalise_tag(name: str) -> str:
+    """Trim and check a tag name; raise :class:`BadTagName` with the reason."""
+    if not isinstance(name, str):
+        raise BadTagName("a tag name must be text")
+    clean = " ".join(name.split())
+    if not clean:
+        raise BadTagName("a tag name cannot be empty or only spaces")
+    if len(clean) > TAG_NAME_MAX:
+        raise BadTagName(f"tag name {clean[:20]!r}… is longer than {TAG_NAME_MAX} characters")
+    return clean
+
+
+class Library:
+    """An open library folder. Use :meth:`open`; close it (or use ``with``)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.db_path = path / DB_NAME
+        self.engine = make_engine(self.db_path)
+        self._listeners: list[Callable[[], None]] = []
+        self._closed = False
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str | Path | None = None, *, create: bool = True) -> Library:
+        """Open (creating if missing) the library in folder ``path``; migrate its schema."""
+        from app.paths import default_library
+
+        folder = Path(path).expanduser() if path is not None else default_library()
+        if folder.exists() and not folder.is_dir():
+            raise LibraryError(f"{folder}: is a file, not a library folder")
+        if not folder.exists():
+            if not create:
+                raise LibraryError(f"{folder}: no library there")
+            try:
+                folder.mkdir(parents=True)
+            except OSError as exc:
+                raise LibraryError(
+                    f"{folder}: cannot create the library folder: {exc.strerror}"
+                ) from None
+        lib = cls(folder)
+        try:
+            upgrade(lib.engine, before_migration=lib._backup_before_migration)
+        except SchemaTooNew as exc:
+            lib.engine.dispose()
+            raise LibraryError(
+                f"{lib.db_path}: written by a newer Paperdesk ({exc}); upgrade Paperdesk to open it"
+            ) from None
+        except (OperationalError, DBAPIError, sqlite3.Error) as exc:
+            lib.engine.dispose()
+            raise LibraryError(
+                f"{lib.db_path}: cannot open the library: {_db_reason(exc)}"
+            ) from None
+        for hook in _OPEN_HOOKS:
+            hook(lib)
+        return lib
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            for hook in _CLOSE_HOOKS:
+                hook(self)
+            self.engine.dispose()
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _backup_before_migration(self) -> None:
+        from db.engine import backup_to
+
+        backup_to(
+            self.engine, self.path / "backups" / f"pre-migration-{utcnow():%Y%m%d-%H%M%S}.sqlite"
+        )
+
+    # -- change feed -----------------------------------------------------------------------
+
+    def subscribe(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` after every change this process commits (read the feed there)."""
+        self._listeners.append(callback)
+
+    def unsubscribe(self, callback: Callable[[], None]) -> None:
+        if callback in self._listeners:
+            self._listeners.remove(callback)
+
+    def _committed(self) -> None:
+        for callback in list(self._listeners):
+            callback()
+
+    def last_change(self) -> int:
+        with read_session(self.engine) as s:
+            return s.scalar(select(func.coalesce(func.max(Change.seq), 0))) or 0
+
+    def changes_since(
+        self, seq: int, limit: int | None = None
+    ) -> list[tuple[int, int | None, str]]:
+        """``(seq, paper_id, kind)`` of every committed change after ``seq``, oldest first."""
+        stmt = (
+            select(Change.seq, Change.paper_id, Change.kind)
+            .where(Change.seq > seq)
+            .order_by(Change.seq)
+        )
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        with read_session(self.engine) as s:
+            return [tuple(r) for r in s.execute(stmt)]  # type: ignore[misc]
+
+    def _write(self, fn: Callable[[Session], Any]) -> Any:
+        """Run ``fn`` in one write transaction; tell listeners once it committed."""
+        try:
+            with write_session(self.engine) as s:
+                result = fn(s)
+        except OperationalError as exc:
+            raise LibraryError(
+                f"{self.db_path}: the change was not saved: {_db_reason(exc)}"
+            ) from None
+        self._committed()
+        return result
+
+    @staticmethod
+    def _log(s: Session, ids: Iterable[int | None], kind: str) -> None:
+        now = utcnow()
+        rows = [{"paper_id": i, "kind": kind, "at": now} for i in ids]
+        if rows:
+            s.execute(insert(Change), rows)
+
+    # -- import ----------------------------------------------------------------------------
+
+    def import_files(self, paths: Sequence[str | Path], as_of: date | None = None) -> ImportReport:
+        """Import each file in its own transaction; a refused file leaves nothing behind."""
+        report = ImportReport()
+        for p in paths:
+            report.files.append(self.import_file(Path(p), as_of=as_of))
+        return report
+
+    def import_file(self, path: Path, as_of: date | None = None) -> FileResult:
+        try:
+            page = importer.read_page(path)
+            return self.import_text(page.text, name=path, as_of=as_of, digest=page.digest)
+        except RefusedFile as exc:
+            return FileResult(path=str(path), status="refused", reason=exc.reason)
+
+    def import_text(
+        self,
+        text: str,
+        name: object = "<text>",
+        as_of: date | None = None,
+        digest: str | None = None,
+    ) -> FileResult:
+        """Import one page's text. Raises :class:`RefusedFile`; nothing is written then."""
+        import hashlib
+
+        as_of = as_of or date.today()
+        digest = digest or hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+        rows, problems = importer.prepare_rows(name, text, as_of)
+        try:
+            result: FileResult = self._write(
+                lambda s: importer.store_papers(s, name, digest, as_of, rows)
+            )
+        except LibraryError as exc:
+            raise RefusedFile(name, str(exc).split(": ", 1)[-1]) from None
+        except DBAPIError as exc:
+            raise RefusedFile(name, f"the library refused it: {_db_reason(exc)}") from None
+        result.skipped = problems
+        return result
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def count(self, flt: PaperFilter | None = None) -> int:
+        stmt = _filtered(select(func.count(Paper.id)), flt or PaperFilter())
+        with read_session(self.engine) as s:
+            return s.scalar(stmt) or 0
+
+    def paper_ids(
+        self,
+        flt: PaperFilter | None = None,
+        sort: str = "added",
+        descending: bool = True,
+        limit: int | None = None,
+    ) -> list[int]:
+        """Ids of the papers ``flt`` selects, sorted in SQL (ties broken by id)."""
+        if sort not in SORT_COLUMNS:
+            raise PaperdeskError(f"unknown sort {sort!r}; use one of {', '.join(SORT_COLUMNS)}")
+        col = SORT_COLUMNS[sort]
+        order = [col.desc(), Paper.id.desc()] if descending else [col.asc(), Paper.id.asc()]
+        if sort in ("published", "authors", "organization"):  # unknown values sort last
+            order.insert(0, col.is_(None))
+        stmt = _filtered(select(Paper.id), flt or PaperFilter()).order_by(*order)
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        with read_session(self.engine) as s:
+            return list(s.scalars(stmt))
+
+    def get(self, paper_id: int) -> PaperRecord:
+        found = self.papers([paper_id])
+        if not found:
+            raise UnknownPaper(paper_id)
+        return found[0]
+
+    def require(self, ids: Iterable[int]) -> list[int]:
+        """The ids, checked to exist; :class:`UnknownPaper` names the first that does not."""
+        wanted = list(dict.fromkeys(ids))
+        have: set[int] = set()
+        with read_session(self.engine) as s:
+            for start in range(0, len(wanted), _CHUNK):
+                chunk = wanted[start : start + _CHUNK]
+                have.update(s.scalars(select(Paper.id).where(Paper.id.in_(chunk))))
+        for i in wanted:
+            if i not in have:
+                raise UnknownPaper(i)
+        return wanted
+
+    def papers(self, ids: Sequence[int]) -> list[PaperRecord]:
+        """Full records for ``ids``, in that order; unknown ids are left out."""
+        ids = list(ids)
+        rows: dict[int, Any] = {}
+        tags: dict[int, list[str]] = {}
+        notes: dict[int, str] = {}
+        with read_session(self.engine) as s:
+            for start in range(0, len(ids), _CHUNK):
+                chunk = ids[start : start + _CHUNK]
+                for p in s.execute(select(Paper.__table__).where(Paper.id.in_(chunk))).mappings():
+                    rows[p["id"]] = p
+                for pid, name in s.execute(
+                    select(paper_tags.c.paper_id, Tag.name)
+                    .join(Tag, Tag.id == paper_tags.c.tag_id)
+                    .where(paper_tags.c.paper_id.in_(chunk))
+                    .order_by(Tag.name_key)
+                ):
+                    tags.setdefault(pid, []).append(name)
+                for pid, body in s.execute(
+                    select(Note.paper_id, Note.body).where(Note.paper_id.in_(chunk))
+                ):
+                    notes[pid] = body
+        out = []
+        for i in ids:
+            p = rows.get(i)
+            if p is None:
+                continue
+            out.append(
+                PaperRecord(
+                    id=p["id"],
+                    title=p["title"],
+                    abstract=p["abstract"],
+                    authors_count=p["authors_count"],
+                    organization=p["organization"],
+                    published=p["published"],
+                    upvotes=p["upvotes"],
+                    url=p["url"],
+                    links=[x for x in p["links"].split("\n") if x],
+                    tags=tags.get(i, []),
+                    note=notes.get(i, ""),
+                    starred=bool(p["starred"]),
+                    read=bool(p["read"]),
+                    added_at=p["added_at"],
+                )
+            )
+        return out
+
+    def list_papers(
+        self,
+        flt: PaperFilter | None = None,
+        sort: str = "added",
+        descending: bool = True,
+        limit: int | None = None,
+    ) -> list[PaperRecord]:
+        return self.papers(self.paper_ids(flt, sort, descending, limit))
+
+    # -- tags ------------------------------------------------------------------------------
+
+    def tags(self) -> list[TagInfo]:
+        """Every tag with how many papers carry it, most used first."""
+        stmt = (
+            select(Tag.name, func.count(paper_tags.c.paper_id), Tag.color)
+            .outerjoin(paper_tags, paper_tags.c.tag_id == Tag.id)
+            .group_by(Tag.id)
+            .order_by(func.count(paper_tags.c.paper_id).desc(), Tag.name_key)
+        )
+        with read_session(self.engine) as s:
+            return [TagInfo(n, c, col) for n, c, col in s.execute(stmt)]
+
+    def tag_exists(self, name: str) -> bool:
+        key = normalise_tag(name).casefold()
+        with read_session(self.engine) as s:
+            return s.scalar(select(Tag.id).where(Tag.name_key == key)) is not None
+
+    def tag_id(self, name: str) -> int:
+        """The id of tag ``name``; :class:`UnknownTag` if there is none."""
+        with read_session(self.engine) as s:
+            return self._tag_ids(s, [name], create=False)[normalise_tag(name)]
+
+    def _tag_ids(self, s: Session, names: Iterable[str], create: bool) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for raw in names:
+            name = normalise_tag(raw)
+            key = name.casefold()
+            tid = s.scalar(select(Tag.id).where(Tag.name_key == key))
+            if tid is None:
+                if not create:
+                    raise UnknownTag(name)
+                tid = s.scalar(
+                    insert(Tag)
+                    .values(name=name, name_key=key, created_at=utcnow())
+                    .returning(Tag.id)
+                )
+            out[name] = tid  # type: ignore[assignment]
+        return out
+
+    def add_tags(self, ids: Sequence[int], names: Sequence[str]) -> TagChange:
+        """Tag papers (creating tags on the fly) in one transaction."""
+        ids = self.require(ids)
+
+        def run(s: Session) -> TagChange:
+            change = TagChange()
+            for tid in self._tag_ids(s, names, create=True).values():
+                had = set(_ids_with_tag(s, tid, ids))
+                new = [i for i in ids if i not in had]
+                if new:
+                    s.execute(insert(paper_tags), [{"paper_id": i, "tag_id": tid} for i in new])
+                    change.added += [(i, _tag_name(s, tid)) for i in new]
+            self._log(s, sorted({i for i, _ in change.added}), "tag")
+            return change
+
+        return self._write(run)
+
+    def remove_tags(self, ids: Sequence[int], names: Sequence[str]) -> TagChange:
+        ids = self.require(ids)
+
+        def run(s: Session) -> TagChange:
+            change = TagChange()
+            for tid in self._tag_ids(s, names, create=False).values():
+                had = _ids_with_tag(s, tid, ids)
+                for start in range(0, len(had), _CHUNK):
+                    chunk = had[start : start + _CHUNK]
+                    s.execute(
+                        delete(paper_tags).where(
+                            paper_tags.c.tag_id == tid, paper_tags.c.paper_id.in_(chunk)
+                        )
+                    )
+                change.removed += [(i, _tag_name(s, tid)) for i in had]
+            self._log(s, sorted({i for i, _ in change.removed}), "tag")
+            return change
+
+        return self._write(run)
+
+    def rename_tag(self, old: str, new: str) -> bool:
+        """Rename a tag; onto an existing tag's name, merge into it. True if it merged."""
+        new = normalise_tag(new)
+
+        def run(s: Session) -> bool:
+            src = self._tag_ids(s, [old], create=False)[normalise_tag(old)]
+            dst = s.scalar(select(Tag.id).where(Tag.name_key == new.casefold()))
+            affected = list(
+                s.scalars(select(paper_tags.c.paper_id).where(paper_tags.c.tag_id == src))
+            )
+            if dst is None or dst == src:
+                s.execute(
+                    update(Tag).where(Tag.id == src).values(name=new, name_key=new.casefold())
+                )
+                merged = False
+            else:
+                # Papers already carrying the target keep one association.
+                both = select(paper_tags.c.paper_id).where(paper_tags.c.tag_id == dst)
+                moving = [i for i in affected if i not in set(s.scalars(both))]
+                if moving:
+                    s.execute(insert(paper_tags), [{"paper_id": i, "tag_id": dst} for i in moving])
+                s.execute(delete(Tag).where(Tag.id == src))
+                merged = True
+            self._log(s, affected, "tag")
+            self._log(s, [None], "tags")
+            return merged
+
+        return self._write(run)
+
+    def delete_tag(self, name: str) -> int:
+        """Delete a tag from every paper; returns how many papers carried it."""
+
+        def run(s: Session) -> int:
+            tid = self._tag_ids(s, [name], create=False)[normalise_tag(name)]
+            affected = list(
+                s.scalars(select(paper_tags.c.paper_id).where(paper_tags.c.tag_id == tid))
+            )
+            s.execute(delete(paper_tags).where(paper_tags.c.tag_id == tid))
+            s.execute(delete(Tag).where(Tag.id == tid))
+            self._log(s, affected, "tag")
+            self._log(s, [None], "tags")
+            return len(affected)
+
+        return self._write(run)
+
+    def set_tag_color(self, name: str, color: str | None) -> None:
+        def run(s: Session) -> None:
+            tid = self._tag_ids(s, [name], create=False)[normalise_tag(name)]
+            s.execute(update(Tag).where(Tag.id == tid).values(color=color))
+            self._log(s, [None], "tags")
+
+        self._write(run)
+
+    # -- notes, star, read -----------------------------------------------------------------
+
+    def note(self, paper_id: int) -> str:
+        self.require([paper_id])
+        with read_session(self.engine) as s:
+            return s.scalar(select(Note.body).where(Note.paper_id == paper_id)) or ""
+
+    def set_note(self, paper_id: int, text: str) -> None:
+        """Store a note exactly as given; an empty note removes it."""
+        self.require([paper_id])
+
+        def run(s: Session) -> None:
+            s.execute(delete(Note).where(Note.paper_id == paper_id))
+            if text:
+                s.execute(insert(Note).values(paper_id=paper_id, body=text, updated_at=utcnow()))
+            self._log(s, [paper_id], "note")
+
+        self._write(run)
+
+    def set_starred(self, ids: Sequence[int], value: bool = True) -> list[int]:
+        return self._set_flag(ids, "starred", "star", value)
+
+    def set_read(self, ids: Sequence[int], value: bool = True) -> list[int]:
+        return self._set_flag(ids, "read", "read", value)
+
+    def _set_flag(self, ids: Sequence[int], column: str, kind: str, value: bool) -> list[int]:
+        """Set a flag; returns the ids whose value really changed (for undo)."""
+        ids = self.require(ids)
+        col = getattr(Paper, column)
+
+        def run(s: Session) -> list[int]:
+            changed: list[int] = []
+            for start in range(0, len(ids), _CHUNK):
+                chunk = ids[start : start + _CHUNK]
+                changed += s.scalars(select(Paper.id).where(Paper.id.in_(chunk), col != value))
+            for start in range(0, len(changed), _CHUNK):
+                chunk = changed[start : start + _CHUNK]
+                s.execute(update(Paper).where(Paper.id.in_(chunk)).values({column: value}))
+            self._log(s, changed, kind)
+            return changed
+
+        return self._write(run)
+
+    def delete_papers(self, ids: Sequence[int]) -> int:
+        ids = self.require(ids)
+
+        def run(s: Session) -> int:
+            for start in range(0, len(ids), _CHUNK):
+                s.execute(delete(Paper).where(Paper.id.in_(ids[start : start + _CHUNK])))
+            self._log(s, ids, "delete")
+            return len(ids)
+
+        return self._write(run)
+
+    # -- saved searches --------------------------------------------------------------------
+
+    def save_search(self, name: str, query: str, view: str = "all") -> None:
+        clean = " ".join(name.split())
+        if not clean:
+            raise PaperdeskError("a saved search needs a name")
+
+        def run(s: Session) -> None:
+            s.execute(delete(SavedSearch).where(SavedSearch.name == clean))
+            s.execute(
+                insert(SavedSearch).values(name=clean, query=query, view=view, created_at=utcnow())
+            )
+
+        self._write(run)
+
+    def saved_searches(self) -> list[tuple[str, str, str]]:
+        with read_session(self.engine) as s:
+            return [
+                tuple(r)  # type: ignore[misc]
+                for r in s.execute(
+                    select(SavedSearch.name, SavedSearch.query, SavedSearch.view).order_by(
+                        SavedSearch.name
+                    )
+                )
+            ]
+
+    def delete_saved_search(self, name: str) -> None:
+        self._write(lambda s: s.execute(delete(SavedSearch).where(SavedSearch.name == name)))
+
+
+# Other modules of app/ (the search index, backups) attach themselves here, so that this
+# facade stays the one door without importing everything at start-up.
+_OPEN_HOOKS: list[Callable[[Library], None]] = []
+_CLOSE_HOOKS: list[Callable[[Library], None]] = []
+
+
+def _db_reason(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    return str(orig).splitlines()[0] if str(orig) else type(orig).__name__
+
+
+def _tag_name(s: Session, tid: int) -> str:
+    return s.scalar(select(Tag.name).where(Tag.id == tid)) or ""
+
+
+def _ids_with_tag(s: Session, tid: int, ids: Sequence[int]) -> list[int]:
+    out: list[int] = []
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        out += s.scalars(
+            select(paper_tags.c.paper_id).where(
+                paper_tags.c.tag_id == tid, paper_tags.c.paper_id.in_(chunk)
+            )
+        )
+    return out
+
+
+def _filtered(stmt: Select, flt: PaperFilter) -> Select:
+    conds = []
+    if flt.tags:
+        keys = [normalise_tag(t).casefold() for t in flt.tags]
+        has = lambda ks: exists().where(  # noqa: E731
+            paper_tags.c.paper_id == Paper.id,
+            paper_tags.c.tag_id == Tag.id,
+            Tag.name_key.in_(ks),
+        )
+        conds.append(or_(has(keys)) if flt.match == "any" else and_(*(has([k]) for k in keys)))
+    if flt.untagged:
+        conds.append(~exists().where(paper_tags.c.paper_id == Paper.id))
+    if flt.starred is not None:
+        conds.append(Paper.starred.is_(flt.starred))
+    if flt.read is not None:
+        conds.append(Paper.read.is_(flt.read))
+    if flt.added_since is not None:
+        conds.append(Paper.added_at >= flt.added_since)
+    if flt.ids is not None:
+        conds.append(Paper.id.in_(flt.ids))
+    return stmt.where(*conds) if conds else stmt

@@ -1,0 +1,250 @@
+"""Parse a saved Hugging Face *Daily Papers* page (text) into papers.
+
+A page is a run of lines. Once blank lines and the page's own furniture (the e-mail
+banner, "Subscribe", "Daily Papers", "by AK and the research community", a lone page
+date) are set aside, what is left is, per paper: a title line, an abstract line, and an
+optional metadata block of three lines::
+
+    • 9 authors            (or an organisation line: "spiralworks Spiral Works")
+    ·
+    Dec 26, 2023 1         (a date, with or without a year, then optional upvotes)
+
+The compact layout has no blank lines and no metadata; the spaced one has both.
+Nothing here depends on either file: the rules above are the whole format.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+
+MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"],
+        start=1,
+    )
+}
+_MONTH_RE = r"(?P<mon>jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+# "Dec 26, 2023 1" / "Jul 24 2" / "May 12, 2024" / "Oct 30"
+DATE_RE = re.compile(
+    rf"^{_MONTH_RE}\s+(?P<day>\d{{1,2}})(?:\s*,\s*(?P<year>\d{{4}}))?(?:\s+(?P<up>\d{{1,7}}))?$",
+    re.IGNORECASE,
+)
+AUTHORS_RE = re.compile(r"^[•·*\-]?\s*(?P<n>\d{1,5})\s+authors?$", re.IGNORECASE)
+SEPARATOR = {"·", "•", "-", "–", "—"}
+URL_RE = re.compile(r"https?://[^\s<>\"'`)\]}]+", re.IGNORECASE)
+
+_BANNERS = {
+    "new",
+    "get trending papers in your email inbox once a day!",
+    "get trending papers in your email inbox!",
+    "subscribe",
+    "daily papers",
+}
+_BY_AK = re.compile(r"^by\s*ak and the research community$", re.IGNORECASE)
+_SUBSCRIBE_GLUED = re.compile(r"^subscribe(?=\S)", re.IGNORECASE)
+
+TITLE_MAX = 500
+# Markdown, code and prose lines are not titles: this keeps notes and docs from passing
+# as pages.
+_NOT_TITLE_START = ("#", "|", "```", "- ", "* ", "> ", "//", "/*", "<", "{", "[", "=")
+_NOT_TITLE_END = (".", ",", ";", ":", "{", "(", "[", "=", "\\")
+ABSTRACT_MIN_WORDS = 12  # real abstracts run to 100-300 words
+ABSTRACT_MIN_CHARS = 80
+
+
+@dataclass
+class ParsedPaper:
+    title: str
+    abstract: str = ""
+    authors_count: int | None = None
+    organization: str | None = None
+    published: date | None = None
+    upvotes: int = 0
+    links: list[str] = field(default_factory=list)
+    has_metadata: bool = False
+
+
+@dataclass
+class ParsedPage:
+    papers: list[ParsedPaper]
+    problems: list[str]  # lines that could not be read as part of a paper
+
+
+_ODD_SPACE = re.compile(r"[\u00a0\u202f\u2000-\u200b\u3000\ufeff\x0b\x0c\x1c-\x1f\x85]")
+
+
+def clean_line(line: str) -> str:
+    """Normalise one line: NBSP, BOM and other odd spaces become single spaces; trim."""
+    line = line.strip()
+    # Rare: only then pay for a full rewrite (str checks are far cheaper than a regex).
+    if "  " in line or "\t" in line or (not line.isascii() and _ODD_SPACE.search(line)):
+        line = " ".join(line.replace("\ufeff", "").replace("\u200b", "").split())
+    return line
+
+
+def title_key(title: str) -> str:
+    """The identity of a work: NFKC, case-folded, punctuation and whitespace collapsed."""
+    text = unicodedata.normalize("NFKC", title).casefold()
+    return " ".join(re.findall(r"\w+", text))
+
+
+def resolve_date(month: int, day: int, year: int | None, as_of: date) -> date | None:
+    """A date; without a year, the most recent such date not after ``as_of``."""
+    if year is not None:
+        try:
+            return date(year, month, day)
+        except ValueError:
+            return None
+    for y in range(as_of.year, as_of.year - 9, -1):  # Feb 29 may be up to 8 years back
+        try:
+            candidate = date(y, month, day)
+        except ValueError:
+            continue
+        if candidate <= as_of:
+            return candidate
+    return None
+
+
+def parse_date_line(line: str, as_of: date) -> tuple[date, int] | None:
+    """``(date, upvotes)`` for a metadata date line, or None if it is not one."""
+    m = DATE_RE.match(line)
+    if not m:
+        return None
+    month = MONTHS[m["mon"][:3].lower()]
+    year = int(m["year"]) if m["year"] else None
+    when = resolve_date(month, int(m["day"]), year, as_of)
+    if when is None:
+        return None
+    return when, int(m["up"]) if m["up"] else 0
+
+
+def organisation_name(line: str) -> str:
+    """``"spiralworks Spiral Works"`` -> ``"Spiral Works"``: keep the display name."""
+    handle, _, display = line.partition(" ")
+    return display.strip() or handle
+
+
+def extract_links(text: str) -> list[str]:
+    links: list[str] = []
+    if "http" not in text and "HTTP" not in text:
+        return links
+    for url in URL_RE.findall(text):
+        url = url.rstrip(".,;:!?'\"")
+        if url not in links:
+            links.append(url)
+    return links
+
+
+def _is_banner(line: str) -> bool:
+    return line.casefold() in _BANNERS or bool(_BY_AK.match(line))
+
+
+def parse_page(text: str, as_of: date) -> ParsedPage:
+    """Split a page's text into papers. Never raises on odd text; reports what it skipped."""
+    lines = [clean_line(x) for x in text.splitlines()]
+    lines = [x for x in lines if x]
+
+    # Pass 1: find metadata blocks: [authors | organisation] · date.
+    kinds: list[str] = ["text"] * len(lines)
+    meta_at: dict[int, tuple[int | None, str | None, date | None, int]] = {}
+
+    def dated(k: int) -> tuple[date, int] | None:
+        if k + 1 < len(lines) and lines[k] in SEPARATOR:
+            return parse_date_line(lines[k + 1], as_of)
+        return None
+
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        am = AUTHORS_RE.match(line)
+        when = dated(i + 1)
+        if when and (am or (len(line) <= 120 and not _looks_like_prose(line))):
+            authors = (int(am["n"]) or None) if am else None
+            org = None if am else organisation_name(line)
+            meta_at[i] = (authors, org, when[0], when[1])
+            size = 3
+        elif (when := dated(i)) is not None:
+            meta_at[i] = (None, None, when[0], when[1])
+            size = 2
+        elif am:  # an author count with no date after it
+            meta_at[i] = ((int(am["n"]) or None), None, None, 0)
+            size = 1
+        else:
+            i += 1
+            continue
+        for k in range(i, i + size):
+            kinds[k] = "meta"
+        i += size
+
+    # Pass 2: page furniture (banners, a lone page date) goes wherever it is; "Subscribe"
+    # may be glued onto the first title.
+    problems: list[str] = []
+    seen_content = False
+    for idx, line in enumerate(lines):
+        if kinds[idx] != "text":
+            continue
+        if _is_banner(line) or DATE_RE.match(line):
+            kinds[idx] = "skip"
+            continue
+        if not seen_content and _SUBSCRIBE_GLUED.match(line):
+            lines[idx] = line[len("subscribe") :].strip()
+        seen_content = True
+
+    # Pass 3: title, abstract, [metadata] in order.
+    papers: list[ParsedPaper] = []
+    current: ParsedPaper | None = None
+    for idx, line in enumerate(lines):
+        kind = kinds[idx]
+        if kind == "skip" or (kind == "meta" and idx not in meta_at):
+            continue
+        if kind == "meta":
+            authors, org, when, up = meta_at[idx]
+            if current is None or current.has_metadata:
+                problems.append(f"line {idx + 1}: metadata without a paper")
+                continue
+            current.authors_count = authors
+            current.organization = org
+            current.published = when
+            current.upvotes = up
+            current.has_metadata = True
+            continue
+        if current is not None and not current.abstract and not current.has_metadata:
+            current.abstract = line
+            current.links = extract_links(line)
+            continue
+        current = ParsedPaper(title=line)
+        papers.append(current)
+
+    good: list[ParsedPaper] = []
+    for paper in papers:
+        reason = _unusable(paper)
+        if reason:
+            problems.append(f"{paper.title[:60]!r}: {reason}")
+        else:
+            good.append(paper)
+    return ParsedPage(good, problems)
+
+
+def _looks_like_prose(line: str) -> bool:
+    return len(line.split()) > 12 or line.endswith(".")
+
+
+def _unusable(paper: ParsedPaper) -> str | None:
+    if not title_key(paper.title):
+        return "title has no letters or digits"
+    if len(paper.title) > TITLE_MAX:
+        return "title line is too long to be a title"
+    if paper.title.startswith(_NOT_TITLE_START) or paper.title.endswith(_NOT_TITLE_END):
+        return "line does not look like a title (markup or a sentence)"
+    if not paper.abstract:
+        # A title alone is a paper only where the page's metadata vouches for it.
+        return None if paper.has_metadata else "no abstract"
+    head = paper.abstract.split(None, 3 * ABSTRACT_MIN_WORDS)[: 3 * ABSTRACT_MIN_WORDS]
+    words = sum(1 for w in head if len(w) > 1 and w[0].isalpha())
+    if len(paper.abstract) < ABSTRACT_MIN_CHARS or words < ABSTRACT_MIN_WORDS:
+        return "abstract too short"
+    return None

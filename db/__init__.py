@@ -1,0 +1,31 @@
+"""The store: SQLAlchemy models, engine and migrations. Imports nothing of ours."""
+
+from db.engine import SchemaTooNew, make_engine, read_session, upgrade, write_session
+from db.models import (
+    Base,
+    Change,
+    ImportRecord,
+    Meta,
+    Note,
+    Paper,
+    SavedSearch,
+    Tag,
+    paper_tags,
+)
+
+__all__ = [
+    "Base",
+    "Change",
+    "ImportRecord",
+    "Meta",
+    "Note",
+    "Paper",
+    "SavedSearch",
+    "SchemaTooNew",
+    "Tag",
+    "make_engine",
+    "paper_tags",
+    "read_session",
+    "upgrade",
+    "write_session",
+]

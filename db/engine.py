@@ -1,0 +1,136 @@
+"""Engine, sessions and schema upgrades for a library's SQLite file.
+
+Everything SQLite-specific (pragmas, WAL, the backup API) stays in this module.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+BUSY_TIMEOUT_MS = 15_000
+
+
+class SchemaTooNew(Exception):
+    """The file was written by a newer Paperdesk (an unknown schema revision)."""
+
+
+def _on_connect(dbapi_conn, _record) -> None:
+    # Let SQLAlchemy manage transactions, but begin them ourselves (see _on_begin), so that
+    # writers take the lock up front instead of failing to upgrade a read lock later.
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    cur.execute("PRAGMA foreign_keys = ON")
+    cur.execute("PRAGMA journal_mode = WAL")
+    # WAL + NORMAL is durable against process crashes (only an OS crash may lose the
+    # last transactions); FULL for safety of notes against power loss too.
+    cur.execute("PRAGMA synchronous = FULL")
+    cur.execute("PRAGMA cache_size = -65536")
+    cur.close()
+
+
+def _on_begin(conn) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("write") else "BEGIN")
+
+
+def make_engine(path: Path) -> Engine:
+    """An engine on ``path`` with WAL, foreign keys and a busy timeout."""
+    engine = create_engine(f"sqlite:///{path}", future=True)
+    event.listen(engine, "connect", _on_connect)
+    event.listen(engine, "begin", _on_begin)
+    return engine
+
+
+def alembic_config(engine: Engine) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def head_revision() -> str:
+    script = ScriptDirectory.from_config(alembic_config(None))  # type: ignore[arg-type]
+    head = script.get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(engine: Engine, before_migration=None) -> None:
+    """Bring the schema to head; refuse a file from a newer version.
+
+    ``before_migration`` is called (e.g. to take a backup) when an existing, non-empty
+    library is about to be migrated.
+    """
+    cfg = alembic_config(engine)
+    script = ScriptDirectory.from_config(cfg)
+    current = current_revision(engine)
+    head = script.get_current_head()
+    if current == head:
+        return
+    if current is not None:
+        try:
+            script.get_revision(current)
+        except Exception as exc:
+            raise SchemaTooNew(
+                f"schema revision {current} is newer than this Paperdesk knows"
+            ) from exc
+        if before_migration is not None:
+            before_migration()
+    command.upgrade(cfg, "head")
+
+
+@contextmanager
+def read_session(engine: Engine) -> Iterator[Session]:
+    """A session for reading; its transaction is a consistent snapshot."""
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+
+
+@contextmanager
+def write_session(engine: Engine) -> Iterator[Session]:
+    """A session that takes SQLite's write lock at BEGIN and commits only on success."""
+    with engine.connect() as conn:
+        conn.info["write"] = True
+        try:
+            with Session(bind=conn, expire_on_commit=False) as session:
+                session.begin()
+                try:
+                    yield session
+                    session.commit()
+                except BaseException:
+                    session.rollback()
+                    raise
+        finally:
+            conn.info.pop("write", None)
+
+
+def backup_to(engine: Engine, target: Path) -> None:
+    """A consistent copy of the database through SQLite's online backup API."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(target.suffix + ".part")
+    raw = engine.raw_connection()
+    try:
+        dst = sqlite3.connect(tmp)
+        try:
+            raw.driver_connection.backup(dst)  # type: ignore[union-attr]
+        finally:
+            dst.close()
+    finally:
+        raw.close()
+    tmp.replace(target)

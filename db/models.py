@@ -1,0 +1,181 @@
+"""SQLAlchemy models of a Paperdesk library.
+
+Portable SQL only: SQLite specifics live in :mod:`db.engine`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+# Stable constraint names, so that Alembic migrations can refer to them on any backend.
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+TAG_NAME_MAX = 64
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+paper_tags = Table(
+    "paper_tags",
+    Base.metadata,
+    Column("paper_id", ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
+    Index("ix_paper_tags_tag_id", "tag_id"),
+)
+
+
+class Paper(Base):
+    """One research paper; a title seen again merges into the same row (``title_key``)."""
+
+    __tablename__ = "papers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    # Normalised title (NFKC, case-folded, punctuation collapsed): one paper per work.
+    # Its unique index doubles as the index for sorting by title.
+    title_key: Mapped[str] = mapped_column(String(1000), unique=True)
+    abstract: Mapped[str] = mapped_column(Text, default="")
+    authors_count: Mapped[int | None] = mapped_column(Integer)
+    organization: Mapped[str | None] = mapped_column(String(300))
+    published: Mapped[date | None] = mapped_column(Date, index=True)
+    upvotes: Mapped[int] = mapped_column(Integer, default=0, index=True)
+    url: Mapped[str | None] = mapped_column(String(2000))
+    # URLs found in the abstract, newline-separated (kept as text: portable and compact).
+    links: Mapped[str] = mapped_column(Text, default="")
+    starred: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    read: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    added_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+    tags: Mapped[list[Tag]] = relationship(secondary=paper_tags, back_populates="papers")
+    note: Mapped[Note | None] = relationship(
+        back_populates="paper", cascade="all, delete-orphan", uselist=False
+    )
+
+    __table_args__ = (
+        CheckConstraint("length(title) > 0", name="title_not_empty"),
+        CheckConstraint("upvotes >= 0", name="upvotes_not_negative"),
+        CheckConstraint(
+            "authors_count IS NULL OR authors_count > 0", name="authors_count_positive"
+        ),
+    )
+
+
+class Tag(Base):
+    """A user's tag; names are unique without regard to case (``name_key``)."""
+
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(TAG_NAME_MAX))
+    name_key: Mapped[str] = mapped_column(String(TAG_NAME_MAX), unique=True)
+    color: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+    papers: Mapped[list[Paper]] = relationship(secondary=paper_tags, back_populates="tags")
+
+    __table_args__ = (CheckConstraint("length(trim(name)) > 0", name="name_not_empty"),)
+
+
+class Note(Base):
+    """One Markdown note per paper, stored exactly as typed."""
+
+    __tablename__ = "notes"
+
+    paper_id: Mapped[int] = mapped_column(
+        ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True
+    )
+    body: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+    paper: Mapped[Paper] = relationship(back_populates="note")
+
+
+class ImportRecord(Base):
+    """One imported file: what it was and what it brought."""
+
+    __tablename__ = "import_records"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    file_name: Mapped[str] = mapped_column(String(1000))
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    imported_at: Mapped[datetime] = mapped_column(DateTime)
+    as_of: Mapped[date] = mapped_column(Date)
+    papers_new: Mapped[int] = mapped_column(Integer, default=0)
+    papers_merged: Mapped[int] = mapped_column(Integer, default=0)
+    papers_unchanged: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (
+        CheckConstraint(
+            "papers_new >= 0 AND papers_merged >= 0 AND papers_unchanged >= 0",
+            name="counts_not_negative",
+        ),
+    )
+
+
+class SavedSearch(Base):
+    """A named query (and sidebar view) the user can return to."""
+
+    __tablename__ = "saved_searches"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    query: Mapped[str] = mapped_column(Text)
+    view: Mapped[str] = mapped_column(String(50), default="all")
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+    __table_args__ = (CheckConstraint("length(trim(name)) > 0", name="name_not_empty"),)
+
+
+class Change(Base):
+    """The change feed: one row per committed change that a window or the index shows.
+
+    ``paper_id`` is null for library-wide changes (a tag renamed, merged or deleted).
+    """
+
+    __tablename__ = "changes"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    paper_id: Mapped[int | None] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime] = mapped_column(DateTime)
+
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN ('add', 'merge', 'tag', 'note', 'star', 'read', 'delete', 'tags')",
+            name="kind_known",
+        ),
+    )
+
+
+class Meta(Base):
+    """Small key/value facts about the library (e.g. last daily backup)."""
+
+    __tablename__ = "meta"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

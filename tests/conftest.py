@@ -1,0 +1,54 @@
+"""Shared fixtures: real libraries on temporary folders; Qt runs offscreen."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from app.library import Library  # noqa: E402
+from app.paths import sample_pages  # noqa: E402
+
+SEED_AS_OF = date(2025, 10, 30)
+SEEDS = {p.name[:3]: p for p in sample_pages()}  # "001" compact, "003" spaced
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path_factory, monkeypatch):
+    """Never touch the real per-user data folder or settings."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
+    monkeypatch.delenv("PAPERDESK_LIBRARY", raising=False)
+
+
+@pytest.fixture
+def library(tmp_path) -> Library:
+    """An empty library in a temporary folder."""
+    lib = Library.open(tmp_path / "lib")
+    yield lib
+    lib.close()
+
+
+@pytest.fixture
+def seeded(tmp_path) -> Library:
+    """A library holding both seed pages (325 papers)."""
+    lib = Library.open(tmp_path / "seeded")
+    report = lib.import_files([SEEDS["001"], SEEDS["003"]], as_of=SEED_AS_OF)
+    assert not report.refused
+    yield lib
+    lib.close()
+
+
+def write(tmp_path: Path, name: str, content: str | bytes) -> Path:
+    path = tmp_path / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    return path
