@@ -1,0 +1,1 @@
+"""The Qt window: widgets, item models, dialogs. Reaches the library only via app.Library."""
