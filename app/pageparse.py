@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import deque
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -54,6 +56,17 @@ _NOT_TITLE_START = ("#", "|", "```", "- ", "* ", "> ", "//", "/*", "<", "{", "["
 _NOT_TITLE_END = (".", ",", ";", ":", "{", "(", "[", "=", "\\")
 ABSTRACT_MIN_WORDS = 12  # real abstracts run to 100-300 words
 ABSTRACT_MIN_CHARS = 80
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def _has_words(text: str) -> bool:
+    """At least ABSTRACT_MIN_WORDS words of letters near the start: prose, not code."""
+    found = 0
+    for _ in _WORD.finditer(text, 0, 40 * ABSTRACT_MIN_WORDS):
+        found += 1
+        if found >= ABSTRACT_MIN_WORDS:
+            return True
+    return False
 
 
 @dataclass
@@ -66,6 +79,7 @@ class ParsedPaper:
     upvotes: int = 0
     links: list[str] = field(default_factory=list)
     has_metadata: bool = False
+    key: str = ""  # title_key(title), set once the paper is checked
 
 
 @dataclass
@@ -145,88 +159,87 @@ def _is_banner(line: str) -> bool:
 
 def parse_page(text: str, as_of: date) -> ParsedPage:
     """Split a page's text into papers. Never raises on odd text; reports what it skipped."""
-    lines = [clean_line(x) for x in text.splitlines()]
-    lines = [x for x in lines if x]
+    problems: list[str] = []
+    papers = list(iter_papers(text.splitlines(), as_of, problems))
+    return ParsedPage(papers, problems)
 
-    # Pass 1: find metadata blocks: [authors | organisation] · date.
-    kinds: list[str] = ["text"] * len(lines)
-    meta_at: dict[int, tuple[int | None, str | None, date | None, int]] = {}
+
+def iter_papers(lines: Iterable[str], as_of: date, problems: list[str]) -> Iterator[ParsedPaper]:
+    """Papers in page order, read in one pass with three lines of look-ahead, so that a
+    100,000-paper page never sits in memory whole. Lines that are not part of a usable
+    paper are described in ``problems``."""
+    cleaned = (c for c in map(clean_line, lines) if c)
+    buf: deque[str] = deque()
+
+    def peek(k: int) -> str | None:
+        while len(buf) <= k:
+            nxt = next(cleaned, None)
+            if nxt is None:
+                return None
+            buf.append(nxt)
+        return buf[k]
 
     def dated(k: int) -> tuple[date, int] | None:
-        if k + 1 < len(lines) and lines[k] in SEPARATOR:
-            return parse_date_line(lines[k + 1], as_of)
+        sep = peek(k)
+        if sep is not None and sep in SEPARATOR:
+            nxt = peek(k + 1)
+            if nxt is not None:
+                return parse_date_line(nxt, as_of)
         return None
 
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        am = AUTHORS_RE.match(line)
-        when = dated(i + 1)
-        if when and (am or (len(line) <= 120 and not _looks_like_prose(line))):
-            authors = (int(am["n"]) or None) if am else None
-            org = None if am else organisation_name(line)
-            meta_at[i] = (authors, org, when[0], when[1])
-            size = 3
-        elif (when := dated(i)) is not None:
-            meta_at[i] = (None, None, when[0], when[1])
-            size = 2
-        elif am:  # an author count with no date after it
-            meta_at[i] = ((int(am["n"]) or None), None, None, 0)
-            size = 1
-        else:
-            i += 1
-            continue
-        for k in range(i, i + size):
-            kinds[k] = "meta"
-        i += size
-
-    # Pass 2: page furniture (banners, a lone page date) goes wherever it is; "Subscribe"
-    # may be glued onto the first title.
-    problems: list[str] = []
-    seen_content = False
-    for idx, line in enumerate(lines):
-        if kinds[idx] != "text":
-            continue
-        if _is_banner(line) or DATE_RE.match(line):
-            kinds[idx] = "skip"
-            continue
-        if not seen_content and _SUBSCRIBE_GLUED.match(line):
-            lines[idx] = line[len("subscribe") :].strip()
-        seen_content = True
-
-    # Pass 3: title, abstract, [metadata] in order.
-    papers: list[ParsedPaper] = []
     current: ParsedPaper | None = None
-    for idx, line in enumerate(lines):
-        kind = kinds[idx]
-        if kind == "skip" or (kind == "meta" and idx not in meta_at):
-            continue
-        if kind == "meta":
-            authors, org, when, up = meta_at[idx]
+    seen_content = False
+    count = 0
+    while (line := peek(0)) is not None:
+        count += 1
+        # A metadata block: [authors | organisation] · date, or a shortened form of it.
+        # Titles and abstracts are most lines; a long line is never metadata.
+        meta: tuple[int | None, str | None, date | None, int] | None = None
+        size = 1
+        if len(line) <= 120:
+            am = AUTHORS_RE.match(line) if len(line) < 40 else None
+            when = dated(1)
+            if when and (am or not _looks_like_prose(line)):
+                authors = (int(am["n"]) or None) if am else None
+                meta = (authors, None if am else organisation_name(line), when[0], when[1])
+                size = 3
+            elif (when := dated(0)) is not None:
+                meta, size = (None, None, when[0], when[1]), 2
+            elif am:  # an author count with no date after it
+                meta = ((int(am["n"]) or None), None, None, 0)
+        for _ in range(size):
+            buf.popleft()
+
+        if meta is not None:
             if current is None or current.has_metadata:
-                problems.append(f"line {idx + 1}: metadata without a paper")
+                problems.append(f"line {count}: metadata without a paper")
                 continue
-            current.authors_count = authors
-            current.organization = org
-            current.published = when
-            current.upvotes = up
+            current.authors_count, current.organization, current.published, current.upvotes = meta
             current.has_metadata = True
             continue
+        # Page furniture (banners, a lone page date) goes wherever it is.
+        if _is_banner(line) or DATE_RE.match(line):
+            continue
+        if not seen_content and _SUBSCRIBE_GLUED.match(line):  # "SubscribeFirst title"
+            line = line[len("subscribe") :].strip()
+        seen_content = True
         if current is not None and not current.abstract and not current.has_metadata:
             current.abstract = line
             current.links = extract_links(line)
             continue
+        if current is not None:
+            yield from _checked(current, problems)
         current = ParsedPaper(title=line)
-        papers.append(current)
+    if current is not None:
+        yield from _checked(current, problems)
 
-    good: list[ParsedPaper] = []
-    for paper in papers:
-        reason = _unusable(paper)
-        if reason:
-            problems.append(f"{paper.title[:60]!r}: {reason}")
-        else:
-            good.append(paper)
-    return ParsedPage(good, problems)
+
+def _checked(paper: ParsedPaper, problems: list[str]) -> Iterator[ParsedPaper]:
+    reason = _unusable(paper)
+    if reason:
+        problems.append(f"{paper.title[:60]!r}: {reason}")
+    else:
+        yield paper
 
 
 def _looks_like_prose(line: str) -> bool:
@@ -234,7 +247,8 @@ def _looks_like_prose(line: str) -> bool:
 
 
 def _unusable(paper: ParsedPaper) -> str | None:
-    if not title_key(paper.title):
+    paper.key = title_key(paper.title)
+    if not paper.key:
         return "title has no letters or digits"
     if len(paper.title) > TITLE_MAX:
         return "title line is too long to be a title"
@@ -243,8 +257,6 @@ def _unusable(paper: ParsedPaper) -> str | None:
     if not paper.abstract:
         # A title alone is a paper only where the page's metadata vouches for it.
         return None if paper.has_metadata else "no abstract"
-    head = paper.abstract.split(None, 3 * ABSTRACT_MIN_WORDS)[: 3 * ABSTRACT_MIN_WORDS]
-    words = sum(1 for w in head if len(w) > 1 and w[0].isalpha())
-    if len(paper.abstract) < ABSTRACT_MIN_CHARS or words < ABSTRACT_MIN_WORDS:
+    if len(paper.abstract) < ABSTRACT_MIN_CHARS or not _has_words(paper.abstract):
         return "abstract too short"
     return None
