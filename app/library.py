@@ -819,6 +819,282 @@ class Library:
             s.execute(delete(paper_tags).where(paper_tags.c.tag_id == meta.id))
             s.execute(delete(Tag).where(Tag.id == meta.id))
 
+    # -- annotation support (undo) ---------------------------------------------------------
+    # The window's undo stack needs every tag operation as an exact, invertible change.
+    # ``*_undoable`` methods do the operation in one transaction and return a ``TagDelta``;
+    # ``apply_tag_delta(delta.inverse())`` undoes it and ``apply_tag_delta(delta)`` redoes it,
+    # including a deleted or merged tag's id, colour and papers.
+
+    @dataclass(frozen=True)
+    class TagMeta:
+        """A tag's identity and looks, as stored (what re-creating it needs)."""
+
+        id: int
+        name: str
+        color: str | None
+        created_at: datetime
+
+    @dataclass
+    class TagDelta:
+        """An exact change to tags; ``inverse()`` is the change that undoes it."""
+
+        create: list[Library.TagMeta] = field(default_factory=list)
+        drop: list[Library.TagMeta] = field(default_factory=list)
+        update: list[tuple[Library.TagMeta, Library.TagMeta]] = field(default_factory=list)
+        link: list[tuple[int, int]] = field(default_factory=list)  # (paper id, tag id)
+        unlink: list[tuple[int, int]] = field(default_factory=list)
+        merged: bool = False  # a rename that merged into an existing tag
+
+        def inverse(self) -> Library.TagDelta:
+            return Library.TagDelta(
+                create=list(self.drop),
+                drop=list(self.create),
+                update=[(after, before) for before, after in self.update],
+                link=list(self.unlink),
+                unlink=list(self.link),
+                merged=self.merged,
+            )
+
+        def __bool__(self) -> bool:
+            return bool(self.create or self.drop or self.update or self.link or self.unlink)
+
+        @property
+        def paper_ids(self) -> list[int]:
+            return sorted({p for p, _ in self.link} | {p for p, _ in self.unlink})
+
+    def add_tags_undoable(self, ids: Sequence[int], names: Sequence[str]) -> Library.TagDelta:
+        """Like :meth:`add_tags` (creating tags on the fly), returning the exact change."""
+        ids = self.require(ids)
+        keys = Library._unique_tag_names(names)
+
+        def run(s: Session) -> Library.TagDelta:
+            delta = Library.TagDelta()
+            next_id = (s.scalar(select(func.max(Tag.id))) or 0) + 1
+            for name in keys:
+                meta = Library._tag_meta(s, name)
+                if meta is None:
+                    meta = Library.TagMeta(next_id, name, None, utcnow())
+                    next_id += 1
+                    delta.create.append(meta)
+                    had: set[int] = set()
+                else:
+                    had = set(_ids_with_tag(s, meta.id, ids))
+                delta.link += [(i, meta.id) for i in ids if i not in had]
+            Library._apply_tag_delta(s, delta)
+            self._log_tag_delta(s, delta)
+            return delta
+
+        return self._write(run)
+
+    def remove_tags_undoable(self, ids: Sequence[int], names: Sequence[str]) -> Library.TagDelta:
+        """Like :meth:`remove_tags`, returning the exact change (the tags themselves stay)."""
+        ids = self.require(ids)
+        keys = Library._unique_tag_names(names)
+
+        def run(s: Session) -> Library.TagDelta:
+            delta = Library.TagDelta()
+            for name in keys:
+                meta = Library._tag_meta(s, name)
+                if meta is None:
+                    raise UnknownTag(name)
+                delta.unlink += [(i, meta.id) for i in _ids_with_tag(s, meta.id, ids)]
+            Library._apply_tag_delta(s, delta)
+            self._log_tag_delta(s, delta)
+            return delta
+
+        return self._write(run)
+
+    def rename_tag_undoable(self, old: str, new: str) -> Library.TagDelta:
+        """Like :meth:`rename_tag`: onto an existing tag's name it merges (``delta.merged``)."""
+        new = normalise_tag(new)
+
+        def run(s: Session) -> Library.TagDelta:
+            src = Library._tag_meta(s, normalise_tag(old))
+            if src is None:
+                raise UnknownTag(normalise_tag(old))
+            dst = Library._tag_meta(s, new)
+            delta = Library.TagDelta()
+            if dst is None or dst.id == src.id:
+                if src.name != new:
+                    after = Library.TagMeta(src.id, new, src.color, src.created_at)
+                    delta.update.append((src, after))
+            else:
+                carried = Library._all_ids_with_tag(s, src.id)
+                on_dst = set(Library._all_ids_with_tag(s, dst.id))
+                delta.link = [(i, dst.id) for i in carried if i not in on_dst]
+                delta.unlink = [(i, src.id) for i in carried]
+                delta.drop = [src]
+                delta.merged = True
+            Library._apply_tag_delta(s, delta)
+            self._log_tag_delta(s, delta)
+            return delta
+
+        return self._write(run)
+
+    def delete_tag_undoable(self, name: str) -> Library.TagDelta:
+        """Like :meth:`delete_tag`, returning the exact change (papers in ``unlink``)."""
+
+        def run(s: Session) -> Library.TagDelta:
+            meta = Library._tag_meta(s, normalise_tag(name))
+            if meta is None:
+                raise UnknownTag(normalise_tag(name))
+            delta = Library.TagDelta(
+                unlink=[(i, meta.id) for i in Library._all_ids_with_tag(s, meta.id)], drop=[meta]
+            )
+            Library._apply_tag_delta(s, delta)
+            self._log_tag_delta(s, delta)
+            return delta
+
+        return self._write(run)
+
+    def set_tag_color_undoable(self, name: str, color: str | None) -> Library.TagDelta:
+        """Like :meth:`set_tag_color`, returning the exact change."""
+
+        def run(s: Session) -> Library.TagDelta:
+            meta = Library._tag_meta(s, normalise_tag(name))
+            if meta is None:
+                raise UnknownTag(normalise_tag(name))
+            delta = Library.TagDelta()
+            if meta.color != color:
+                after = Library.TagMeta(meta.id, meta.name, color, meta.created_at)
+                delta.update.append((meta, after))
+            Library._apply_tag_delta(s, delta)
+            self._log_tag_delta(s, delta)
+            return delta
+
+        return self._write(run)
+
+    def apply_tag_delta(self, delta: Library.TagDelta) -> Library.TagDelta:
+        """Apply a delta (or its inverse) in one transaction: the undo/redo of tag changes.
+
+        Returns the delta as applied: a re-created tag whose id was reused meanwhile gets a
+        new id, so keep the returned delta (and invert that one) for the next undo/redo.
+        Papers deleted since are skipped; a tag name taken since by another tag is refused
+        with :class:`PaperdeskError` and nothing is written.
+        """
+
+        def run(s: Session) -> Library.TagDelta:
+            applied = Library._apply_tag_delta(s, delta)
+            self._log_tag_delta(s, applied)
+            return applied
+
+        return self._write(run)
+
+    def _log_tag_delta(self, s: Session, delta: Library.TagDelta) -> None:
+        self._log(s, delta.paper_ids, "tag")
+        if delta.create or delta.drop or delta.update:
+            self._log(s, [None], "tags")
+
+    @staticmethod
+    def _unique_tag_names(names: Sequence[str]) -> list[str]:
+        """Checked, trimmed names, one per case-insensitive key, in the order given."""
+        out: dict[str, str] = {}
+        for raw in names:
+            name = normalise_tag(raw)
+            out.setdefault(name.casefold(), name)
+        return list(out.values())
+
+    @staticmethod
+    def _tag_meta(s: Session, name: str) -> Library.TagMeta | None:
+        row = s.execute(
+            select(Tag.id, Tag.name, Tag.color, Tag.created_at).where(
+                Tag.name_key == name.casefold()
+            )
+        ).first()
+        return Library.TagMeta(*row) if row else None
+
+    @staticmethod
+    def _all_ids_with_tag(s: Session, tid: int) -> list[int]:
+        return list(
+            s.scalars(
+                select(paper_tags.c.paper_id)
+                .where(paper_tags.c.tag_id == tid)
+                .order_by(paper_tags.c.paper_id)
+            )
+        )
+
+    @staticmethod
+    def _apply_tag_delta(s: Session, delta: Library.TagDelta) -> Library.TagDelta:
+        """Create, update, link, unlink, drop — in that order, idempotently."""
+        # A tag is the same tag if its id *and* creation time match: SQLite reuses the
+        # highest free id, so an id alone may name a tag created since by someone else.
+        remap: dict[int, int] = {}
+        created = []
+        for meta in delta.create:
+            same = (meta.id, meta.created_at)
+            named = s.execute(
+                select(Tag.id, Tag.created_at).where(Tag.name_key == meta.name.casefold())
+            ).first()
+            if named is not None and tuple(named) != same:
+                raise PaperdeskError(
+                    f"cannot restore tag {meta.name!r}: another tag has that name now"
+                )
+            row = s.execute(select(Tag.created_at).where(Tag.id == meta.id)).first()
+            if row is not None and row[0] != meta.created_at:
+                new_id = (s.scalar(select(func.max(Tag.id))) or 0) + 1
+                remap[meta.id] = new_id
+                meta = Library.TagMeta(new_id, meta.name, meta.color, meta.created_at)
+                row = None
+            if row is None:
+                s.execute(
+                    insert(Tag).values(
+                        id=meta.id,
+                        name=meta.name,
+                        name_key=meta.name.casefold(),
+                        color=meta.color,
+                        created_at=meta.created_at,
+                    )
+                )
+            created.append(meta)
+        if remap:
+            moved = lambda pairs: [(p, remap.get(t, t)) for p, t in pairs]  # noqa: E731
+            delta = Library.TagDelta(
+                create=created,
+                drop=delta.drop,
+                update=delta.update,
+                link=moved(delta.link),
+                unlink=moved(delta.unlink),
+                merged=delta.merged,
+            )
+        for _before, after in delta.update:
+            taken = s.scalar(select(Tag.id).where(Tag.name_key == after.name.casefold()))
+            if taken is not None and taken != after.id:
+                raise PaperdeskError(f"cannot rename a tag to {after.name!r}: that name is taken")
+            s.execute(
+                update(Tag)
+                .where(Tag.id == after.id)
+                .values(name=after.name, name_key=after.name.casefold(), color=after.color)
+            )
+        by_tag: dict[int, list[int]] = {}
+        for pid, tid in delta.link:
+            by_tag.setdefault(tid, []).append(pid)
+        for tid, pids in by_tag.items():
+            had = set(_ids_with_tag(s, tid, pids))
+            alive: set[int] = set()
+            for start in range(0, len(pids), _CHUNK):
+                chunk = pids[start : start + _CHUNK]
+                alive.update(s.scalars(select(Paper.id).where(Paper.id.in_(chunk))))
+            rows = [{"paper_id": p, "tag_id": tid} for p in pids if p in alive and p not in had]
+            if rows:
+                s.execute(insert(paper_tags), rows)
+        by_tag = {}
+        for pid, tid in delta.unlink:
+            by_tag.setdefault(tid, []).append(pid)
+        for tid, pids in by_tag.items():
+            for start in range(0, len(pids), _CHUNK):
+                s.execute(
+                    delete(paper_tags).where(
+                        paper_tags.c.tag_id == tid,
+                        paper_tags.c.paper_id.in_(pids[start : start + _CHUNK]),
+                    )
+                )
+        for meta in delta.drop:
+            same = (Tag.id == meta.id) & (Tag.created_at == meta.created_at)
+            if s.scalar(select(Tag.id).where(same)) is not None:
+                s.execute(delete(paper_tags).where(paper_tags.c.tag_id == meta.id))
+                s.execute(delete(Tag).where(same))
+        return delta
+
 
 # Other modules of app/ (the search index, backups) attach themselves here, so that this
 # facade stays the one door without importing everything at start-up.
