@@ -1,0 +1,66 @@
+"""Child process for the window's background import (Qt-free; run by ``ui.import_task``).
+
+``python -m ui.import_worker LIBRARY_DIR [--as-of YYYY-MM-DD] FILE...`` imports the files
+one transaction each and prints one JSON line per file, then ``{"done": true}``. SIGTERM
+cancels: the file being imported is rolled back (its transaction never commits) and the
+rest are skipped. A separate process keeps the parsing's GIL hold out of the window.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+from datetime import date
+from pathlib import Path
+
+
+class Cancelled(BaseException):
+    """Raised from the SIGTERM handler; BaseException so no ``except Exception`` eats it."""
+
+
+def _cancel(_signum, _frame) -> None:
+    raise Cancelled
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m ui.import_worker")
+    parser.add_argument("library")
+    parser.add_argument("--as-of", type=date.fromisoformat, default=None)
+    parser.add_argument("files", nargs="+")
+    args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, _cancel)
+
+    import app.commands  # noqa: F401  (modules that hook into Library.open, e.g. the index)
+    from app import Library
+    from app.errors import PaperdeskError
+
+    def say(obj: dict) -> None:
+        sys.stdout.write(json.dumps(obj) + "\n")
+        sys.stdout.flush()
+
+    try:
+        lib = Library.open(Path(args.library))
+    except PaperdeskError as exc:
+        say({"error": str(exc)})
+        return 2
+    try:
+        for i, name in enumerate(args.files):
+            say({"start": i, "of": len(args.files), "path": name})
+            result = lib.import_file(Path(name), as_of=args.as_of)
+            say({"file": i, "of": len(args.files), "result": result.to_json()})
+        say({"done": True})
+    except Cancelled:
+        say({"cancelled": True})
+        return 1
+    finally:
+        try:
+            lib.close()
+        except Cancelled:
+            pass
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

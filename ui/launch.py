@@ -1,0 +1,76 @@
+"""``paperdesk gui``: start Qt, open the main window, or render it to a PNG and exit."""
+
+from __future__ import annotations
+
+import sys
+
+from app import Library
+from app.errors import PaperdeskError
+
+SCREENSHOT_SIZE = (1280, 800)
+
+
+def application():
+    """The running QApplication, created (with our style sheet) if there is none."""
+    from PySide6.QtWidgets import QApplication
+
+    from ui import resources_path
+
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(sys.argv[:1])
+        app.setOrganizationName("Paperdesk")
+        app.setApplicationName("paperdesk")
+        app.setApplicationDisplayName("Paperdesk")
+        style = resources_path("style", "window.qss")
+        if style.exists():
+            app.setStyleSheet(style.read_text(encoding="utf-8"))
+    return app
+
+
+def run(lib: Library, args) -> int:
+    """Entry point of the ``paperdesk.gui`` group (called by ``app/commands/window.py``)."""
+    screenshot = getattr(args, "screenshot", None)
+    if screenshot and not str(screenshot).lower().endswith(".png"):
+        raise PaperdeskError(f"{screenshot}: the screenshot is written as PNG; name it *.png")
+    select = getattr(args, "select", None)
+    if select is not None:
+        lib.require([select])  # UnknownPaper: one line, exit code 2
+
+    app = application()
+    from ui.main_window import MainWindow
+
+    window = MainWindow(lib)
+    query = getattr(args, "query", None)
+    if query:
+        window.search_box.setText(query)
+        window._switch_sort_for_query(query)
+    if select is not None:
+        window.select_paper(select)
+    if query or select is not None:
+        window.refresh()
+    if screenshot:
+        return _screenshot(app, window, str(screenshot))
+    window.show()
+    code = app.exec()
+    return int(code)
+
+
+def _screenshot(app, window, path: str) -> int:
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    window.resize(*SCREENSHOT_SIZE)
+    window.show()
+    loop = QEventLoop()
+    window.listingApplied.connect(loop.quit)
+    QTimer.singleShot(20_000, loop.quit)  # never hang: render whatever is there
+    if window._jobs.busy:
+        loop.exec()
+    for _ in range(3):  # let the table lay out and paint the fetched rows
+        app.processEvents()
+    image = window.grab()
+    window.close()
+    if not image.save(path, "PNG"):
+        raise PaperdeskError(f"{path}: cannot write the screenshot there")
+    print(f"wrote {path} ({image.width()}×{image.height()})")
+    return 0

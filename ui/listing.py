@@ -1,0 +1,99 @@
+"""What the table shows: a sidebar view's filter, an optional query and a sort, as paper ids.
+
+``compute_listing`` runs in a worker thread; it touches only ``app.Library`` (thread-safe:
+each call opens its own session) and returns plain data.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from app import Library, PaperFilter
+
+SEARCH_LIMIT = 2000  # hits listed for a query; the status bar says when there are more
+
+
+@dataclass(frozen=True)
+class ListRequest:
+    flt: PaperFilter
+    query: str = ""
+    sort: str | None = "added"  # None: by relevance (a query) or the default order
+    descending: bool = True
+    as_you_type: bool = False
+
+
+@dataclass
+class Listing:
+    request: ListRequest
+    ids: list[int]
+    library_total: int
+    matches: int  # papers matching (may exceed len(ids) for a query)
+    estimated: bool = False
+    took_ms: float | None = None  # the search's own time, for the status bar
+    suggestion: str | None = None
+    note: str | None = None  # e.g. "query not understood; searched the words"
+    terms: list[str] = field(default_factory=list)
+
+
+def compute_listing(lib: Library, req: ListRequest) -> Listing:
+    total = lib.count()
+    query = req.query.strip()
+    if not query:
+        ids = lib.paper_ids(req.flt, req.sort or "added", req.descending)
+        return Listing(req, ids, total, len(ids))
+    if not hasattr(lib, "search"):
+        return Listing(req, [], total, 0, note="search is not available in this build")
+    t0 = time.perf_counter()
+    result = _search(lib, query, req)
+    took = getattr(result, "took_ms", None)
+    took_ms = float(took) if took is not None else (time.perf_counter() - t0) * 1000
+    ids = [h.paper_id for h in result.hits]
+    if req.sort is not None and ids:
+        # Re-order the hits in SQL; the hits themselves stay the best ones by relevance.
+        ids = lib.paper_ids(PaperFilter(ids=tuple(ids)), req.sort, req.descending)
+    return Listing(
+        req,
+        ids,
+        total,
+        int(getattr(result, "total", len(ids)) or 0),
+        estimated=not bool(getattr(result, "exact", True)),
+        took_ms=took_ms,
+        suggestion=getattr(result, "suggestion", None) or None,
+        note=_note_of(result),
+        terms=query_terms(query),
+    )
+
+
+def _search(lib: Library, query: str, req: ListRequest):
+    kwargs = {"limit": SEARCH_LIMIT, "as_you_type": req.as_you_type}
+    if req.flt != PaperFilter():
+        kwargs["flt"] = req.flt
+    return lib.search(query, **kwargs)  # type: ignore[attr-defined]
+
+
+def _note_of(result: object) -> str | None:
+    for name in ("note", "warning", "message", "error"):
+        value = getattr(result, name, None)
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+_OPERATORS = {"and", "or", "not"}
+
+
+def query_terms(query: str) -> list[str]:
+    """Plain words of a query, for highlighting: no operators, fields or negated words."""
+    out: list[str] = []
+    for raw in query.replace('"', " ").split():
+        if raw.startswith("-") or raw.lower() in _OPERATORS:
+            continue
+        if ":" in raw:
+            field_name, _, raw = raw.partition(":")
+            if field_name.lower() not in ("title", "abstract", "note", "tag", "org"):
+                continue
+        word = raw.strip("()*?")
+        if len(word) >= 2:
+            out.append(word)
+    return out

@@ -1,0 +1,762 @@
+"""The main window: sidebar, search, the paper table, the reader pane and the status bar."""
+
+from __future__ import annotations
+
+import html
+from datetime import date
+
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, QSettings, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QIcon, QKeySequence, QShortcut, QUndoStack
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QStatusBar,
+    QTableView,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import Library
+from app.errors import PaperdeskError
+from ui import resources_path
+from ui.change_watch import ChangeWatcher
+from ui.import_summary import ImportSummaryDialog
+from ui.import_task import ImportTask
+from ui.jobs import LatestJob
+from ui.listing import Listing, ListRequest, compute_listing
+from ui.paper_model import COLUMNS, PaperTableModel
+from ui.reader import ReaderPane, paper_link
+from ui.shortcuts import ShortcutsDialog
+from ui.sidebar import Sidebar, filter_for
+
+DEBOUNCE_MS = 150
+DEMO_AS_OF = date(2025, 10, 30)  # the day the bundled sample pages were saved
+
+try:  # the annotation panel (issue 5) lands separately; the window works without it
+    from ui.annotations.panel import AnnotationPanel
+except ImportError:
+    AnnotationPanel = None  # type: ignore[assignment,misc]
+try:
+    from ui.annotations import commands as _annotation_commands
+except ImportError:
+    _annotation_commands = None  # type: ignore[assignment]
+
+
+def _export_dialog_class():
+    try:
+        from ui.export_dialog import ExportDialog
+    except ImportError:
+        return None
+    return ExportDialog
+
+
+class SearchBox(QLineEdit):
+    """The search field; Esc clears it (and says so through :attr:`escaped`)."""
+
+    escaped = Signal()
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        if event.key() == Qt.Key.Key_Escape:
+            self.clear()
+            self.escaped.emit()
+            return
+        super().keyPressEvent(event)
+
+
+class MainWindow(QMainWindow):
+    """The Paperdesk window on an open :class:`app.Library`.
+
+    ``settings`` defaults to the per-user ``QSettings("Paperdesk", "paperdesk")``; tests
+    pass a file of their own.
+    """
+
+    listingApplied = Signal()  # the table shows a fresh listing (tests and benchmarks wait)
+    importFinished = Signal(object)  # ImportReport
+    importFailed = Signal(str)
+
+    def __init__(self, lib: Library, settings: QSettings | None = None, parent=None) -> None:
+        super().__init__(parent)
+        self.lib = lib
+        self.settings = settings or QSettings("Paperdesk", "paperdesk")
+        self.setWindowTitle(f"Paperdesk — {lib.path.name}")
+        self.setWindowIcon(QIcon(str(resources_path("icons", "paperdesk.svg"))))
+        self.setAcceptDrops(True)
+        self.undo_stack = QUndoStack(self)
+        self.listing: Listing | None = None
+        self.import_task: ImportTask | None = None
+        self.last_import_report = None
+        self._view_key = "view:all"
+        self._sort: str | None = "added"
+        self._descending = True
+        self._column_sort: tuple[str, bool] = ("added", True)  # restored when a query clears
+        self._pending_select: int | None = None
+        self._restore_position = False
+
+        self._jobs = LatestJob(self)
+        self._jobs.finished.connect(self._apply_listing)
+        self._jobs.failed.connect(self._listing_failed)
+        self._debounce = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
+        self._debounce.timeout.connect(lambda: self.refresh(as_you_type=True))
+
+        self._build_widgets()
+        self._build_actions()
+        self._restore_settings()
+
+        self.watcher = ChangeWatcher(lib, self)
+        self.watcher.changed.connect(self._on_changes)
+        self.watcher.bulk_changed.connect(self._on_bulk_change)
+        self.refresh()
+
+    # -- building --------------------------------------------------------------------------
+
+    def _build_widgets(self) -> None:
+        self.search_box = SearchBox(self)
+        self.search_box.setObjectName("searchBox")
+        self.search_box.setPlaceholderText("Search titles, abstracts, tags, notes   (Ctrl+F or /)")
+        self.search_box.setClearButtonEnabled(True)
+        self.search_box.setMinimumWidth(360)
+        self.search_box.textEdited.connect(self._query_edited)
+        self.search_box.returnPressed.connect(self._query_entered)
+        self.search_box.escaped.connect(self._escape)
+        self.hint = QLabel(self)
+        self.hint.setObjectName("searchHint")
+        self.hint.setTextFormat(Qt.TextFormat.RichText)
+        self.hint.linkActivated.connect(self._use_suggestion)
+
+        self.toolbar = QToolBar("Search", self)
+        self.toolbar.setObjectName("mainToolbar")
+        self.toolbar.setMovable(False)
+        self.toolbar.addWidget(self.search_box)
+        self.toolbar.addWidget(self.hint)
+        self.addToolBar(self.toolbar)
+
+        self.sidebar = Sidebar(self.lib, self)
+        self.sidebar.viewSelected.connect(self._view_selected)
+        self.sidebar.deleteSavedRequested.connect(self._delete_saved)
+
+        self.model = PaperTableModel(self.lib, self)
+        self.table = QTableView(self)
+        self.table.setObjectName("paperTable")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.setShowGrid(False)
+        self.table.setWordWrap(False)
+        self.table.setTabKeyNavigation(False)
+        vh = self.table.verticalHeader()
+        vh.hide()
+        # Fixed row heights: the view never measures 100,000 rows.
+        vh.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vh.setDefaultSectionSize(self.fontMetrics().height() + 8)
+        hh = self.table.horizontalHeader()
+        hh.setSectionsMovable(True)
+        hh.setSectionsClickable(True)
+        hh.setSortIndicatorShown(True)
+        hh.setHighlightSections(False)
+        hh.setSortIndicator(6, Qt.SortOrder.DescendingOrder)
+        hh.sectionClicked.connect(self._header_clicked)
+        for col, width in enumerate((420, 90, 70, 65, 140, 140, 120)):
+            self.table.setColumnWidth(col, width)
+        self.table.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.table.doubleClicked.connect(lambda _idx: self.open_current_link())
+
+        self.reader = ReaderPane(self)
+        self.panel = None
+        if AnnotationPanel is not None:
+            self.panel = AnnotationPanel(self.lib, self.undo_stack, self)
+            if hasattr(self.panel, "changed"):
+                self.panel.changed.connect(self._papers_changed_here)
+
+        self.right = QSplitter(Qt.Orientation.Vertical, self)
+        self.right.setObjectName("readerSplitter")
+        self.right.addWidget(self.reader)
+        if self.panel is not None:
+            self.right.addWidget(self.panel)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setObjectName("mainSplitter")
+        self.splitter.addWidget(self.sidebar)
+        self.splitter.addWidget(self.table)
+        self.splitter.addWidget(self.right)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setStretchFactor(2, 2)
+        self.splitter.setSizes([200, 700, 420])
+
+        self.welcome = self._build_welcome()
+        self.stack = QStackedWidget(self)
+        self.stack.addWidget(self.splitter)
+        self.stack.addWidget(self.welcome)
+        self.setCentralWidget(self.stack)
+
+        self.status = QStatusBar(self)
+        self.status.setObjectName("statusBar")
+        self.setStatusBar(self.status)
+        self.counts = QLabel(self)
+        self.counts.setObjectName("countsLabel")
+        self.status.addWidget(self.counts, 1)
+        self.progress = QProgressBar(self)
+        self.progress.setMaximumWidth(220)
+        self.progress.setFormat("importing %v of %m files")
+        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button.clicked.connect(self.cancel_import)
+        self.status.addPermanentWidget(self.progress)
+        self.status.addPermanentWidget(self.cancel_button)
+        self.progress.hide()
+        self.cancel_button.hide()
+
+    def _build_welcome(self) -> QWidget:
+        page = QWidget(self)
+        page.setObjectName("welcome")
+        layout = QVBoxLayout(page)
+        layout.addStretch(2)
+        title = QLabel("<h1>Welcome to Paperdesk</h1>", page)
+        text = QLabel(
+            "Your library is empty. Save a Hugging Face <i>Daily Papers</i> page as text and "
+            "import it, drop page files on this window, or start with the bundled samples.",
+            page,
+        )
+        text.setWordWrap(True)
+        self.import_button = QPushButton("Import pages…", page)
+        self.import_button.clicked.connect(self.choose_import)
+        self.samples_button = QPushButton("Add sample papers", page)
+        self.samples_button.clicked.connect(self.add_samples)
+        for w in (title, text, self.import_button, self.samples_button):
+            w.setMaximumWidth(520)
+            layout.addWidget(w, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addStretch(3)
+        return page
+
+    def _build_actions(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self.import_action = file_menu.addAction("&Import pages…", self.choose_import)
+        self.import_action.setShortcut(QKeySequence("Ctrl+I"))
+        self.export_action = file_menu.addAction("&Export…", self.open_export)
+        self.export_action.setShortcut(QKeySequence("Ctrl+E"))
+        self.export_action.setVisible(_export_dialog_class() is not None)
+        self.export_action.setEnabled(_export_dialog_class() is not None)
+        file_menu.addSeparator()
+        self.save_search_action = file_menu.addAction("&Save search…", self.save_search)
+        self.save_search_action.setShortcut(QKeySequence("Ctrl+S"))
+        file_menu.addSeparator()
+        quit_action = file_menu.addAction("&Quit", self.close)
+        quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+
+        edit = bar.addMenu("&Edit")
+        undo = self.undo_stack.createUndoAction(self, "&Undo")
+        undo.setShortcut(QKeySequence("Ctrl+Z"))
+        redo = self.undo_stack.createRedoAction(self, "&Redo")
+        redo.setShortcut(QKeySequence("Ctrl+Shift+Z"))
+        edit.addAction(undo)
+        edit.addAction(redo)
+        edit.addSeparator()
+        find = edit.addAction("&Find", self.focus_search)
+        find.setShortcuts([QKeySequence("Ctrl+F"), QKeySequence("/")])
+
+        paper = bar.addMenu("&Paper")
+        self.toggle_read_action = paper.addAction("Toggle &read", self.toggle_read)
+        self.toggle_read_action.setShortcut(QKeySequence(Qt.Key.Key_Space))
+        open_link = paper.addAction("&Open link", self.open_current_link)
+        open_link.setShortcuts([QKeySequence(Qt.Key.Key_Return), QKeySequence(Qt.Key.Key_Enter)])
+        # Enter belongs to the search box and editors too: only the table may take it.
+        open_link.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.table.addAction(open_link)
+        nxt = paper.addAction("&Next paper", lambda: self.move_selection(1))
+        nxt.setShortcut(QKeySequence("J"))
+        prev = paper.addAction("&Previous paper", lambda: self.move_selection(-1))
+        prev.setShortcut(QKeySequence("K"))
+        if self.panel is not None and hasattr(self.panel, "actions"):
+            panel_actions = list(self.panel.actions())
+            if panel_actions:
+                paper.addSeparator()
+                self.toolbar.addSeparator()
+                for action in panel_actions:
+                    paper.addAction(action)
+                    self.addAction(action)  # keys work wherever the focus is in the window
+                    if not action.icon().isNull() or action.text():
+                        self.toolbar.addAction(action)
+        for action in (self.toggle_read_action, nxt, prev, find):
+            self.addAction(action)
+
+        help_menu = bar.addMenu("&Help")
+        keys = help_menu.addAction("&Keyboard shortcuts", self.show_shortcuts)
+        keys.setShortcut(QKeySequence(Qt.Key.Key_F1))
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self._escape)
+
+    # -- listing ---------------------------------------------------------------------------
+
+    def current_request(self, as_you_type: bool = False) -> ListRequest:
+        key = self._view_key
+        query = self.search_box.text()
+        flt = filter_for(key)
+        if key.startswith("saved:"):
+            _q, view = self.sidebar.saved_queries.get(key[6:], ("", "view:all"))
+            flt = filter_for(view)
+        return ListRequest(flt, query, self._sort, self._descending, as_you_type)
+
+    def refresh(self, as_you_type: bool = False, keep_position: bool = False) -> None:
+        """Recompute the listing off the GUI thread; the newest request wins."""
+        self._restore_position = keep_position
+        req = self.current_request(as_you_type)
+        lib = self.lib
+        self._jobs.submit(lambda: compute_listing(lib, req))
+
+    def _apply_listing(self, listing: Listing) -> None:
+        self.listing = listing
+        selected = self.selected_ids()
+        top_id = self.model.id_at(self.table.rowAt(0))
+        self.model.set_ids(listing.ids)
+        if self._pending_select is not None:
+            selected, top_id = [self._pending_select], None
+            self._pending_select = None
+        if selected:
+            self.select_ids(selected, scroll=top_id is None)
+        if self._restore_position and top_id is not None and self.model.row_of(top_id) >= 0:
+            self.table.scrollTo(
+                self.model.index(self.model.row_of(top_id), 0),
+                QAbstractItemView.ScrollHint.PositionAtTop,
+            )
+        if not self.selected_ids():
+            self.reader.show_paper(None)
+            self._tell_panel([])
+        self._show_counts()
+        self._show_hint()
+        empty_library = listing.library_total == 0
+        self.stack.setCurrentWidget(self.welcome if empty_library else self.splitter)
+        self.listingApplied.emit()
+
+    def _listing_failed(self, reason: str) -> None:
+        self._set_hint_text(f'<span style="color:#c0392b">{html.escape(reason)}</span>')
+
+    def _show_counts(self) -> None:
+        lst = self.listing
+        if lst is None:
+            return
+        text = f"{lst.matches:,} of {lst.library_total:,} papers"
+        if lst.request.query.strip():
+            if lst.matches > len(lst.ids):
+                text = f"{lst.matches:,}{'~' if lst.estimated else ''} matches of "
+                text += f"{lst.library_total:,} papers (showing the best {len(lst.ids):,})"
+            if lst.took_ms is not None:
+                text += f"  ·  search took {lst.took_ms:.0f} ms"
+        n = len(self.selected_ids())
+        if n > 1:
+            text += f"  ·  {n:,} selected"
+        self.counts.setText(text)
+
+    def _show_hint(self) -> None:
+        lst = self.listing
+        parts = []
+        if lst is not None and lst.note:
+            parts.append(f'<span style="color:#b9770e">{html.escape(lst.note)}</span>')
+        if lst is not None and lst.suggestion:
+            s = html.escape(lst.suggestion)
+            parts.append(f'Did you mean <a href="suggest:{s}">{s}</a>?')
+        self._set_hint_text("  ".join(parts))
+
+    def _set_hint_text(self, text: str) -> None:
+        self.hint.setText(f"&nbsp;&nbsp;{text}" if text else "")
+
+    # -- search ----------------------------------------------------------------------------
+
+    def _query_edited(self, text: str) -> None:
+        self._switch_sort_for_query(text)
+        self._debounce.start()
+
+    def _query_entered(self) -> None:
+        self._debounce.stop()
+        self._switch_sort_for_query(self.search_box.text())
+        self.refresh(as_you_type=False)
+
+    def _switch_sort_for_query(self, text: str) -> None:
+        """A new query lists by relevance; clearing it brings the column sort back."""
+        had_query = self.listing is not None and bool(self.listing.request.query.strip())
+        if text.strip() and not had_query and self._sort is not None:
+            self._column_sort = (self._sort, self._descending)
+            self._sort = None
+            self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.DescendingOrder)
+        elif not text.strip() and self._sort is None:
+            self._set_sort(*self._column_sort)
+
+    def set_query(self, text: str) -> None:
+        """Search for ``text`` now (as if typed and Enter pressed)."""
+        self.search_box.setText(text)
+        self._query_entered()
+
+    def _use_suggestion(self, link: str) -> None:
+        if link.startswith("suggest:"):
+            self.set_query(link[len("suggest:") :])
+
+    def _escape(self) -> None:
+        if self.search_box.text():
+            self.search_box.clear()
+            self._query_entered()
+        self.table.setFocus()
+
+    def focus_search(self) -> None:
+        self.search_box.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search_box.selectAll()
+
+    def save_search(self) -> None:
+        query = self.search_box.text().strip()
+        if not query:
+            self.status.showMessage("Type a search first, then save it.", 5000)
+            return
+        name, ok = QInputDialog.getText(self, "Save search", "Name:", text=query)
+        if ok:
+            self.save_search_as(name, query)
+
+    def save_search_as(self, name: str, query: str) -> None:
+        view = self._view_key if self._view_key.startswith("view:") else "view:all"
+        try:
+            self.lib.save_search(name, query, view)
+        except PaperdeskError as exc:
+            self.status.showMessage(str(exc), 8000)
+            return
+        self.sidebar.refresh_saved()
+        self.status.showMessage(f"Saved search {' '.join(name.split())!r}", 5000)
+
+    def _delete_saved(self, name: str) -> None:
+        self.lib.delete_saved_search(name)
+        self.sidebar.refresh_saved()
+
+    # -- sidebar and sort ------------------------------------------------------------------
+
+    def _view_selected(self, key: str) -> None:
+        self._view_key = key
+        if key.startswith("saved:"):
+            query, _view = self.sidebar.saved_queries.get(key[6:], ("", "view:all"))
+            self.search_box.setText(query)
+            self._switch_sort_for_query(query)
+        self.refresh()
+
+    def _header_clicked(self, section: int) -> None:
+        key = COLUMNS[section][1]
+        if key is None:  # not sortable in SQL: put the indicator back
+            self._show_sort_indicator()
+            self.status.showMessage("The tags column cannot be sorted.", 4000)
+            return
+        if self._sort == key:
+            descending = not self._descending
+        else:
+            descending = key not in ("title", "organization")
+        self.sort_by(key, descending)
+
+    def sort_by(self, key: str, descending: bool) -> None:
+        self._set_sort(key, descending)
+        self.refresh(keep_position=False)
+
+    def _set_sort(self, key: str | None, descending: bool) -> None:
+        self._sort, self._descending = key, descending
+        if key is not None:
+            self._column_sort = (key, descending)
+        self._show_sort_indicator()
+
+    def _show_sort_indicator(self) -> None:
+        hh = self.table.horizontalHeader()
+        cols = [c for c, (_h, k) in enumerate(COLUMNS) if k == self._sort]
+        order = Qt.SortOrder.DescendingOrder if self._descending else Qt.SortOrder.AscendingOrder
+        hh.setSortIndicator(cols[0] if cols else -1, order)
+
+    # -- selection and reading -------------------------------------------------------------
+
+    def selected_ids(self) -> list[int]:
+        rows = sorted({i.row() for i in self.table.selectionModel().selectedRows()})
+        return [pid for r in rows if (pid := self.model.id_at(r)) is not None]
+
+    def current_id(self) -> int | None:
+        ids = self.selected_ids()
+        if ids:
+            return ids[0]
+        return self.model.id_at(self.table.currentIndex().row())
+
+    def select_ids(self, ids: list[int], scroll: bool = True) -> None:
+        sel = QItemSelection()
+        rows = [r for r in (self.model.row_of(i) for i in ids) if r >= 0]
+        last = self.model.columnCount() - 1
+        for r in rows:
+            sel.select(self.model.index(r, 0), self.model.index(r, last))
+        flags = QItemSelectionModel.SelectionFlag.ClearAndSelect
+        self.table.selectionModel().select(sel, flags)
+        if rows:
+            self.table.selectionModel().setCurrentIndex(
+                self.model.index(rows[0], 0), QItemSelectionModel.SelectionFlag.NoUpdate
+            )
+            if scroll:
+                self.table.scrollTo(
+                    self.model.index(rows[0], 0), QAbstractItemView.ScrollHint.PositionAtCenter
+                )
+
+    def select_paper(self, paper_id: int) -> None:
+        """Select ``paper_id`` now, or as soon as the listing that holds it arrives."""
+        if self.model.row_of(paper_id) >= 0:
+            self.select_ids([paper_id])
+        else:
+            self._pending_select = paper_id
+
+    def move_selection(self, step: int) -> None:
+        n = self.model.rowCount()
+        if not n:
+            return
+        row = self.table.currentIndex().row()
+        row = 0 if row < 0 else max(0, min(n - 1, row + step))
+        idx = self.model.index(row, 0)
+        self.table.selectionModel().setCurrentIndex(
+            idx,
+            QItemSelectionModel.SelectionFlag.ClearAndSelect
+            | QItemSelectionModel.SelectionFlag.Rows,
+        )
+        self.table.scrollTo(idx)
+
+    def _selection_changed(self, *_args) -> None:
+        ids = self.selected_ids()
+        if len(ids) == 1:
+            row = self.model.row_of(ids[0])
+            terms = self.listing.terms if self.listing else []
+            self.reader.show_paper(self.model.record(row), terms)
+        elif ids:
+            self.reader.show_many(len(ids))
+        else:
+            self.reader.show_paper(None)
+        self._tell_panel(ids)
+        self._show_counts()
+
+    def _tell_panel(self, ids: list[int]) -> None:
+        if self.panel is not None and hasattr(self.panel, "set_papers"):
+            self.panel.set_papers(ids)
+
+    def open_current_link(self) -> None:
+        pid = self.current_id()
+        if pid is None:
+            return
+        rec = self.model.record(self.model.row_of(pid))
+        if rec is not None:
+            self.reader.open_url(QUrl(paper_link(rec)))
+
+    def toggle_read(self) -> None:
+        ids = self.selected_ids()
+        if not ids:
+            return
+        recs = [self.model.record(self.model.row_of(i)) for i in ids]
+        value = not all(r.read for r in recs if r is not None)
+        command = _read_command(self.lib, ids, value)
+        try:
+            if command is not None:
+                self.undo_stack.push(command)
+            else:
+                self.lib.set_read(ids, value)
+        except PaperdeskError as exc:
+            self.status.showMessage(str(exc), 8000)
+        self._papers_changed_here(ids)
+
+    def _papers_changed_here(self, ids) -> None:
+        self._refresh_papers(list(ids))
+
+    # -- changes from anywhere -------------------------------------------------------------
+
+    def _on_changes(self, rows: list) -> None:
+        kinds = {kind for _seq, _pid, kind in rows}
+        ids = {pid for _seq, pid, _kind in rows if pid is not None}
+        if kinds & {"add", "delete", "tags"} or (
+            kinds & {"tag"} and self._view_key.startswith("tag:")
+        ):
+            self.refresh(keep_position=True)
+        self._refresh_papers(ids)
+        if kinds & {"tag", "tags", "add", "delete"}:
+            self.sidebar.refresh_tags()
+
+    def _on_bulk_change(self) -> None:
+        self.model.forget()
+        self.sidebar.refresh_tags()
+        self.refresh(keep_position=True)
+
+    def _refresh_papers(self, ids) -> None:
+        self.model.refresh_papers(ids)
+        current = self.reader.paper
+        if current is not None and current.id in set(ids):
+            row = self.model.row_of(current.id)
+            rec = self.model.record(row) if row >= 0 else None
+            self.reader.show_paper(rec, self.reader.terms)
+
+    # -- import and export -----------------------------------------------------------------
+
+    def choose_import(self) -> None:
+        files, _ = QFileDialog.getOpenFileNames(
+            self, "Import saved Daily Papers pages", "", "Text pages (*.txt *.md);;All files (*)"
+        )
+        if files:
+            self.start_import(files)
+
+    def add_samples(self) -> None:
+        from app.paths import sample_pages
+
+        self.start_import(sample_pages(), as_of=DEMO_AS_OF)
+
+    def start_import(self, files, as_of: date | None = None) -> ImportTask | None:
+        if self.import_task is not None and self.import_task.is_running():
+            self.status.showMessage("An import is already running; wait or cancel it.", 5000)
+            return None
+        task = ImportTask(self.lib.path, [str(f) for f in files], as_of, self)
+        task.progress.connect(self._import_progress)
+        task.finished.connect(self._import_finished)
+        task.failed.connect(self._import_failed)
+        self.import_task = task
+        self.progress.setRange(0, len(task.files))
+        self.progress.setValue(0)
+        self.progress.show()
+        self.cancel_button.show()
+        task.start()
+        return task
+
+    def cancel_import(self) -> None:
+        if self.import_task is not None:
+            self.import_task.cancel()
+
+    def _import_progress(self, done: int, total: int, path: str) -> None:
+        self.progress.setRange(0, total)
+        self.progress.setValue(done)
+        self.progress.setToolTip(path)
+
+    def _import_done(self) -> None:
+        self.progress.hide()
+        self.cancel_button.hide()
+        self.watcher.poll()  # show the new papers now, not at the next tick
+
+    def _import_finished(self, report) -> None:
+        self._import_done()
+        self.last_import_report = report
+        cancelled = self.import_task is not None and self.import_task.cancelled
+        self.status.showMessage(
+            ("Import cancelled: " if cancelled else "Imported: ") + report.summary(), 15000
+        )
+        if report.refused or cancelled:
+            dialog = ImportSummaryDialog(report, cancelled, self)
+            dialog.setObjectName("importSummary")
+            dialog.show()  # not modal: the window stays usable
+            self.import_summary = dialog
+        self.importFinished.emit(report)
+
+    def _import_failed(self, reason: str) -> None:
+        self._import_done()
+        self.status.showMessage(f"Import failed: {reason}", 15000)
+        self.importFailed.emit(reason)
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        if any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dragMoveEvent(self, event) -> None:  # noqa: N802
+        if any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        files = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if files:
+            event.acceptProposedAction()
+            self.start_import(files)
+
+    def open_export(self) -> None:
+        cls = _export_dialog_class()
+        if cls is None:
+            return
+        req = self.current_request()
+        dialog = cls(
+            self.lib,
+            self,
+            selected_ids=self.selected_ids(),
+            current_filter=req.flt,
+            current_query=req.query,
+        )
+        dialog.open()
+
+    def show_shortcuts(self) -> None:
+        self.shortcuts_dialog = ShortcutsDialog(self)
+        self.shortcuts_dialog.open()
+
+    # -- remembered state ------------------------------------------------------------------
+
+    def _restore_settings(self) -> None:
+        s = self.settings
+        geometry = s.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 800)
+        for key, splitter in (("window/splitter", self.splitter), ("window/right", self.right)):
+            state = s.value(key)
+            if state is not None:
+                splitter.restoreState(state)
+        header = s.value("table/header")
+        if header is not None:
+            self.table.horizontalHeader().restoreState(header)
+        sort = s.value("table/sort")
+        if sort in {k for _h, k in COLUMNS if k}:
+            self._set_sort(sort, s.value("table/descending", "true") in (True, "true"))
+        else:
+            self._show_sort_indicator()
+        view = s.value("view")
+        if isinstance(view, str) and self.sidebar.select_key(view, emit=False):
+            self._view_key = view
+        paper = s.value("paper")
+        if paper is not None:
+            try:
+                self._pending_select = int(paper)
+            except (TypeError, ValueError):
+                pass
+
+    def save_settings(self) -> None:
+        s = self.settings
+        s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/splitter", self.splitter.saveState())
+        s.setValue("window/right", self.right.saveState())
+        s.setValue("table/header", self.table.horizontalHeader().saveState())
+        sort, descending = (
+            self._column_sort if self._sort is None else (self._sort, self._descending)
+        )
+        s.setValue("table/sort", sort)
+        s.setValue("table/descending", "true" if descending else "false")
+        s.setValue("view", self._view_key)
+        pid = self.current_id()
+        if pid is not None:
+            s.setValue("paper", pid)
+        else:
+            s.remove("paper")
+        s.sync()
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        if self.panel is not None and hasattr(self.panel, "flush"):
+            self.panel.flush()
+        self.save_settings()
+        self.watcher.stop()
+        if self.import_task is not None and self.import_task.is_running():
+            self.import_task.cancel()
+            self.import_task.wait(10_000)
+        self._jobs.wait(5000)
+        super().closeEvent(event)
+
+
+def _read_command(lib: Library, ids: list[int], value: bool):
+    """The annotation panel's undoable read toggle, when that module provides one."""
+    if _annotation_commands is None:
+        return None
+    for name in ("SetReadCommand", "ReadCommand", "SetFlagCommand"):
+        cls = getattr(_annotation_commands, name, None)
+        if cls is None:
+            continue
+        try:
+            return (
+                cls(lib, ids, value) if name != "SetFlagCommand" else cls(lib, ids, "read", value)
+            )
+        except TypeError:
+            return None
+    return None

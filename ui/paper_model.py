@@ -1,0 +1,171 @@
+"""The paper table's item model: it holds ids only and fetches rows lazily, a window at a time."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QFont
+
+from app import Library
+from app.records import PaperRecord
+
+# (header, sort key understood by Library.paper_ids, or None when SQL cannot sort it)
+COLUMNS: list[tuple[str, str | None]] = [
+    ("Title", "title"),
+    ("Published", "published"),
+    ("Upvotes", "upvotes"),
+    ("Authors", "authors"),
+    ("Organisation", "organization"),
+    ("Tags", None),
+    ("Added", "added"),
+]
+PAPER_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+RECORD_ROLE = Qt.ItemDataRole.UserRole + 2
+
+_WINDOW_BEFORE = 40  # rows fetched above a missing row (scrolling up)
+_WINDOW_AFTER = 160  # and below it: one fetch fills a screen or two
+_CACHE_MAX = 4000  # records kept; far fewer than a large library
+
+
+class PaperTableModel(QAbstractTableModel):
+    """Rows are paper ids in display order; records come from ``lib.papers`` on demand."""
+
+    def __init__(self, lib: Library, parent=None) -> None:
+        super().__init__(parent)
+        self._lib = lib
+        self._ids: list[int] = []
+        self._rows: dict[int, int] | None = None  # id -> row, built on first need
+        self._cache: OrderedDict[int, PaperRecord] = OrderedDict()
+        self._bold = QFont()
+        self._bold.setBold(True)
+
+    # -- contents --------------------------------------------------------------------------
+
+    def ids(self) -> list[int]:
+        return self._ids
+
+    def set_ids(self, ids: Sequence[int]) -> None:
+        """Show these ids (a new view, query or sort): one reset; the cache stays warm."""
+        self.beginResetModel()
+        self._ids = list(ids)
+        self._rows = None
+        self.endResetModel()
+
+    def row_of(self, paper_id: int) -> int:
+        """The row showing ``paper_id``, or -1."""
+        if self._rows is None:
+            self._rows = {pid: row for row, pid in enumerate(self._ids)}
+        return self._rows.get(paper_id, -1)
+
+    def id_at(self, row: int) -> int | None:
+        return self._ids[row] if 0 <= row < len(self._ids) else None
+
+    def record(self, row: int) -> PaperRecord | None:
+        pid = self.id_at(row)
+        if pid is None:
+            return None
+        rec = self._cache.get(pid)
+        if rec is None:
+            self._fetch_around(row)
+            rec = self._cache.get(pid)
+        else:
+            self._cache.move_to_end(pid)
+        return rec
+
+    def refresh_papers(self, ids: Iterable[int]) -> list[int]:
+        """Reload changed papers: only their rows are repainted. Returns the rows touched."""
+        touched = []
+        for pid in ids:
+            self._cache.pop(pid, None)
+            row = self.row_of(pid)
+            if row >= 0:
+                touched.append(row)
+        last = self.columnCount() - 1
+        for row in touched:
+            self.dataChanged.emit(self.index(row, 0), self.index(row, last))
+        return touched
+
+    def forget(self) -> None:
+        """Drop every cached record (e.g. after a bulk change from another process)."""
+        self._cache.clear()
+        if self._ids:
+            self.dataChanged.emit(
+                self.index(0, 0), self.index(len(self._ids) - 1, self.columnCount() - 1)
+            )
+
+    def _fetch_around(self, row: int) -> None:
+        lo = max(0, row - _WINDOW_BEFORE)
+        hi = min(len(self._ids), row + _WINDOW_AFTER)
+        wanted = [pid for pid in self._ids[lo:hi] if pid not in self._cache]
+        for rec in self._lib.papers(wanted):
+            self._cache[rec.id] = rec
+        while len(self._cache) > _CACHE_MAX:
+            self._cache.popitem(last=False)
+
+    # -- Qt overrides ----------------------------------------------------------------------
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._ids)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0):
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
+            if role == Qt.ItemDataRole.DisplayRole:
+                return COLUMNS[section][0]
+            if role == Qt.ItemDataRole.ToolTipRole and COLUMNS[section][1] is None:
+                return "This column cannot be sorted"
+        return None
+
+    def flags(self, index):
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def data(self, index, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or index.row() >= len(self._ids):
+            return None
+        if role == PAPER_ID_ROLE:
+            return self._ids[index.row()]
+        if role not in (
+            Qt.ItemDataRole.DisplayRole,
+            Qt.ItemDataRole.ToolTipRole,
+            Qt.ItemDataRole.FontRole,
+            Qt.ItemDataRole.TextAlignmentRole,
+            RECORD_ROLE,
+        ):
+            return None
+        rec = self.record(index.row())
+        if rec is None:
+            return None
+        col = index.column()
+        if role == RECORD_ROLE:
+            return rec
+        if role == Qt.ItemDataRole.FontRole:
+            return self._bold if not rec.read and col == 0 else None
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            if col in (2, 3):
+                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return None
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return rec.title if col == 0 else None
+        return _display(rec, col)
+
+
+def _display(rec: PaperRecord, col: int) -> str:
+    if col == 0:
+        return ("★ " if rec.starred else "") + rec.title
+    if col == 1:
+        return rec.published.isoformat() if rec.published else ""
+    if col == 2:
+        return str(rec.upvotes)
+    if col == 3:
+        return str(rec.authors_count) if rec.authors_count else ""
+    if col == 4:
+        return rec.organization or ""
+    if col == 5:
+        return ", ".join(rec.tags)
+    return rec.added_at.strftime("%Y-%m-%d %H:%M")

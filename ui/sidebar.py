@@ -1,0 +1,174 @@
+"""The sidebar: library views, tags with live counts and colours, saved searches.
+
+Extension point for other panels (export, tag management): connect to
+:attr:`Sidebar.tagMenuAboutToShow` — ``(tag_name, menu)`` is emitted just before a tag's
+context menu opens, and a slot may add its own actions to ``menu`` (for example
+"Export…"). The same holds for :attr:`Sidebar.savedMenuAboutToShow` on saved searches.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtGui import QColor, QIcon, QPixmap, QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import QAbstractItemView, QMenu, QTreeView
+
+from app import Library, PaperFilter
+from app.records import TagInfo, utcnow
+
+KEY_ROLE = Qt.ItemDataRole.UserRole + 1
+
+# view key -> (label, filter maker)
+VIEWS: dict[str, str] = {
+    "view:all": "All papers",
+    "view:unread": "Unread",
+    "view:starred": "Starred",
+    "view:recent": "Recently added",
+    "view:untagged": "Untagged",
+}
+RECENT_DAYS = 7
+
+
+def filter_for(key: str) -> PaperFilter:
+    """The paper filter of a sidebar key (``view:…`` or ``tag:NAME``; saved searches use
+    the view they were saved with)."""
+    if key == "view:unread":
+        return PaperFilter(read=False)
+    if key == "view:starred":
+        return PaperFilter(starred=True)
+    if key == "view:recent":
+        return PaperFilter(added_since=utcnow() - timedelta(days=RECENT_DAYS))
+    if key == "view:untagged":
+        return PaperFilter(untagged=True)
+    if key.startswith("tag:"):
+        return PaperFilter(tags=(key[4:],))
+    return PaperFilter()
+
+
+class Sidebar(QTreeView):
+    """Emits :attr:`viewSelected` with a key: ``view:all``…, ``tag:NAME`` or ``saved:NAME``."""
+
+    viewSelected = Signal(str)
+    tagMenuAboutToShow = Signal(str, QMenu)
+    savedMenuAboutToShow = Signal(str, QMenu)
+    deleteSavedRequested = Signal(str)
+
+    def __init__(self, lib: Library, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("sidebar")
+        self._lib = lib
+        self.setHeaderHidden(True)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.customContextMenuRequested.connect(self._context_menu)
+        self.model_ = QStandardItemModel(self)
+        self.setModel(self.model_)
+        self._library = self._group("Library")
+        self._tags = self._group("Tags")
+        self._saved = self._group("Saved searches")
+        for key, label in VIEWS.items():
+            self._library.appendRow(self._item(label, key))
+        self.saved_queries: dict[str, tuple[str, str]] = {}  # name -> (query, view)
+        self.refresh_tags()
+        self.refresh_saved()
+        self.expandAll()
+        self.selectionModel().currentChanged.connect(self._current_changed)
+        self.select_key("view:all")
+
+    # -- building --------------------------------------------------------------------------
+
+    def _group(self, label: str) -> QStandardItem:
+        item = QStandardItem(label)
+        item.setFlags(Qt.ItemFlag.ItemIsEnabled)
+        font = item.font()
+        font.setBold(True)
+        item.setFont(font)
+        self.model_.appendRow(item)
+        return item
+
+    @staticmethod
+    def _item(label: str, key: str) -> QStandardItem:
+        item = QStandardItem(label)
+        item.setData(key, KEY_ROLE)
+        item.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable)
+        return item
+
+    def refresh_tags(self, tags: list[TagInfo] | None = None) -> None:
+        """Rebuild the tag list (names, counts, colours), keeping the selection."""
+        tags = self._lib.tags() if tags is None else tags
+        current = self.current_key()
+        self._tags.removeRows(0, self._tags.rowCount())
+        for tag in tags:
+            item = self._item(f"{tag.name}  ({tag.count:,})", f"tag:{tag.name}")
+            item.setToolTip(f"{tag.count:,} papers tagged {tag.name}")
+            if tag.color:
+                item.setIcon(_swatch(tag.color))
+            self._tags.appendRow(item)
+        self._reselect(current)
+
+    def refresh_saved(self) -> None:
+        current = self.current_key()
+        self._saved.removeRows(0, self._saved.rowCount())
+        self.saved_queries = {n: (q, v) for n, q, v in self._lib.saved_searches()}
+        for name, (query, _view) in self.saved_queries.items():
+            item = self._item(name, f"saved:{name}")
+            item.setToolTip(query)
+            self._saved.appendRow(item)
+        self._reselect(current)
+
+    def _reselect(self, key: str | None) -> None:
+        if key and not self.select_key(key, emit=False):
+            self.select_key("view:all")
+
+    # -- selection -------------------------------------------------------------------------
+
+    def current_key(self) -> str | None:
+        idx = self.currentIndex()
+        return idx.data(KEY_ROLE) if idx.isValid() else None
+
+    def index_of(self, key: str) -> QModelIndex:
+        for group in (self._library, self._tags, self._saved):
+            for row in range(group.rowCount()):
+                if group.child(row).data(KEY_ROLE) == key:
+                    return group.child(row).index()
+        return QModelIndex()
+
+    def select_key(self, key: str, emit: bool = True) -> bool:
+        """Select the entry with ``key``; False if there is none."""
+        idx = self.index_of(key)
+        if not idx.isValid():
+            return False
+        if not emit:
+            self.selectionModel().blockSignals(True)
+        try:
+            self.setCurrentIndex(idx)
+        finally:
+            self.selectionModel().blockSignals(False)
+        return True
+
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        key = current.data(KEY_ROLE) if current.isValid() else None
+        if key:
+            self.viewSelected.emit(key)
+
+    def _context_menu(self, pos) -> None:
+        key = self.indexAt(pos).data(KEY_ROLE)
+        if not key:
+            return
+        menu = QMenu(self)
+        if key.startswith("tag:"):
+            self.tagMenuAboutToShow.emit(key[4:], menu)
+        elif key.startswith("saved:"):
+            name = key[6:]
+            menu.addAction("Delete saved search", lambda: self.deleteSavedRequested.emit(name))
+            self.savedMenuAboutToShow.emit(name, menu)
+        if not menu.isEmpty():
+            menu.exec(self.viewport().mapToGlobal(pos))
+
+
+def _swatch(color: str) -> QIcon:
+    pix = QPixmap(12, 12)
+    pix.fill(QColor(color))
+    return QIcon(pix)
