@@ -53,7 +53,7 @@ TITLE_MAX = 500
 # Markdown, code and prose lines are not titles: this keeps notes and docs from passing
 # as pages.
 _NOT_TITLE_START = ("#", "|", "```", "- ", "* ", "> ", "//", "/*", "<", "{", "[", "=")
-_NOT_TITLE_END = (".", ",", ";", ":", "{", "(", "[", "=", "\\")
+_NOT_TITLE_END = (",", ";", ":", "{", "(", "[", "=", "\\")
 ABSTRACT_MIN_WORDS = 12  # real abstracts run to 100-300 words
 ABSTRACT_MIN_CHARS = 80
 _WORD = re.compile(r"[^\W\d_]{2,}")

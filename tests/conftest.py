@@ -7,6 +7,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+settings.register_profile("default", max_examples=40)
+settings.register_profile("long", max_examples=2000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -37,7 +42,7 @@ def library(tmp_path) -> Library:
 
 @pytest.fixture
 def seeded(tmp_path) -> Library:
-    """A library holding both seed pages (325 papers)."""
+    """A library holding both seed pages (323 papers: two of 003 merge into 001)."""
     lib = Library.open(tmp_path / "seeded")
     report = lib.import_files([SEEDS["001"], SEEDS["003"]], as_of=SEED_AS_OF)
     assert not report.refused

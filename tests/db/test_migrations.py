@@ -1,0 +1,55 @@
+"""Alembic migrations: `upgrade head` on an empty file is exactly the models' schema."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from app.errors import LibraryError
+from app.library import Library
+from db import Base, make_engine, upgrade
+from db.engine import head_revision
+
+
+def test_upgrade_head_on_empty_file_matches_models(tmp_path):
+    engine = make_engine(tmp_path / "empty.sqlite")
+    upgrade(engine)
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []
+    engine.dispose()
+
+
+def test_open_applies_migrations_and_sets_wal_and_foreign_keys(tmp_path):
+    lib = Library.open(tmp_path / "lib")
+    with lib.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() > 0
+        rev = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+    assert rev == head_revision()
+    lib.close()
+
+
+def test_library_from_a_newer_version_is_refused_untouched(tmp_path):
+    Library.open(tmp_path / "lib").close()
+    db = tmp_path / "lib" / "library.sqlite"
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = 'ffff_future'")
+    before = db.read_bytes()
+    with pytest.raises(LibraryError, match="newer Paperdesk"):
+        Library.open(tmp_path / "lib")
+    assert db.read_bytes() == before
+
+
+def test_foreign_keys_cascade(seeded):
+    pid = seeded.paper_ids()[0]
+    seeded.add_tags([pid], ["x"])
+    seeded.set_note(pid, "n")
+    seeded.delete_papers([pid])
+    with sqlite3.connect(seeded.db_path) as db:
+        assert db.execute("SELECT count(*) FROM paper_tags").fetchone() == (0,)
+        assert db.execute("SELECT count(*) FROM notes").fetchone() == (0,)
