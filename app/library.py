@@ -734,6 +734,37 @@ class Library:
 
         return self._write(run)
 
+    def annotation_summary(self, ids: Sequence[int]) -> dict[str, Any]:
+        """For a selection: ``papers``, ``starred``, ``read`` counts and ``tags`` as
+        ``{name: how many of them carry it}`` (name order) — without loading the records."""
+        from sqlalchemy import case  # local: this section's edits stay in this section
+
+        ids = list(dict.fromkeys(ids))
+        out: dict[str, Any] = {"papers": 0, "starred": 0, "read": 0, "tags": {}}
+        counts: dict[tuple[str, str], int] = {}
+        with read_session(self.engine) as s:
+            for start in range(0, len(ids), _CHUNK):
+                chunk = ids[start : start + _CHUNK]
+                n, starred, read = s.execute(
+                    select(
+                        func.count(Paper.id),
+                        func.coalesce(func.sum(case((Paper.starred, 1), else_=0)), 0),
+                        func.coalesce(func.sum(case((Paper.read, 1), else_=0)), 0),
+                    ).where(Paper.id.in_(chunk))
+                ).one()
+                out["papers"] += n
+                out["starred"] += starred
+                out["read"] += read
+                for key, name, count in s.execute(
+                    select(Tag.name_key, Tag.name, func.count())
+                    .join(paper_tags, paper_tags.c.tag_id == Tag.id)
+                    .where(paper_tags.c.paper_id.in_(chunk))
+                    .group_by(Tag.id)
+                ):
+                    counts[(key, name)] = counts.get((key, name), 0) + count
+        out["tags"] = {name: counts[(key, name)] for key, name in sorted(counts)}
+        return out
+
     def _log_tag_delta(self, s: Session, delta: Library.TagDelta) -> None:
         self._log(s, delta.paper_ids, "tag")
         if delta.create or delta.drop or delta.update:

@@ -162,3 +162,22 @@ def test_redo_after_the_tag_id_was_reused_gets_a_fresh_id(seeded):
     assert set(seeded.paper_ids(seeded_filter("other"))) == set(ids[:1])
     seeded.apply_tag_delta(redo.inverse())
     assert not seeded.tag_exists("first") and seeded.tag_exists("other")
+
+
+def test_annotation_summary_counts_a_selection(library):
+    from tests.bench.synth import AS_OF, page_text
+
+    seeded = library
+    seeded.import_text(page_text(1200), as_of=AS_OF)
+    ids = seeded.paper_ids()
+    assert len(ids) == 1200  # more than one chunk of 500
+    seeded.add_tags(ids[:700], ["Alpha"])
+    seeded.add_tags(ids[:1], ["beta"])
+    seeded.set_starred(ids[:3])
+    seeded.set_read(ids[600:610])
+    got = seeded.annotation_summary(ids + [999999])
+    assert got["papers"] == len(ids)
+    assert got["starred"] == 3 and got["read"] == 10
+    assert got["tags"] == {"Alpha": 700, "beta": 1}
+    assert list(got["tags"]) == ["Alpha", "beta"]
+    assert seeded.annotation_summary([]) == {"papers": 0, "starred": 0, "read": 0, "tags": {}}
