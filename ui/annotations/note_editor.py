@@ -1,0 +1,221 @@
+"""``NoteEditor``: one paper's Markdown note, autosaved after a pause, with a safe preview."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QHideEvent, QUndoStack
+from PySide6.QtWidgets import (
+    QApplication,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QStackedWidget,
+    QTextBrowser,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.errors import PaperdeskError
+from app.library import Library
+from ui.annotations import commands
+from ui.annotations.commands import Feedback
+from ui.annotations.markdown_view import render_note
+
+# Saved this long after the last keystroke (the issue asks for within 1 s); each pause
+# is also one undo step ("typing coalesced per pause").
+AUTOSAVE_MS = 600
+
+
+class SafeBrowser(QTextBrowser):
+    """A preview that loads nothing: no images or style sheets, local or remote."""
+
+    def loadResource(self, kind: int, url: QUrl | str) -> object:  # noqa: N802
+        return None
+
+
+class NoteEditor(QWidget):
+    """Edit the note of one paper. ``flush()`` saves at once; the window calls it when the
+    selection changes or it closes, and the editor itself does on focus-out, hide and quit."""
+
+    saved = Signal(int)  # paper id
+
+    def __init__(
+        self,
+        library: Library,
+        undo_stack: QUndoStack,
+        feedback: Feedback | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("noteEditor")
+        self._lib = library
+        self._stack = undo_stack
+        self.feedback = feedback or Feedback(self)
+        self._paper: int | None = None
+        self._saved_text = ""
+        self._dirty = False
+
+        col = QVBoxLayout(self)
+        col.setContentsMargins(0, 0, 0, 0)
+        bar = QHBoxLayout()
+        self.status = QLabel(self)
+        self.status.setObjectName("noteStatus")
+        self.status.setTextFormat(Qt.TextFormat.PlainText)
+        bar.addWidget(self.status, 1)
+        self.preview_button = QToolButton(self)
+        self.preview_button.setObjectName("notePreviewToggle")
+        self.preview_button.setText("Preview")
+        self.preview_button.setCheckable(True)
+        self.preview_button.setToolTip("Show the note rendered as Markdown")
+        self.preview_button.toggled.connect(self.set_preview)
+        bar.addWidget(self.preview_button)
+        col.addLayout(bar)
+
+        self.pages = QStackedWidget(self)
+        self.text = QPlainTextEdit(self)
+        self.text.setObjectName("noteText")
+        self.text.setAccessibleName("Note")
+        self.text.setPlaceholderText("Notes (Markdown)…")
+        self.text.setTabChangesFocus(True)  # Tab leaves the note: keyboard-only triage
+        self.preview = SafeBrowser(self)
+        self.preview.setObjectName("notePreview")
+        self.preview.setOpenLinks(False)
+        self.preview.anchorClicked.connect(_open_web_link)
+        self.pages.addWidget(self.text)
+        self.pages.addWidget(self.preview)
+        col.addWidget(self.pages, 1)
+
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(AUTOSAVE_MS)
+        self._timer.timeout.connect(self.flush)
+        self.text.textChanged.connect(self._typed)
+        self.text.installEventFilter(self)
+        self.feedback.changed.connect(self._changed_elsewhere)
+        app = QApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.flush)  # safety net: quitting saves too
+        self.set_paper(None)
+
+    # -- state -------------------------------------------------------------------------------
+
+    def paper(self) -> int | None:
+        return self._paper
+
+    def is_dirty(self) -> bool:
+        return self._dirty
+
+    def set_paper(self, paper_id: int | None) -> None:
+        """Show ``paper_id``'s note (saving the previous one first); None shows nothing."""
+        self.flush()
+        self._paper = paper_id
+        body = ""
+        if paper_id is not None:
+            try:
+                body = self._lib.note(paper_id)
+            except PaperdeskError as exc:
+                self._paper = None
+                self.status.setText(str(exc))
+        self._load(body)
+        self.text.setReadOnly(self._paper is None)
+        self.text.setPlaceholderText(
+            "Notes (Markdown)…" if self._paper is not None else "Select one paper to take notes"
+        )
+        if self._paper is not None:
+            self.status.clear()
+
+    def _load(self, body: str) -> None:
+        self._saved_text = body
+        self._dirty = False
+        self._timer.stop()
+        self.text.blockSignals(True)
+        try:
+            self.text.setPlainText(body)
+        finally:
+            self.text.blockSignals(False)
+        if self.preview_button.isChecked():
+            self.preview.setHtml(render_note(body))
+
+    # -- saving ------------------------------------------------------------------------------
+
+    def _typed(self) -> None:
+        if self._paper is None:
+            return
+        self._dirty = True
+        self._timer.start()  # restart: saves AUTOSAVE_MS after the last keystroke
+        self.status.setText("Editing…")
+
+    def flush(self) -> bool:
+        """Save a pending edit now (one undo step). False if it could not be saved."""
+        self._timer.stop()
+        if not self._dirty or self._paper is None:
+            return True
+        text = self.text.toPlainText()
+        if text == self._saved_text:
+            self._dirty = False
+            self.status.setText("Saved")
+            return True
+        try:
+            commands.set_note(
+                self._stack, self._lib, self.feedback, self._paper, self._saved_text, text
+            )
+        except PaperdeskError as exc:
+            # Keep the text and the dirty flag: the next pause or flush tries again.
+            self.status.setText(f"Not saved: {exc}")
+            return False
+        self._saved_text = text
+        self._dirty = False
+        self.status.setText("Saved")
+        self.saved.emit(self._paper)
+        return True
+
+    def _changed_elsewhere(self, ids: list) -> None:
+        # An undo/redo (or another editor) changed this paper's note: show it, unless the
+        # user is typing — then their text wins and is saved at the next pause.
+        if self._paper is None or self._paper not in ids or self._dirty:
+            return
+        try:
+            body = self._lib.note(self._paper)
+        except PaperdeskError:
+            return
+        if body != self._saved_text or body != self.text.toPlainText():
+            cursor = self.text.textCursor().position()
+            self._load(body)
+            c = self.text.textCursor()
+            c.setPosition(min(cursor, len(body)))
+            self.text.setTextCursor(c)
+
+    def reload(self) -> None:
+        """Re-read the note (after a change by another process), keeping unsaved typing."""
+        if self._paper is not None:
+            self._changed_elsewhere([self._paper])
+
+    # -- preview -----------------------------------------------------------------------------
+
+    def set_preview(self, on: bool) -> None:
+        if self.preview_button.isChecked() != on:
+            self.preview_button.setChecked(on)  # re-enters through toggled
+            return
+        if on:
+            self.flush()
+            self.preview.setHtml(render_note(self.text.toPlainText()))
+        self.pages.setCurrentWidget(self.preview if on else self.text)
+
+    # -- safety nets ---------------------------------------------------------------------------
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        # Leaving the field saves: this includes opening a menu (Edit ▸ Undo), which takes
+        # focus away with Qt.PopupFocusReason, so an undo never races unsaved typing.
+        if watched is self.text and event.type() == QEvent.Type.FocusOut:
+            self.flush()
+        return super().eventFilter(watched, event)
+
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802
+        self.flush()  # closing the window hides its children first
+        super().hideEvent(event)
+
+
+def _open_web_link(url: QUrl) -> None:
+    if url.scheme() in ("http", "https", "mailto"):
+        QDesktopServices.openUrl(url)

@@ -1,0 +1,234 @@
+"""``AnnotationPanel``: star, read, tags, suggested tags and the note of the selected papers."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QKeyCombination, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence, QUndoStack
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
+
+from app.errors import PaperdeskError
+from app.library import Library
+from ui.annotations import commands
+from ui.annotations.commands import Feedback
+from ui.annotations.note_editor import NoteEditor
+from ui.annotations.suggestions import SuggestedTags, suggest_tags
+from ui.annotations.tag_editor import TagEditor
+
+TAG_KEYS = 9
+
+
+class AnnotationPanel(QWidget):
+    """Annotations of one or many selected papers; every change is one step on ``undo_stack``.
+
+    The window calls ``set_papers(ids)`` and ``flush()`` on selection change and close, and
+    adds ``actions()`` to its toolbar/menus (star S, read R, keys 1–9 toggle coloured tags).
+    ``changed`` carries the ids of papers whose annotations changed (also by undo/redo).
+    """
+
+    changed = Signal(list)
+    _library_changed = Signal()  # queued hop: Library listeners may run on any thread
+
+    def __init__(
+        self, library: Library, undo_stack: QUndoStack, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("annotationPanel")
+        self._lib = library
+        self._stack = undo_stack
+        self._ids: list[int] = []
+        self._summary: dict = {"papers": 0, "starred": 0, "read": 0, "tags": {}}
+        self._key_tags: list[str] = []
+        self.feedback = Feedback(self)
+        self.feedback.changed.connect(self._on_changed)
+        self.feedback.failed.connect(self.show_message)
+
+        col = QVBoxLayout(self)
+        head = QHBoxLayout()
+        self.star_action = QAction("Star", self)
+        self.star_action.setObjectName("starAction")
+        self.star_action.setCheckable(True)
+        self.star_action.setShortcut(QKeySequence(Qt.Key.Key_S))
+        self.star_action.setToolTip("Star the selected papers (S)")
+        self.star_action.triggered.connect(self.toggle_star)
+        self.read_action = QAction("Read", self)
+        self.read_action.setObjectName("readAction")
+        self.read_action.setCheckable(True)
+        self.read_action.setShortcut(QKeySequence(Qt.Key.Key_R))
+        self.read_action.setToolTip("Mark the selected papers read (R)")
+        self.read_action.triggered.connect(self.toggle_read)
+        self.star_button = QToolButton(self)
+        self.star_button.setObjectName("starButton")
+        self.star_button.setDefaultAction(self.star_action)
+        self.read_button = QToolButton(self)
+        self.read_button.setObjectName("readButton")
+        self.read_button.setDefaultAction(self.read_action)
+        self.summary = QLabel(self)
+        self.summary.setObjectName("annotationSummary")
+        head.addWidget(self.star_button)
+        head.addWidget(self.read_button)
+        head.addWidget(self.summary, 1)
+        col.addLayout(head)
+
+        self.tag_editor = TagEditor(library, undo_stack, self.feedback, self)
+        col.addWidget(self.tag_editor)
+        self.suggestions = SuggestedTags(self)
+        self.suggestions.chosen.connect(self.tag_editor.add)
+        col.addWidget(self.suggestions)
+        self.note_editor = NoteEditor(library, undo_stack, self.feedback, self)
+        col.addWidget(self.note_editor, 1)
+        self.message = QLabel(self)
+        self.message.setObjectName("annotationMessage")
+        self.message.setTextFormat(Qt.TextFormat.PlainText)
+        self.message.setWordWrap(True)
+        self.message.hide()
+        col.addWidget(self.message)
+
+        self.tag_actions: list[QAction] = []
+        for k in range(TAG_KEYS):
+            a = QAction(self)
+            a.setObjectName(f"tagKey{k + 1}")
+            a.setShortcut(QKeySequence(QKeyCombination(Qt.Key(Qt.Key.Key_1 + k))))
+            a.triggered.connect(lambda _=False, k=k: self.toggle_tag_key(k))
+            self.tag_actions.append(a)
+        # Live whenever the panel is in a window; the window may add them to menus too.
+        for a in (self.star_action, self.read_action, *self.tag_actions):
+            QWidget.addAction(self, a)
+
+        # "Mark read after N seconds on screen": off unless set_auto_read(seconds).
+        self._auto_read = QTimer(self)
+        self._auto_read.setSingleShot(True)
+        self._auto_read.timeout.connect(self._mark_read_now)
+        self._suggest_timer = QTimer(self)
+        self._suggest_timer.setSingleShot(True)
+        self._suggest_timer.timeout.connect(self._update_suggestions)
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.timeout.connect(self._refresh_if_new)
+        self._seen = -1
+
+        # Changes committed by this process (the CLI in another process reaches the window
+        # through the change feed; the window then calls refresh()).
+        self._library_changed.connect(self._refresh_timer.start, Qt.ConnectionType.QueuedConnection)
+        emit = self._library_changed.emit
+        library.subscribe(emit)
+        self.destroyed.connect(lambda *_: library.unsubscribe(emit))
+        self.set_papers([])
+
+    # -- the window's side -------------------------------------------------------------------
+
+    def actions(self) -> list[QAction]:  # type: ignore[override]
+        """Star, read and the nine tag keys, for the window's toolbar and menus."""
+        return [self.star_action, self.read_action, *self.tag_actions]
+
+    def set_papers(self, ids: list[int]) -> None:
+        self.note_editor.flush()
+        self._ids = list(dict.fromkeys(ids))
+        self.message.hide()
+        self.tag_editor.set_papers(self._ids)
+        self.note_editor.set_paper(self._ids[0] if len(self._ids) == 1 else None)
+        self.note_editor.setEnabled(len(self._ids) == 1)
+        self.refresh()
+        self.suggestions.set_names([])
+        if len(self._ids) == 1:
+            self._suggest_timer.start(0)  # after the selection has painted
+        self._restart_auto_read()
+
+    def papers(self) -> list[int]:
+        return list(self._ids)
+
+    def flush(self) -> bool:
+        """Save the note being typed now; the window calls this on selection change/close."""
+        return self.note_editor.flush()
+
+    def refresh(self) -> None:
+        """Re-read the selection's state (after a change here, by undo, or by another process)."""
+        self._seen = self._lib.last_change()
+        self._summary = self._lib.annotation_summary(self._ids)
+        tag_infos = self._lib.tags()
+        n = self._summary["papers"]
+        self.star_action.setEnabled(n > 0)
+        self.read_action.setEnabled(n > 0)
+        self.star_action.setChecked(n > 0 and self._summary["starred"] == n)
+        self.read_action.setChecked(n > 0 and self._summary["read"] == n)
+        self.summary.setText("" if n <= 1 else f"{n} papers selected")
+        self.tag_editor.refresh(self._summary, tag_infos)
+        self.note_editor.reload()
+        # Keys 1–9: the coloured tags in name order, so a key keeps its tag as counts change.
+        coloured = sorted((t.name for t in tag_infos if t.color), key=str.casefold)
+        self._key_tags = coloured[:TAG_KEYS]
+        for k, action in enumerate(self.tag_actions):
+            name = self._key_tags[k] if k < len(self._key_tags) else None
+            action.setEnabled(name is not None and n > 0)
+            action.setText(f"Toggle tag {name!r}" if name else f"Tag key {k + 1} (no tag)")
+            action.setToolTip(f"{action.text()} ({k + 1})")
+
+    # -- actions -----------------------------------------------------------------------------
+
+    def toggle_star(self) -> None:
+        self._toggle_flag("starred")
+
+    def toggle_read(self) -> None:
+        self._toggle_flag("read")
+
+    def _toggle_flag(self, flag: str) -> None:
+        if not self._ids:
+            return
+        # Mixed selection: set it on all; all set: clear it on all (like a tri-state box).
+        value = self._summary[flag] < self._summary["papers"]
+        self._run(
+            lambda: commands.set_flag(self._stack, self._lib, self.feedback, flag, self._ids, value)
+        )
+
+    def toggle_tag_key(self, k: int) -> None:
+        """Key ``k + 1``: add the k-th coloured tag to all selected papers, or remove it if
+        all carry it already."""
+        if not self._ids or k >= len(self._key_tags):
+            return
+        name = self._key_tags[k]
+        carried = self._summary["tags"].get(name, 0)
+        if carried >= self._summary["papers"]:
+            self._run(lambda: self.tag_editor.remove(name))
+        else:
+            self._run(lambda: self.tag_editor.add(name))
+
+    def set_auto_read(self, seconds: float | None) -> None:
+        """Mark a paper read after it has been shown alone for ``seconds``; None turns off."""
+        self._auto_read.setProperty("seconds", seconds)
+        self._restart_auto_read()
+
+    def _restart_auto_read(self) -> None:
+        self._auto_read.stop()
+        seconds = self._auto_read.property("seconds")
+        if seconds and len(self._ids) == 1 and not self._summary["read"]:
+            self._auto_read.start(int(seconds * 1000))
+
+    def _mark_read_now(self) -> None:
+        if len(self._ids) == 1 and not self._summary["read"]:
+            self._run(
+                lambda: commands.set_flag(
+                    self._stack, self._lib, self.feedback, "read", self._ids, True
+                )
+            )
+
+    def _run(self, fn) -> None:
+        try:
+            fn()
+        except PaperdeskError as exc:
+            self.show_message(str(exc))
+
+    def show_message(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.show()
+
+    def _on_changed(self, ids: list) -> None:
+        self.refresh()
+        self.changed.emit(list(ids))
+
+    def _refresh_if_new(self) -> None:
+        # A commit we already showed (our own step) needs no second read.
+        if self._lib.last_change() != self._seen:
+            self.refresh()
+
+    def _update_suggestions(self) -> None:
+        if len(self._ids) == 1:
+            self.suggestions.set_names(suggest_tags(self._lib, self._ids[0]))

@@ -1,0 +1,92 @@
+"""Suggested tags: the tags on the papers most similar to this one (``lib.related``)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QLabel, QToolButton, QWidget
+
+from app.errors import PaperdeskError
+from app.library import Library
+from ui.annotations.flow_layout import FlowLayout
+
+NEIGHBOURS = 10
+SHOWN = 5
+
+
+def suggest_tags(lib: Library, paper_id: int, limit: int = SHOWN) -> list[str]:
+    """Tags carried by ``paper_id``'s related papers but not by it, most frequent first.
+
+    Empty while the library has no ``related`` (the search index is optional)."""
+    related = getattr(lib, "related", None)
+    if related is None:
+        return []
+    try:
+        try:
+            found = related(paper_id, limit=NEIGHBOURS)
+        except TypeError:
+            found = related(paper_id)
+        ids = [i for i in _ids_of(found) if i != paper_id][:NEIGHBOURS]
+        if not ids:
+            return []
+        mine = {t.casefold() for t in lib.annotation_summary([paper_id])["tags"]}
+        counts: Counter[str] = Counter()
+        for name, n in lib.annotation_summary(ids)["tags"].items():
+            if name.casefold() not in mine:
+                counts[name] = n
+    except PaperdeskError:
+        return []
+    return [name for name, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0].casefold()))][
+        :limit
+    ]
+
+
+def _ids_of(found: object) -> list[int]:
+    # ``related`` returns search hits (``.hits[i].paper_id``) or a list of ids/records.
+    items: Iterable = getattr(found, "hits", found)  # type: ignore[assignment]
+    out: list[int] = []
+    for item in items:
+        if isinstance(item, int):
+            out.append(item)
+        elif isinstance(getattr(item, "paper_id", None), int):
+            out.append(item.paper_id)
+        elif isinstance(getattr(item, "id", None), int):
+            out.append(item.id)
+    return out
+
+
+class SuggestedTags(QWidget):
+    """A row of "+ tag" buttons; one click asks to add that tag."""
+
+    chosen = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("tagSuggestions")
+        self._layout = FlowLayout(self)
+        self._layout.addWidget(QLabel("Suggested:", self))
+        self._names: list[str] = []
+        self.hide()
+
+    def names(self) -> list[str]:
+        return list(self._names)
+
+    def buttons(self) -> list[QToolButton]:
+        return self.findChildren(QToolButton, "suggestedTag")
+
+    def set_names(self, names: list[str]) -> None:
+        self._names = list(names)
+        for b in self.buttons():
+            self._layout.removeWidget(b)
+            b.deleteLater()
+        for name in names:
+            b = QToolButton(self)
+            b.setObjectName("suggestedTag")
+            b.setText(f"+ {name}")
+            b.setToolTip(f"Add the tag {name!r}")
+            b.setAccessibleName(f"Add suggested tag {name}")
+            b.clicked.connect(lambda _=False, n=name: self.chosen.emit(n))
+            self._layout.addWidget(b)
+        self.setVisible(bool(names))

@@ -1,0 +1,212 @@
+"""``TagEditor``: the selected papers' tags as chips; type to add (with completion), × to remove."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QObject, QStringListModel, Qt, Signal
+from PySide6.QtGui import QColor, QKeyEvent, QUndoStack
+from PySide6.QtWidgets import (
+    QCompleter,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.errors import PaperdeskError
+from app.library import Library
+from ui.annotations import commands
+from ui.annotations.commands import Feedback
+from ui.annotations.flow_layout import flow_widget
+
+
+class TagChip(QFrame):
+    """One tag: its name (and "k/n" when only some of the selected papers carry it) and ×."""
+
+    remove_clicked = Signal(str)
+
+    def __init__(
+        self, name: str, color: str | None, count: int, total: int, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.name = name
+        self.setObjectName("tagChip")
+        self.setProperty("partial", count < total)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(6, 1, 2, 1)
+        row.setSpacing(2)
+        text = name if count >= total else f"{name} ({count}/{total})"
+        self.label = QLabel(text, self)
+        self.label.setTextFormat(Qt.TextFormat.PlainText)  # a tag name is never markup
+        if count < total:
+            self.label.setToolTip(f"{count} of the {total} selected papers carry {name!r}")
+        row.addWidget(self.label)
+        self.remove_button = QToolButton(self)
+        self.remove_button.setObjectName("chipRemove")
+        self.remove_button.setText("×")
+        self.remove_button.setAutoRaise(True)
+        self.remove_button.setToolTip(f"Remove {name!r}")
+        self.remove_button.setAccessibleName(f"Remove tag {name}")
+        self.remove_button.clicked.connect(lambda: self.remove_clicked.emit(self.name))
+        row.addWidget(self.remove_button)
+        if color and QColor(color).isValid():
+            self.setStyleSheet(f"#tagChip {{ border-left: 4px solid {QColor(color).name()}; }}")
+
+
+class TagEditor(QWidget):
+    """Tags of one or many selected papers. Adding/removing applies to all of them in one
+    transaction and one undo step. Errors (an empty or too long name) show inline."""
+
+    def __init__(
+        self,
+        library: Library,
+        undo_stack: QUndoStack,
+        feedback: Feedback | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("tagEditor")
+        self._lib = library
+        self._stack = undo_stack
+        if feedback is None:  # standalone: refresh ourselves (a panel refreshes us otherwise)
+            feedback = Feedback(self)
+            feedback.changed.connect(lambda _ids: self.refresh())
+        self.feedback = feedback
+        self._ids: list[int] = []
+        self._counts: dict[str, int] = {}
+        self._total = 0
+        self._colors: dict[str, str | None] = {}
+
+        col = QVBoxLayout(self)
+        col.setContentsMargins(0, 0, 0, 0)
+        self._chips_box, self._chips = flow_widget(self)
+        col.addWidget(self._chips_box)
+        self.input = QLineEdit(self)
+        self.input.setObjectName("tagInput")
+        self.input.setPlaceholderText("Add a tag…")
+        self.input.setAccessibleName("Add a tag")
+        self.input.setClearButtonEnabled(True)
+        col.addWidget(self.input)
+        self.error = QLabel(self)
+        self.error.setObjectName("tagError")
+        self.error.setTextFormat(Qt.TextFormat.PlainText)
+        self.error.setWordWrap(True)
+        self.error.hide()
+        col.addWidget(self.error)
+
+        # Completion keeps the model's order (most used first) and ignores case.
+        self._names = QStringListModel(self)
+        self.completer = QCompleter(self._names, self)
+        self.completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.completer.setModelSorting(QCompleter.ModelSorting.UnsortedModel)
+        self.completer.setFilterMode(Qt.MatchFlag.MatchStartsWith)
+        self.completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        self.input.setCompleter(self.completer)
+        # QLineEdit connects activated -> setText first, so the field holds the completion.
+        self.completer.activated.connect(lambda _text: self.commit())
+        self.input.returnPressed.connect(self.commit)
+        self.input.installEventFilter(self)
+        self.setEnabled(False)
+
+    # -- state -------------------------------------------------------------------------------
+
+    def set_papers(self, ids: list[int]) -> None:
+        self._ids = list(dict.fromkeys(ids))
+        self.error.hide()
+        self.setEnabled(bool(self._ids))
+        self.refresh()
+
+    def papers(self) -> list[int]:
+        return list(self._ids)
+
+    def tags(self) -> list[str]:
+        """The chips shown, in order (any tag that at least one selected paper carries)."""
+        return list(self._counts)
+
+    def refresh(self, summary: dict | None = None, tag_infos: list | None = None) -> None:
+        """Reload chips and completions (pass what the panel already read, to read once)."""
+        if summary is None:
+            summary = self._lib.annotation_summary(self._ids)
+        if tag_infos is None:
+            tag_infos = self._lib.tags()
+        self._counts = dict(summary["tags"])
+        self._total = summary["papers"]
+        self._colors = {t.name: t.color for t in tag_infos}
+        names = [t.name for t in tag_infos]
+        if names != self._names.stringList():
+            self._names.setStringList(names)
+        self._rebuild_chips()
+
+    def _rebuild_chips(self) -> None:
+        while self._chips.count():
+            item = self._chips.takeAt(0)
+            if item is not None and item.widget() is not None:
+                item.widget().deleteLater()
+        for name, count in self._counts.items():
+            chip = TagChip(name, self._colors.get(name), count, self._total, self._chips_box)
+            chip.remove_clicked.connect(self.remove)
+            self._chips.addWidget(chip)
+        self._chips_box.updateGeometry()
+
+    def chips(self) -> list[TagChip]:
+        return [
+            w
+            for i in range(self._chips.count())
+            if isinstance(w := self._chips.itemAt(i).widget(), TagChip)  # type: ignore[union-attr]
+        ]
+
+    # -- actions -----------------------------------------------------------------------------
+
+    def commit(self) -> bool:
+        """Add the typed tag to every selected paper (Enter)."""
+        text = self.input.text()
+        if not text:  # Enter in the empty field does nothing; spaces get a message
+            return False
+        ok = self.add(text)
+        if ok is not None:
+            self.input.clear()
+        return bool(ok)
+
+    def add(self, name: str) -> bool | None:
+        """Add ``name`` to the selection; None if refused (the reason shows inline)."""
+        if not self._ids:
+            return None
+        try:
+            done = commands.add_tags(self._stack, self._lib, self.feedback, self._ids, [name])
+        except PaperdeskError as exc:
+            self.show_error(str(exc))
+            return None
+        self.error.hide()
+        return done
+
+    def remove(self, name: str) -> bool | None:
+        if not self._ids:
+            return None
+        try:
+            done = commands.remove_tags(self._stack, self._lib, self.feedback, self._ids, [name])
+        except PaperdeskError as exc:
+            self.show_error(str(exc))
+            return None
+        self.error.hide()
+        return done
+
+    def show_error(self, text: str) -> None:
+        self.error.setText(text)
+        self.error.show()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        # Backspace in the empty field removes the last chip (as in mail address fields).
+        if (
+            watched is self.input
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Backspace
+            and not self.input.text()
+            and self._counts
+        ):
+            self.remove(list(self._counts)[-1])
+            return True
+        return super().eventFilter(watched, event)

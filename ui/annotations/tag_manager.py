@@ -1,0 +1,118 @@
+"""``TagManager``: rename (F2), merge, delete and colour tags, with confirmation and undo.
+
+The sidebar owns the tag list; it calls these (e.g. ``manager.rename(name)`` on F2).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QColor, QUndoStack
+from PySide6.QtWidgets import QColorDialog, QInputDialog, QLineEdit, QMessageBox, QWidget
+
+from app.errors import PaperdeskError
+from app.library import Library
+from ui.annotations import commands
+from ui.annotations.commands import Feedback
+
+
+class TagManager(QObject):
+    """Tag-wide operations for a view: each asks what it must, then is one undo step.
+
+    Failures (empty name, unknown tag, …) are emitted on ``feedback.failed`` as one line
+    for the view to show inline; the methods return whether something changed.
+    """
+
+    def __init__(
+        self,
+        library: Library,
+        undo_stack: QUndoStack,
+        parent_widget: QWidget | None = None,
+        feedback: Feedback | None = None,
+    ) -> None:
+        super().__init__(parent_widget)
+        self._lib = library
+        self._stack = undo_stack
+        self._window = parent_widget
+        self.feedback = feedback or Feedback(self)
+
+    def count(self, name: str) -> int:
+        """How many papers carry tag ``name`` (0 if there is no such tag)."""
+        key = name.strip().casefold()
+        return next((t.count for t in self._lib.tags() if t.name.casefold() == key), 0)
+
+    def rename(self, old: str, new: str | None = None) -> bool:
+        """Rename ``old`` (asking for the new name if not given). Onto an existing tag's
+        name it merges, after a confirmation naming both tags and the papers involved."""
+        if new is None:
+            new, ok = QInputDialog.getText(
+                self._window, "Rename tag", f"New name for {old!r}:", QLineEdit.EchoMode.Normal, old
+            )
+            if not ok:
+                return False
+        try:
+            same = self._lib.tag_exists(new) and self._lib.tag_id(new) != self._lib.tag_id(old)
+            if same:
+                target = next(
+                    t.name for t in self._lib.tags() if t.name.casefold() == new.strip().casefold()
+                )
+                n = self.count(old)
+                if not self.confirm(
+                    "Merge tags",
+                    f"A tag named {target!r} exists. Merge {old!r} ({_papers(n)}) into "
+                    f"{target!r}? You can undo this.",
+                ):
+                    return False
+            return commands.rename_tag(self._stack, self._lib, self.feedback, old, new)
+        except PaperdeskError as exc:
+            self.feedback.failed.emit(str(exc))
+            return False
+
+    def delete(self, name: str) -> bool:
+        """Delete tag ``name`` from every paper, after a confirmation showing the count."""
+        try:
+            self._lib.tag_id(name)
+            n = self.count(name)
+            if not self.confirm(
+                "Delete tag", f"Delete the tag {name!r} from {_papers(n)}? You can undo this."
+            ):
+                return False
+            return commands.delete_tag(self._stack, self._lib, self.feedback, name)
+        except PaperdeskError as exc:
+            self.feedback.failed.emit(str(exc))
+            return False
+
+    def set_color(self, name: str, color: str | None | bool = False) -> bool:
+        """Colour a tag (``"#rrggbb"``), clear it (None), or ask with a colour dialog."""
+        if color is False:
+            chosen = QColorDialog.getColor(parent=self._window, title=f"Colour of {name!r}")
+            if not chosen.isValid():
+                return False
+            color = chosen.name()
+        if color is not None:
+            q = QColor(str(color))
+            if not q.isValid():
+                self.feedback.failed.emit(f"{color!r} is not a colour (use #rrggbb)")
+                return False
+            color = q.name()
+        try:
+            return commands.set_tag_color(self._stack, self._lib, self.feedback, name, color)
+        except PaperdeskError as exc:
+            self.feedback.failed.emit(str(exc))
+            return False
+
+    def confirm(self, title: str, text: str) -> bool:
+        """Ask yes/no in a window-modal box (No is the default)."""
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            title,
+            text,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            self._window,
+        )
+        box.setObjectName("tagConfirm")
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        return box.exec() == QMessageBox.StandardButton.Yes
+
+
+def _papers(n: int) -> str:
+    return "1 paper" if n == 1 else f"{n} papers"
