@@ -509,7 +509,10 @@ class MainWindow(QMainWindow):
         if not n:
             return
         row = self.table.currentIndex().row()
-        row = 0 if row < 0 else max(0, min(n - 1, row + step))
+        if row < 0 or not self.selected_ids():
+            row = max(row, 0)  # the first key press selects the paper under the cursor
+        else:
+            row = max(0, min(n - 1, row + step))
         idx = self.model.index(row, 0)
         self.table.selectionModel().setCurrentIndex(
             idx,

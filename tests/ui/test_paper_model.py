@@ -1,0 +1,60 @@
+"""The table model: ids only, rows fetched lazily, one-row updates, qtmodeltester-clean."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from ui.paper_model import PAPER_ID_ROLE, PaperTableModel
+
+
+def test_model_passes_qtmodeltester(qtmodeltester, seeded):
+    model = PaperTableModel(seeded)
+    model.set_ids(seeded.paper_ids())
+    qtmodeltester.check(model, force_py=True)
+
+
+def test_empty_model_passes_qtmodeltester(qtmodeltester, library):
+    model = PaperTableModel(library)
+    qtmodeltester.check(model, force_py=True)
+
+
+def test_rows_are_fetched_lazily_a_window_at_a_time(seeded):
+    model = PaperTableModel(seeded)
+    ids = seeded.paper_ids(sort="title", descending=False)
+    model.set_ids(ids)
+    n = seeded.count()
+    assert model.rowCount() == n and not model._cache
+    title = model.data(model.index(200, 0))
+    assert title.endswith(seeded.get(ids[200]).title)
+    # One fetch around row 200, not the whole list.
+    assert 0 < len(model._cache) < n
+    assert ids[0] not in model._cache
+    assert model.data(model.index(5, 0), PAPER_ID_ROLE) == ids[5]
+
+
+def test_a_changed_paper_updates_its_row_only(qtbot, seeded):
+    model = PaperTableModel(seeded)
+    ids = seeded.paper_ids()
+    model.set_ids(ids)
+    target = ids[10]
+    assert not model.data(model.index(10, 0)).startswith("★")
+    seeded.set_starred([target])
+    with qtbot.waitSignal(model.dataChanged) as blocker:
+        model.refresh_papers([target])
+    top, bottom = blocker.args[0], blocker.args[1]
+    assert top.row() == bottom.row() == 10
+    assert model.data(model.index(10, 0)).startswith("★ ")
+
+
+def test_columns_show_each_field(seeded):
+    model = PaperTableModel(seeded)
+    pid = seeded.paper_ids(sort="upvotes")[0]
+    seeded.add_tags([pid], ["alpha", "beta"])
+    model.set_ids([pid])
+    rec = seeded.get(pid)
+    row = [model.data(model.index(0, c)) for c in range(model.columnCount())]
+    assert row[0] == rec.title
+    assert row[1] == (rec.published.isoformat() if rec.published else "")
+    assert row[2] == str(rec.upvotes)
+    assert row[5] == "alpha, beta"
+    assert model.data(model.index(0, 0), Qt.ItemDataRole.FontRole).bold()  # unread

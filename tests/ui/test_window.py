@@ -1,0 +1,228 @@
+"""The main window on a real library: views, reading, sorting, keys, settings, welcome."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QLineEdit, QStatusBar, QTableView, QTextBrowser, QTreeView
+
+from tests.conftest import SEED_AS_OF
+from tests.ui.conftest import LONG, page, wait_listing
+from ui import MainWindow
+from ui.paper_model import COLUMNS
+
+
+def _click_row(qtbot, window, row: int) -> None:
+    table = window.table
+    table.scrollTo(window.model.index(row, 0))
+    rect = table.visualRect(window.model.index(row, 0))
+    QTest.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+
+def test_object_names_and_counts(open_window, seeded):
+    window = open_window(seeded)
+    assert isinstance(window.findChild(QLineEdit, "searchBox"), QLineEdit)
+    assert isinstance(window.findChild(QTableView, "paperTable"), QTableView)
+    assert isinstance(window.findChild(QTextBrowser, "readerPane"), QTextBrowser)
+    assert isinstance(window.findChild(QTreeView, "sidebar"), QTreeView)
+    assert isinstance(window.findChild(QStatusBar, "statusBar"), QStatusBar)
+    n = seeded.count()
+    assert window.model.rowCount() == n
+    assert f"{n:,} of {n:,} papers" in window.counts.text()
+    assert window.stack.currentWidget() is window.splitter
+
+
+def test_selecting_a_row_fills_the_reader(qtbot, open_window, seeded):
+    window = open_window(seeded)
+    _click_row(qtbot, window, 3)
+    rec = seeded.get(window.model.id_at(3))
+    text = window.reader.toPlainText()
+    assert rec.title in text
+    assert rec.abstract[:80] in text
+    assert window.selected_ids() == [rec.id]
+
+
+def test_html_in_a_title_renders_as_text(qtbot, open_window, library, tmp_path):
+    path = tmp_path / "evil.txt"
+    title = "Attacks <script>alert(1)</script> with <b>bold</b> claims & more"
+    abstract = "An abstract that says <i>hello</i> and links javascript:alert(2) here." + LONG
+    path.write_text(page((title, abstract)), encoding="utf-8")
+    report = library.import_files([path], as_of=SEED_AS_OF)
+    assert not report.refused, report.files[0].reason
+    window = open_window(library)
+    _click_row(qtbot, window, 0)
+    plain = window.reader.toPlainText()
+    assert "<script>alert(1)</script>" in plain
+    assert "<b>bold</b>" in plain
+    assert "<i>hello</i>" in plain
+    assert "<script" not in window.reader.toHtml().replace("&lt;script", "")
+    assert window.model.data(window.model.index(0, 0)) == title
+
+
+def test_only_web_links_open(qtbot, open_window, library, tmp_path):
+    path = tmp_path / "links.txt"
+    text = "Code at https://github.com/a/b and file:///etc/passwd here." + LONG
+    path.write_text(page(("Linked Paper", text)), encoding="utf-8")
+    assert not library.import_files([path], as_of=SEED_AS_OF).refused
+    window = open_window(library)
+    opened = []
+    window.reader.open_url = lambda url: opened.append(url.toString())
+    _click_row(qtbot, window, 0)
+    html = window.reader.toHtml()
+    assert 'href="https://github.com/a/b"' in html
+    assert 'href="file:' not in html
+    window.reader.anchorClicked.emit(window.reader.document().baseUrl().fromUserInput("file:///x"))
+    assert opened == []
+    # Enter in the table opens the paper's first web link.
+    window.table.setFocus()
+    QTest.keyClick(window.table, Qt.Key.Key_Return)
+    assert opened == ["https://github.com/a/b"]
+
+
+def test_a_paper_without_url_offers_a_web_search(qtbot, open_window, library, tmp_path):
+    path = tmp_path / "plain.txt"
+    path.write_text(page(("A Plain Paper", "No links at all here." + LONG)), encoding="utf-8")
+    assert not library.import_files([path], as_of=SEED_AS_OF).refused
+    window = open_window(library)
+    opened = []
+    window.reader.open_url = lambda url: opened.append(url.toString())
+    _click_row(qtbot, window, 0)
+    assert "Search the web for this title" in window.reader.toPlainText()
+    window.open_current_link()
+    assert opened and opened[0].startswith("https://duckduckgo.com/?q=A+Plain+Paper")
+
+
+def test_sidebar_views_filter(qtbot, open_window, seeded):
+    ids = seeded.paper_ids(sort="id", descending=False)
+    seeded.set_read(ids[:300])
+    seeded.set_starred(ids[:7])
+    seeded.add_tags(ids[:12], ["diffusion"])
+    window = open_window(seeded)
+    expected = {
+        "view:unread": seeded.count() - 300,
+        "view:starred": 7,
+        "view:untagged": seeded.count() - 12,
+        "view:recent": seeded.count(),  # imported just now
+        "tag:diffusion": 12,
+        "view:all": seeded.count(),
+    }
+    for key, count in expected.items():
+        wait_listing(qtbot, window, lambda k=key: window.sidebar.select_key(k))
+        assert window.model.rowCount() == count, key
+    # Clicking a tag in the sidebar filters too.
+    idx = window.sidebar.index_of("tag:diffusion")
+    assert "(12)" in idx.data()
+    rect = window.sidebar.visualRect(idx)
+    wait_listing(
+        qtbot,
+        window,
+        lambda: QTest.mouseClick(
+            window.sidebar.viewport(), Qt.MouseButton.LeftButton, pos=rect.center()
+        ),
+    )
+    assert sorted(window.model.ids()) == ids[:12]
+
+
+@pytest.fixture
+def sidebar(seeded):
+    from ui.sidebar import Sidebar
+
+    seeded.add_tags(seeded.paper_ids()[:3], ["x", "y"])
+    seeded.save_search("mine", "diffusion")
+    widget = Sidebar(seeded)
+    yield widget  # outlives the model tester (set up first, torn down last)
+
+
+def test_sidebar_model_passes_qtmodeltester(sidebar, qtmodeltester, seeded):
+    qtmodeltester.check(sidebar.model(), force_py=True)
+    seeded.add_tags(seeded.paper_ids()[:5], ["z"])
+    sidebar.refresh_tags()  # rebuilt rows are checked by the tester as they change
+    assert "z  (5)" in sidebar.index_of("tag:z").data()
+
+
+def test_sorting_by_each_column_happens_in_sql(qtbot, open_window, seeded):
+    window = open_window(seeded)
+    header = window.table.horizontalHeader()
+    for col, (_name, key) in enumerate(COLUMNS):
+        if key is None:
+            before = list(window.model.ids())
+            header.sectionClicked.emit(col)
+            assert window.model.ids() == before
+            continue
+        wait_listing(qtbot, window, lambda c=col: header.sectionClicked.emit(c))
+        descending = window._descending
+        assert window.model.ids() == seeded.paper_ids(sort=key, descending=descending), key
+        assert header.sortIndicatorSection() == col
+        # Clicking again reverses.
+        wait_listing(qtbot, window, lambda c=col: header.sectionClicked.emit(c))
+        assert window.model.ids() == seeded.paper_ids(sort=key, descending=not descending)
+
+
+def test_keyboard_moves_and_toggles_read(qtbot, open_window, seeded):
+    window = open_window(seeded)
+    window.activateWindow()
+    window.table.setFocus()
+    QTest.keyClick(window.table, Qt.Key.Key_J)
+    assert window.table.currentIndex().row() == 0
+    QTest.keyClick(window.table, Qt.Key.Key_J)
+    QTest.keyClick(window.table, Qt.Key.Key_J)
+    QTest.keyClick(window.table, Qt.Key.Key_K)
+    assert window.table.currentIndex().row() == 1
+    pid = window.model.id_at(1)
+    assert window.selected_ids() == [pid]
+    QTest.keyClick(window.table, Qt.Key.Key_Space)
+    assert seeded.get(pid).read is True
+    assert not window.model.data(window.model.index(1, 0), Qt.ItemDataRole.FontRole)
+    QTest.keyClick(window.table, Qt.Key.Key_Space)
+    assert seeded.get(pid).read is False
+    # "/" focuses the search box; typing there does not move the table.
+    QTest.keyClick(window.table, Qt.Key.Key_Slash)
+    assert window.search_box.hasFocus()
+
+
+def test_settings_restored_on_reopen(qtbot, open_window, seeded, settings_file):
+    seeded.set_starred(seeded.paper_ids()[:20])
+    window = open_window(seeded)
+    wait_listing(qtbot, window, lambda: window.sidebar.select_key("view:starred"))
+    wait_listing(qtbot, window, lambda: window.sort_by("upvotes", False))
+    window.table.horizontalHeader().resizeSection(0, 333)
+    window.table.horizontalHeader().moveSection(2, 0)
+    window.resize(760, 580)  # the offscreen screen is 800×800: restoreGeometry clamps to it
+    qtbot.waitUntil(lambda: window.splitter.width() == 760)
+    window.splitter.setSizes([150, 350, 260])
+    sizes = window.splitter.sizes()
+    chosen = window.model.id_at(5)
+    window.select_ids([chosen])
+    window.close()
+
+    again = open_window(seeded)
+    assert again._view_key == "view:starred"
+    assert again.sidebar.current_key() == "view:starred"
+    assert (again._sort, again._descending) == ("upvotes", False)
+    assert again.model.ids() == seeded.paper_ids(
+        again.current_request().flt, "upvotes", descending=False
+    )
+    assert again.table.horizontalHeader().sectionSize(0) == 333
+    assert again.table.horizontalHeader().visualIndex(2) == 0
+    qtbot.waitUntil(lambda: again.splitter.width() == 760)
+    assert all(abs(a - b) <= 2 for a, b in zip(again.splitter.sizes(), sizes, strict=True))
+    assert (again.width(), again.height()) == (760, 580)
+    assert again.selected_ids() == [chosen]
+    assert seeded.get(chosen).title in again.reader.toPlainText()
+    assert QSettings(settings_file, QSettings.Format.IniFormat).value("view") == "view:starred"
+
+
+def test_empty_library_shows_welcome_and_adds_samples(qtbot, open_window, library):
+    window = open_window(library)
+    assert window.stack.currentWidget() is window.welcome
+    with qtbot.waitSignal(window.importFinished, timeout=60_000):
+        QTest.mouseClick(window.samples_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.model.rowCount() == library.count() > 300, timeout=10_000)
+    assert window.stack.currentWidget() is window.splitter
+
+
+def test_from_ui_import_main_window(seeded, qtbot):
+    import ui
+
+    assert ui.MainWindow is MainWindow
