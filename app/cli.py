@@ -15,6 +15,8 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, NoReturn
 
+from sqlalchemy.exc import DBAPIError
+
 from app.errors import PaperdeskError
 from app.library import Library, PaperFilter
 from app.records import PaperRecord
@@ -103,6 +105,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run(lib, args)
     except PaperdeskError as exc:
         print(f"paperdesk: {exc}", file=sys.stderr)
+        return 2
+    except DBAPIError as exc:  # a damaged or vanished database file: one line, not a trace
+        reason = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
+        print(
+            f"paperdesk: the library's database failed: {reason}; run 'paperdesk check'",
+            file=sys.stderr,
+        )
         return 2
     except KeyboardInterrupt:
         print("paperdesk: interrupted", file=sys.stderr)

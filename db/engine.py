@@ -181,3 +181,20 @@ _SQLITE_TO_DB: dict[str, Any] = {
     "DateTime": lambda t: t.strftime("%Y-%m-%d %H:%M:%S.%f"),
     "Boolean": lambda b: 1 if b else 0,
 }
+
+
+def database_checks(engine: Engine) -> list[str]:
+    """SQLite's own integrity and foreign-key checks; an empty list means all is well."""
+    from sqlalchemy.exc import DBAPIError
+
+    problems: list[str] = []
+    try:
+        with engine.connect() as conn:
+            rows = [r[0] for r in conn.exec_driver_sql("PRAGMA integrity_check")]
+            if rows != ["ok"]:
+                problems += [f"integrity: {r}" for r in rows[:20]]
+            for table, rowid, parent, _fk in conn.exec_driver_sql("PRAGMA foreign_key_check"):
+                problems.append(f"foreign key: {table} row {rowid} points to a missing {parent}")
+    except DBAPIError as exc:
+        problems.append(f"integrity: {str(exc.orig).splitlines()[0]}")
+    return problems
