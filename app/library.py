@@ -217,7 +217,10 @@ class Library:
         try:
             source = importer.PageSource(path)
             if source.json is not None:
-                raise importer.refuse_json(path)
+                # A Paperdesk JSON export is a backup: restore it (app/backup_import.py).
+                from app.backup_import import restorer
+
+                return self._store(path, restorer(path, source.json, as_of))
 
             def run(s: Session) -> FileResult:
                 result = importer.import_lines(s, path, source.lines(), as_of)
@@ -238,8 +241,11 @@ class Library:
         if not text.strip():
             raise RefusedFile(name, "is empty")
         importer.check_text_head(name, text[: importer.SNIFF_BYTES])
-        if importer.json_payload(text) is not None:
-            raise importer.refuse_json(name)
+        if (payload := importer.json_payload(text)) is not None:
+            # A Paperdesk JSON export is a backup: restore it (app/backup_import.py).
+            from app.backup_import import restorer
+
+            return self._store(name, restorer(name, payload, as_of))
         digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
         def run(s: Session) -> FileResult:

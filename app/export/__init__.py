@@ -1,0 +1,82 @@
+"""Export a selection of papers as Markdown, CSV, JSON, BibTeX, RIS or HTML.
+
+One module per format (``to_*.py``), each with ``NAME``, ``LABEL``, ``EXTENSION`` and
+``write(lib, ids, out, options)``; :func:`export` picks the papers and writes a file
+atomically, or a stream.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, TextIO
+
+from app.errors import PaperdeskError
+from app.export import to_bibtex, to_csv, to_html, to_json, to_markdown, to_ris
+from app.export.atomic import ExportError, atomic_write
+from app.export.common import ExportOptions
+from app.export.selection import Selection, resolve
+
+if TYPE_CHECKING:
+    from app.library import Library
+
+__all__ = [
+    "FORMATS",
+    "ExportError",
+    "ExportOptions",
+    "ExportResult",
+    "Selection",
+    "export",
+    "format_for_path",
+    "resolve",
+]
+
+FORMATS: dict[str, ModuleType] = {
+    m.NAME: m for m in (to_markdown, to_csv, to_json, to_bibtex, to_ris, to_html)
+}
+# Excel opens UTF-8 CSV correctly only with a byte-order mark; other formats go without.
+_FILE_ENCODING = {"csv": "utf-8-sig"}
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    count: int
+    path: Path | None  # None when written to a stream
+
+
+def export(
+    lib: Library,
+    selection: Selection,
+    fmt: str,
+    dest: str | Path | None = None,
+    *,
+    stream: TextIO | None = None,
+    options: ExportOptions | None = None,
+) -> ExportResult:
+    """Write the papers ``selection`` picks as ``fmt`` to the file ``dest`` (atomically:
+    complete or not at all), else to ``stream`` (standard output by default)."""
+    module = FORMATS.get(fmt)
+    if module is None:
+        raise PaperdeskError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
+    opts = options or ExportOptions()
+    ids = resolve(lib, selection)
+    if dest is None:
+        module.write(lib, ids, stream or sys.stdout, opts)
+        return ExportResult(len(ids), None)
+    path = atomic_write(
+        dest,
+        lambda out: module.write(lib, ids, out, opts),
+        encoding=_FILE_ENCODING.get(fmt, "utf-8"),
+    )
+    return ExportResult(len(ids), path)
+
+
+def format_for_path(path: str | Path) -> str | None:
+    """The format a file name's extension implies (``.bib`` → ``bibtex``), if any."""
+    suffix = Path(path).suffix.lower()
+    aliases = {".markdown": "md", ".htm": "html", ".bibtex": "bibtex", ".txt": None}
+    if suffix in aliases:
+        return aliases[suffix]
+    return next((name for name, m in FORMATS.items() if m.EXTENSION == suffix), None)

@@ -1,0 +1,70 @@
+"""Which papers an export holds, and reading them back in bounded chunks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+from app.errors import PaperdeskError
+from app.records import PaperRecord
+
+if TYPE_CHECKING:
+    from app.library import Library, PaperFilter
+
+CHUNK = 2000  # papers held in memory at once while writing
+
+
+@dataclass(frozen=True)
+class Selection:
+    """An export's scope. ``ids`` (explicit papers) wins; otherwise tags (any/all), the
+    starred flag, a sidebar filter and a search query combine with AND."""
+
+    ids: tuple[int, ...] | None = None
+    tags: tuple[str, ...] = ()
+    match: str = "all"
+    starred: bool = False
+    query: str | None = None
+    view: PaperFilter | None = field(default=None)
+    sort: str = "published"
+    descending: bool = True
+
+
+def resolve(lib: Library, sel: Selection) -> list[int]:
+    """The ids ``sel`` selects, in export order. Unknown tags raise ``UnknownTag``."""
+    from app.library import PaperFilter
+
+    if sel.ids is not None:
+        return lib.require(sel.ids)
+    if sel.match not in ("any", "all"):
+        raise PaperdeskError(f"unknown match {sel.match!r}; use 'any' or 'all'")
+    for name in sel.tags:
+        lib.tag_id(name)  # an unknown tag is a mistake, not an empty export
+    if sel.view is not None:
+        flt = sel.view
+    else:
+        flt = PaperFilter(tags=tuple(sel.tags), match=sel.match)
+    if sel.starred:
+        flt = replace(flt, starred=True)
+    ids = lib.paper_ids(flt, sort=sel.sort, descending=sel.descending)
+    if sel.query and sel.query.strip():
+        hits = search_ids(lib, sel.query)
+        rank = {pid: i for i, pid in enumerate(hits)}
+        # Keep the search's ranking: a query export is a list of the best matches first.
+        ids = sorted((i for i in ids if i in rank), key=rank.__getitem__)
+    return ids
+
+
+def search_ids(lib: Library, query: str) -> list[int]:
+    """Every paper id the search index finds for ``query``, best first (the limit is the
+    library's size, so no hit is cut off)."""
+    search = getattr(lib, "search", None)
+    if search is None:
+        raise PaperdeskError("searching is not available in this build; export without --query")
+    return [hit.paper_id for hit in search(query, limit=max(1, lib.count())).hits]
+
+
+def iter_papers(lib: Library, ids: Sequence[int], chunk: int = CHUNK) -> Iterator[PaperRecord]:
+    """Records for ``ids`` in order, loading ``chunk`` at a time (bounded memory)."""
+    for start in range(0, len(ids), chunk):
+        yield from lib.papers(ids[start : start + chunk])

@@ -1,0 +1,105 @@
+"""BibTeX ``@misc`` entries, written with bibtexparser: stable unique keys, braced titles,
+LaTeX specials escaped, tags as ``keywords``, the note as ``annote``."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, TextIO
+
+import bibtexparser
+from bibtexparser import model
+from bibtexparser.middlewares import default_unparse_stack
+
+from app.export.common import ExportOptions, one_line, safe_url
+from app.export.selection import CHUNK, iter_papers
+from app.records import PaperRecord
+
+if TYPE_CHECKING:
+    from app.library import Library
+
+NAME, LABEL, EXTENSION = "bibtex", "BibTeX", ".bib"
+
+MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+
+# Characters with a meaning to TeX, and how to print them literally. Everything else,
+# emoji and non-Latin scripts included, stays UTF-8 (biber and pybtex read it as is).
+_LATEX = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "%": r"\%",
+    "&": r"\&",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+}
+_LATEX_RE = re.compile("[" + re.escape("".join(_LATEX)) + "]")
+
+
+def latex_escape(text: str) -> str:
+    return _LATEX_RE.sub(lambda m: _LATEX[m.group()], text)
+
+
+def cite_key(p: PaperRecord) -> str:
+    """``firstword`` + year + ``_`` + id: readable, ASCII, and unique and stable in the
+    library because the id is."""
+    ascii_title = unicodedata.normalize("NFKD", p.title).encode("ascii", "ignore").decode()
+    words = [w for w in re.findall(r"[A-Za-z0-9]+", ascii_title) if len(w) > 2 or w.isdigit()]
+    word = words[0].lower() if words else "paper"
+    year = str(p.published.year) if p.published else "nd"
+    return f"{word[:24]}{year}_{p.id}"
+
+
+def _url(url: str | None) -> str | None:
+    # url is read verbatim by biblatex; only braces and backslashes could unbalance it.
+    good = safe_url(url)
+    if good is None:
+        return None
+    return good.replace("\\", "%5C").replace("{", "%7B").replace("}", "%7D")
+
+
+def entry(p: PaperRecord) -> model.Entry:
+    fields = [
+        # Doubly braced: the inner braces keep the title's capitals in every style.
+        model.Field("title", "{" + latex_escape(one_line(p.title)) + "}"),
+        model.Field("howpublished", "Hugging Face Daily Papers"),
+    ]
+    if p.published:
+        fields.append(model.Field("year", str(p.published.year)))
+        # A month macro (unbraced), so each style prints the month in its own language.
+        fields.append(model.Field("month", MONTHS[p.published.month - 1], enclosing="no-enclosing"))
+    url = _url(p.url)
+    if url:
+        fields.append(model.Field("url", url))
+    if p.organization:
+        fields.append(model.Field("organization", latex_escape(one_line(p.organization))))
+    if p.tags:
+        fields.append(model.Field("keywords", latex_escape(", ".join(p.tags))))
+    if p.abstract:
+        fields.append(model.Field("abstract", latex_escape(p.abstract)))
+    if p.note:
+        fields.append(model.Field("annote", latex_escape(p.note)))
+    return model.Entry("misc", cite_key(p), fields)
+
+
+def write(lib: Library, ids: Sequence[int], out: TextIO, opts: ExportOptions) -> None:
+    # bibtexparser builds a whole string per call: feed it one chunk at a time, and let it
+    # change our throwaway blocks in place (its default deep-copies every block).
+    stack = default_unparse_stack(allow_inplace_modification=True)
+    batch: list[model.Entry] = []
+    for p in iter_papers(lib, ids):
+        batch.append(entry(p))
+        if len(batch) >= CHUNK:
+            _flush(batch, stack, out)
+    _flush(batch, stack, out)
+
+
+def _flush(batch: list[model.Entry], stack: list, out: TextIO) -> None:
+    if batch:
+        text = bibtexparser.write_string(bibtexparser.Library(batch), unparse_stack=stack)
+        out.write(text.strip("\n") + "\n\n")  # one blank line between entries, as within
+        batch.clear()

@@ -1,0 +1,57 @@
+"""JSON backup: every field, tags (with colours), note, star and read state.
+
+``paperdesk import`` recognises this file (see :mod:`app.backup_import`) and restores it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, TextIO
+
+from app.export.common import ExportOptions
+from app.export.selection import iter_papers
+from app.records import PaperRecord
+
+if TYPE_CHECKING:
+    from app.library import Library
+
+NAME, LABEL, EXTENSION = "json", "JSON (complete backup)", ".json"
+
+FORMAT_ID = "paperdesk-export"
+VERSION = 1
+
+
+def paper_json(p: PaperRecord) -> dict[str, Any]:
+    """DESIGN's paper fields; ``added_at`` keeps its microseconds so a restore is exact."""
+    out = p.to_json()
+    out["added_at"] = p.added_at.isoformat() + "+00:00"  # stored naive, in UTC
+    return out
+
+
+def write(lib: Library, ids: Sequence[int], out: TextIO, opts: ExportOptions) -> None:
+    # Streamed paper by paper: the document is never built whole in memory.
+    head = {
+        "format": FORMAT_ID,
+        "version": VERSION,
+        "exported_at": opts.moment().isoformat(),
+        "title": opts.title,
+        "count": len(ids),
+    }
+    out.write("{\n")
+    for key, value in head.items():
+        out.write(f"  {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)},\n")
+    out.write('  "papers": [')
+    used: set[str] = set()
+    for n, p in enumerate(iter_papers(lib, ids)):
+        out.write(",\n    " if n else "\n    ")
+        out.write(json.dumps(paper_json(p), ensure_ascii=False))
+        used.update(p.tags)
+    out.write("\n  ]," if ids else "],")
+    # Tags last: only now is it known which ones the papers carry.
+    tags = [
+        {"name": t.name, "color": t.color}
+        for t in sorted(lib.tags(), key=lambda t: t.name.casefold())
+        if t.name in used
+    ]
+    out.write(f'\n  "tags": {json.dumps(tags, ensure_ascii=False)}\n}}\n')

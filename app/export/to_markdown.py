@@ -1,0 +1,56 @@
+"""Markdown reading list: each title linked, date, upvotes, tags, the note beneath."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, TextIO
+
+from app.export.common import ExportOptions, one_line, paper_link, tag_groups
+from app.export.selection import iter_papers
+from app.records import PaperRecord
+
+if TYPE_CHECKING:
+    from app.library import Library
+
+NAME, LABEL, EXTENSION = "md", "Markdown reading list", ".md"
+
+# Characters that could start emphasis, code, links, HTML, entities, math or headings.
+# CommonMark lets any ASCII punctuation be backslash-escaped, so escaping is always safe.
+_ESCAPES = str.maketrans({ch: "\\" + ch for ch in "\\`*_[]<>|~^$&#!"})
+# What would end or confuse a link destination, percent-encoded; the rest stays readable.
+_URL_ESCAPES = str.maketrans({ch: f"%{ord(ch):02X}" for ch in " ()<>\\\"'`"})
+
+
+def escape(text: str) -> str:
+    """``text`` as literal inline Markdown, on one line."""
+    return one_line(text).translate(_ESCAPES)
+
+
+def _destination(url: str) -> str:
+    return url.translate(_URL_ESCAPES)
+
+
+def paper_item(p: PaperRecord) -> str:
+    meta = [p.published.isoformat() if p.published else "undated", f"{p.upvotes} upvotes"]
+    if p.tags:
+        meta.append("tags: " + ", ".join(escape(t) for t in p.tags))
+    lines = [f"- [{escape(p.title)}]({_destination(paper_link(p))}) — " + " · ".join(meta)]
+    if p.note:
+        # The note is the user's own Markdown: kept as written, quoted under its paper so
+        # its headings or lists cannot break the list.
+        lines += [f"  > {line}".rstrip() for line in p.note.splitlines()]
+    return "\n".join(lines) + "\n"
+
+
+def write(lib: Library, ids: Sequence[int], out: TextIO, opts: ExportOptions) -> None:
+    out.write(f"# {escape(opts.title)}\n\n")
+    out.write(f"{len(ids)} papers, exported {opts.moment():%Y-%m-%d}.\n\n")
+    if not opts.group_by_tag:
+        for p in iter_papers(lib, ids):
+            out.write(paper_item(p))
+        return
+    for tag, group in tag_groups(iter_papers(lib, ids)):
+        out.write(f"## {escape(tag) if tag is not None else 'Untagged'}\n\n")
+        for p in iter_papers(lib, group):
+            out.write(paper_item(p))
+        out.write("\n")
