@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, QStringListModel, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QStringListModel, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QUndoStack
 from PySide6.QtWidgets import (
     QCompleter,
@@ -105,8 +105,9 @@ class TagEditor(QWidget):
         self.completer.setFilterMode(Qt.MatchFlag.MatchStartsWith)
         self.completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         self.input.setCompleter(self.completer)
-        # QLineEdit connects activated -> setText first, so the field holds the completion.
-        self.completer.activated.connect(lambda _text: self.commit())
+        # The completer writes the chosen name into the field after ``activated``; commit
+        # once that is done (a following returnPressed finds the field empty: no double add).
+        self.completer.activated.connect(lambda _text: QTimer.singleShot(0, self.commit))
         self.input.returnPressed.connect(self.commit)
         self.input.installEventFilter(self)
         self.setEnabled(False)
