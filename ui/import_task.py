@@ -36,6 +36,7 @@ class ImportTask(QObject):
         self.files = [str(f) for f in files]
         self.report = ImportReport()
         self.cancelled = False
+        self.progress_seen = False  # the worker has started reading files
         self._error: str | None = None
         self._buffer = b""
         self._proc = QProcess(self)
@@ -73,6 +74,7 @@ class ImportTask(QObject):
             except ValueError:
                 continue
             if "start" in msg:
+                self.progress_seen = True
                 self.progress.emit(msg["start"], msg["of"], msg["path"])
             elif "file" in msg:
                 r = msg["result"]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from pathlib import Path
 
 from app import Library
 from app.errors import PaperdeskError
@@ -18,6 +20,7 @@ def application():
 
     app = QApplication.instance()
     if app is None:
+        _quiet_offscreen_noise()
         app = QApplication(sys.argv[:1])
         app.setOrganizationName("Paperdesk")
         app.setApplicationName("paperdesk")
@@ -28,11 +31,32 @@ def application():
     return app
 
 
+def _quiet_offscreen_noise() -> None:
+    """The offscreen platform (screenshots, CI) warns about window hints it cannot honour."""
+    from PySide6.QtCore import qInstallMessageHandler
+
+    previous = None
+
+    def handler(mode, context, message):
+        if "propagateSizeHints" in message:
+            return
+        if previous is not None:
+            previous(mode, context, message)
+        else:
+            sys.stderr.write(message + "\n")
+
+    previous = qInstallMessageHandler(handler)
+
+
 def run(lib: Library, args) -> int:
     """Entry point of the ``paperdesk.gui`` group (called by ``app/commands/window.py``)."""
     screenshot = getattr(args, "screenshot", None)
     if screenshot and not str(screenshot).lower().endswith(".png"):
         raise PaperdeskError(f"{screenshot}: the screenshot is written as PNG; name it *.png")
+    if screenshot:
+        folder = Path(screenshot).expanduser().resolve().parent
+        if not folder.is_dir() or not os.access(folder, os.W_OK):
+            raise PaperdeskError(f"{screenshot}: cannot write the screenshot there ({folder})")
     select = getattr(args, "select", None)
     if select is not None:
         lib.require([select])  # UnknownPaper: one line, exit code 2

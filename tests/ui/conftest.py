@@ -51,4 +51,4 @@ def page(*papers: tuple[str, str]) -> str:
     return "\n".join(out)
 
 
-LONG = " It is long enough to look like the abstract of a real paper, surely."
+LONG = " It is long enough to look like the abstract of a real paper, and it says so twice over."

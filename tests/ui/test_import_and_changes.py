@@ -1,0 +1,99 @@
+"""Importing from the window (drop, progress, refusals, cancel) and changes made by the CLI."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication
+
+from tests.conftest import SEEDS
+from tests.ui.conftest import LONG, page
+
+
+def _drop(window, paths) -> None:
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    target = window.table.viewport()
+    pos = QPoint(20, 20)
+    enter = QDragEnterEvent(
+        QPointF(pos),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(window, enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(
+        QPointF(target.mapTo(window, pos)),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(window, drop)
+
+
+def test_drop_imports_in_background_with_progress_and_refusals(
+    qtbot, open_window, library, tmp_path
+):
+    good = tmp_path / "good.txt"
+    good.write_text(page(("Dropped Paper One", "First." + LONG)), encoding="utf-8")
+    binary = tmp_path / "photo.txt"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00binary")
+    window = open_window(library)
+    steps = []
+    window.progress.valueChanged.connect(steps.append)
+    with qtbot.waitSignal(window.importFinished, timeout=60_000) as done:
+        _drop(window, [good, SEEDS["001"], binary])
+        assert window.progress.isVisible() and window.cancel_button.isVisible()
+    report = done.args[0]
+    assert [f.status for f in report.files] == ["imported", "imported", "refused"]
+    assert max(steps) == 3  # progress went through the files
+    assert not window.progress.isVisible()
+    summary = window.import_summary
+    assert summary.isVisible() and not summary.isModal()
+    refused = summary.refused.topLevelItem(0)
+    assert refused.text(0).endswith("photo.txt") and "binary" in refused.text(1)
+    qtbot.waitUntil(lambda: window.model.rowCount() == library.count() > 100, timeout=10_000)
+    assert window.stack.currentWidget() is window.splitter
+
+
+def test_cancel_stops_the_import_and_leaves_no_half_file(qtbot, open_window, library, tmp_path):
+    from tests.bench.synth import write_page
+
+    big = write_page(tmp_path / "big.txt", 20_000, seed=3)
+    window = open_window(library)
+    with qtbot.waitSignal(window.importFinished, timeout=60_000) as done:
+        task = window.start_import([big, SEEDS["001"]])
+        qtbot.waitUntil(lambda: task.progress_seen, timeout=20_000)
+        window.cancel_button.click()
+    assert task.cancelled
+    # The big file either finished before the cancel or left nothing; the seed never ran.
+    assert library.count() in (0, 20_000)
+    assert len(done.args[0].files) <= 1
+    assert "cancelled" in window.statusBar().currentMessage().lower()
+
+
+def test_a_cli_change_appears_in_the_open_window(qtbot, open_window, seeded):
+    window = open_window(seeded)
+    row = 4
+    pid = window.model.id_at(row)
+    window.select_ids([pid])
+    lib_dir = str(seeded.path)
+    run = [sys.executable, "-m", "app", "--library", lib_dir]
+    subprocess.run([*run, "star", str(pid)], check=True, capture_output=True)
+    subprocess.run(
+        [*run, "tag", "add", str(pid), "-t", "from-cli"], check=True, capture_output=True
+    )
+    # Polled from the change feed: within a few seconds, this row only.
+    qtbot.waitUntil(
+        lambda: window.model.data(window.model.index(row, 5)) == "from-cli", timeout=5000
+    )
+    assert window.model.data(window.model.index(row, 0)).startswith("★ ")
+    assert "★ starred" in window.reader.toPlainText()
+    assert window.sidebar.index_of("tag:from-cli").isValid()
+    assert window.selected_ids() == [pid]

@@ -1,0 +1,60 @@
+"""``paperdesk gui --screenshot``: the real command line renders the window to a PNG."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from PySide6.QtGui import QImage
+
+from ui.launch import SCREENSHOT_SIZE
+
+
+def _paperdesk(*args, cwd=None):
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    return subprocess.run(
+        [sys.executable, "-m", "app", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        cwd=cwd,
+    )
+
+
+def test_screenshot_writes_a_png_of_the_expected_size(seeded, tmp_path):
+    pid = seeded.paper_ids(sort="upvotes")[0]
+    title = seeded.get(pid).title
+    seeded.close()  # the child process opens the library itself
+    out = tmp_path / "shot.png"
+    done = _paperdesk(
+        "--library", str(seeded.path), "gui", "--screenshot", str(out), "--select", str(pid)
+    )
+    assert done.returncode == 0, done.stderr
+    image = QImage(str(out))
+    assert (image.width(), image.height()) == SCREENSHOT_SIZE
+    # Not a blank canvas: many distinct colours (text, selection, icons).
+    colours = {image.pixel(x, y) for x in range(0, image.width(), 7) for y in range(0, 400, 7)}
+    assert len(colours) > 20
+    assert title  # the selected paper existed
+
+
+def test_screenshot_of_an_unknown_paper_is_one_line_exit_2(library, tmp_path):
+    library.close()
+    out = tmp_path / "shot.png"
+    done = _paperdesk(
+        "--library", str(library.path), "gui", "--screenshot", str(out), "--select", "999"
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip() == "paperdesk: no paper with id 999"
+    assert not out.exists()
+
+
+def test_screenshot_to_an_unwritable_place_is_one_line_exit_2(library, tmp_path):
+    library.close()
+    out = tmp_path / "missing-folder" / "shot.png"
+    done = _paperdesk("--library", str(library.path), "gui", "--screenshot", str(out))
+    assert done.returncode == 2
+    assert "cannot write the screenshot" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
