@@ -44,7 +44,9 @@ def test_typing_then_closing_at_once_saves_and_reopen_finds_it(qtbot, tmp_path):
     qtbot.waitExposed(window)
     panel.set_papers([pid])
     panel.note_editor.text.setFocus()
-    qtbot.keyClicks(panel.note_editor.text, "# Key idea\nclose **at once**")
+    qtbot.keyClicks(panel.note_editor.text, "# Key idea")
+    qtbot.keyClick(panel.note_editor.text, Qt.Key.Key_Return)
+    qtbot.keyClicks(panel.note_editor.text, "close **at once**")
     panel.note_editor.text.insertPlainText(" 🚀 مرحبا")  # as an input method commits it
     window.close()  # no wait for the autosave timer
     lib.close()
@@ -112,7 +114,7 @@ def test_preview_renders_markdown_without_scripts_or_remote_images(qtbot, seeded
     )
     assert "<h1>Title</h1>" in html and "<strong>bold</strong>" in html
     assert 'href="https://example.org"' in html
-    for bad in ("<script", "javascript:", "<img", "tracker.example", "t.example", "onclick"):
+    for bad in ("<script", 'href="javascript', "<img", "tracker.example", "t.example", "onclick"):
         assert bad not in html
     editor = NoteEditor(seeded, stack)
     qtbot.addWidget(editor)
