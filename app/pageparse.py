@@ -207,6 +207,8 @@ def iter_papers(lines: Iterable[str], as_of: date, problems: list[str]) -> Itera
                 meta, size = (None, None, when[0], when[1]), 2
             elif am:  # an author count with no date after it
                 meta = ((int(am["n"]) or None), None, None, 0)
+            elif "·" in line:  # the whole block on one line: "• 9 authors · Dec 26, 2023 1"
+                meta = _one_line_meta(line, as_of)
         for _ in range(size):
             buf.popleft()
 
@@ -232,6 +234,19 @@ def iter_papers(lines: Iterable[str], as_of: date, problems: list[str]) -> Itera
         current = ParsedPaper(title=line)
     if current is not None:
         yield from _checked(current, problems)
+
+
+def _one_line_meta(
+    line: str, as_of: date
+) -> tuple[int | None, str | None, date | None, int] | None:
+    who, _, when_text = (part.strip() for part in line.rpartition("·"))
+    when = parse_date_line(when_text, as_of)
+    if when is None or not who or _looks_like_prose(who):
+        return None
+    am = AUTHORS_RE.match(who)
+    if am:
+        return (int(am["n"]) or None), None, when[0], when[1]
+    return None, organisation_name(who.lstrip("•· ")), when[0], when[1]
 
 
 def _checked(paper: ParsedPaper, problems: list[str]) -> Iterator[ParsedPaper]:

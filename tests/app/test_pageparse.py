@@ -117,3 +117,12 @@ def test_text_that_is_not_a_page_yields_no_paper():
 def test_title_key_ignores_case_unicode_form_space_and_punctuation():
     assert title_key("Ｄiffusion:  Models — Erase!") == title_key("diffusion models erase")
     assert title_key("Café") == title_key("CAFE\u0301".lower())
+
+
+@pytest.mark.parametrize(
+    "line, authors, org",
+    [("• 9 authors · Dec 26, 2023 1", 9, None), ("acme Acme Labs · Jul 24 2", None, "Acme Labs")],
+)
+def test_metadata_block_on_one_line(line, authors, org):
+    (p,) = parse_page(page("T", ABSTRACT, line), AS_OF).papers
+    assert (p.authors_count, p.organization, p.has_metadata) == (authors, org, True)
