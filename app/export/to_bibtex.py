@@ -40,8 +40,14 @@ _LATEX = {
 _LATEX_RE = re.compile("[" + re.escape("".join(_LATEX)) + "]")
 
 
+# TeX joins some character pairs into one glyph (-- en dash, `` and '' curly quotes, << and
+# >> guillemets, !` and ?` inverted marks); an empty group between them keeps both.
+_LIGATURE_RE = re.compile(r"(-(?=-)|`(?=`)|'(?=')|<(?=<)|>(?=>)|[!?](?=`))")
+
+
 def latex_escape(text: str) -> str:
-    return _LATEX_RE.sub(lambda m: _LATEX[m.group()], text)
+    """``text`` as TeX prints it literally (UTF-8 kept)."""
+    return _LIGATURE_RE.sub(r"\1{}", _LATEX_RE.sub(lambda m: _LATEX[m.group()], text))
 
 
 def cite_key(p: PaperRecord) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
@@ -30,15 +31,38 @@ def _destination(url: str) -> str:
     return url.translate(_URL_ESCAPES)
 
 
+_TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
+_CODE_SPAN = re.compile(r"(`+)(?:.*?[^`])?\1(?!`)")
+_FENCE = re.compile(r"^\s*(```|~~~)")
+
+
+def neutralise_html(note: str) -> str:
+    """The note's Markdown as written, except that a ``<`` which could open raw HTML (a
+    ``<script>``, say) is backslash-escaped, so a renderer shows it as text. Code spans and
+    fenced code keep their ``<`` (they show it literally already)."""
+    out, fenced = [], False
+    for line in note.splitlines():
+        if _FENCE.match(line):
+            fenced = not fenced
+        elif not fenced and "<" in line:
+            parts, last = [], 0
+            for m in _CODE_SPAN.finditer(line):
+                parts.append(_TAG_START.sub(r"\\<", line[last : m.start()]) + m.group())
+                last = m.end()
+            line = "".join(parts) + _TAG_START.sub(r"\\<", line[last:])
+        out.append(line)
+    return "\n".join(out)
+
+
 def paper_item(p: PaperRecord) -> str:
     meta = [p.published.isoformat() if p.published else "undated", f"{p.upvotes} upvotes"]
     if p.tags:
         meta.append("tags: " + ", ".join(escape(t) for t in p.tags))
     lines = [f"- [{escape(p.title)}]({_destination(paper_link(p))}) — " + " · ".join(meta)]
     if p.note:
-        # The note is the user's own Markdown: kept as written, quoted under its paper so
-        # its headings or lists cannot break the list.
-        lines += [f"  > {line}".rstrip() for line in p.note.splitlines()]
+        # The note is the user's own Markdown: kept as written (raw HTML aside), quoted
+        # under its paper so its headings or lists cannot break the list.
+        lines += [f"  > {line}".rstrip() for line in neutralise_html(p.note).splitlines()]
     return "\n".join(lines) + "\n"
 
 
