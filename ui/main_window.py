@@ -46,10 +46,6 @@ try:  # the annotation panel (issue 5) lands separately; the window works withou
     from ui.annotations.panel import AnnotationPanel
 except ImportError:
     AnnotationPanel = None  # type: ignore[assignment,misc]
-try:
-    from ui.annotations import commands as _annotation_commands
-except ImportError:
-    _annotation_commands = None  # type: ignore[assignment]
 
 
 def _export_dialog_class():
@@ -280,10 +276,10 @@ class MainWindow(QMainWindow):
             if panel_actions:
                 paper.addSeparator()
                 self.toolbar.addSeparator()
-                for action in panel_actions:
+                for n, action in enumerate(panel_actions):
                     paper.addAction(action)
                     self.addAction(action)  # keys work wherever the focus is in the window
-                    if not action.icon().isNull() or action.text():
+                    if n < 2:  # star and read; the nine tag keys stay in the menu
                         self.toolbar.addAction(action)
         for action in (self.toggle_read_action, nxt, prev, find):
             self.addAction(action)
@@ -547,19 +543,19 @@ class MainWindow(QMainWindow):
             self.reader.open_url(QUrl(paper_link(rec)))
 
     def toggle_read(self) -> None:
+        """Space: through the annotation panel's undoable step when it is there."""
         ids = self.selected_ids()
         if not ids:
             return
-        recs = [self.model.record(self.model.row_of(i)) for i in ids]
-        value = not all(r.read for r in recs if r is not None)
-        command = _read_command(self.lib, ids, value)
-        try:
-            if command is not None:
-                self.undo_stack.push(command)
-            else:
+        if self.panel is not None and hasattr(self.panel, "toggle_read"):
+            self.panel.toggle_read()
+        else:
+            recs = [self.model.record(self.model.row_of(i)) for i in ids]
+            value = not all(r.read for r in recs if r is not None)
+            try:
                 self.lib.set_read(ids, value)
-        except PaperdeskError as exc:
-            self.status.showMessage(str(exc), 8000)
+            except PaperdeskError as exc:
+                self.status.showMessage(str(exc), 8000)
         self._papers_changed_here(ids)
 
     def _papers_changed_here(self, ids) -> None:
@@ -577,10 +573,15 @@ class MainWindow(QMainWindow):
         self._refresh_papers(ids)
         if kinds & {"tag", "tags", "add", "delete"}:
             self.sidebar.refresh_tags()
+        if self.panel is not None and hasattr(self.panel, "refresh"):
+            if ids & set(self.selected_ids()) or kinds & {"tags"}:
+                self.panel.refresh()  # the panel leaves other processes' changes to us
 
     def _on_bulk_change(self) -> None:
         self.model.forget()
         self.sidebar.refresh_tags()
+        if self.panel is not None and hasattr(self.panel, "refresh"):
+            self.panel.refresh()
         self.refresh(keep_position=True)
 
     def _refresh_papers(self, ids) -> None:
@@ -746,20 +747,3 @@ class MainWindow(QMainWindow):
             self.import_task.wait(10_000)
         self._jobs.wait(5000)
         super().closeEvent(event)
-
-
-def _read_command(lib: Library, ids: list[int], value: bool):
-    """The annotation panel's undoable read toggle, when that module provides one."""
-    if _annotation_commands is None:
-        return None
-    for name in ("SetReadCommand", "ReadCommand", "SetFlagCommand"):
-        cls = getattr(_annotation_commands, name, None)
-        if cls is None:
-            continue
-        try:
-            return (
-                cls(lib, ids, value) if name != "SetFlagCommand" else cls(lib, ids, "read", value)
-            )
-        except TypeError:
-            return None
-    return None
