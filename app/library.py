@@ -282,7 +282,9 @@ class Library:
         if sort not in SORT_COLUMNS:
             raise PaperdeskError(f"unknown sort {sort!r}; use one of {', '.join(SORT_COLUMNS)}")
         col = SORT_COLUMNS[sort]
-        order = [col.desc(), Paper.id.desc()] if descending else [col.asc(), Paper.id.asc()]
+        order: list[Any] = (
+            [col.desc(), Paper.id.desc()] if descending else [col.asc(), Paper.id.asc()]
+        )
         if sort in ("published", "authors", "organization"):  # unknown values sort last
             order.insert(0, col.is_(None))
         stmt = _filtered(select(Paper.id), flt or PaperFilter()).order_by(*order)
@@ -334,9 +336,9 @@ class Library:
                     notes[pid] = body
         out = []
         for i in ids:
-            p = rows.get(i)
-            if p is None:
+            if i not in rows:
                 continue
+            p = rows[i]
             out.append(
                 PaperRecord(
                     id=p["id"],
@@ -885,6 +887,41 @@ class Library:
                 s.execute(delete(paper_tags).where(paper_tags.c.tag_id == meta.id))
                 s.execute(delete(Tag).where(same))
         return delta
+
+    # -- search (app/search) ---------------------------------------------------------------
+    # Thin doors to the Whoosh index (derived data; app/search keeps it in sync through
+    # subscribe() and the change feed). Imported lazily: opening a library stays light.
+
+    def search(
+        self,
+        query: str,
+        limit: int = 50,
+        sort: str = "relevance",
+        as_you_type: bool = False,
+        flt: PaperFilter | None = None,
+    ) -> Any:
+        """Full-text search; returns an ``app.search.SearchResult`` (safe off the main
+        thread). ``as_you_type``: the last word is a prefix, no highlights, and a missing
+        index is built in the background; ``flt`` restricts hits to a sidebar view."""
+        from app.search import index_for
+        from app.search.results import run_search
+
+        return run_search(index_for(self), query, limit, sort, as_you_type, flt)
+
+    def related(self, paper_id: int, limit: int = 10) -> Any:
+        """The papers most like ``paper_id`` (an ``app.search.SearchResult``)."""
+        from app.search import index_for
+        from app.search.related import related
+
+        return related(index_for(self), paper_id, limit)
+
+    def reindex(self, progress: Callable[[int, int], None] | None = None) -> None:
+        """Rebuild the search index from the database; ``progress(done, total)``."""
+        from app.search import index_for
+
+        index_for(self).rebuild(progress)
+
+    # -- end of search ---------------------------------------------------------------------
 
 
 # Other modules of app/ (the search index, backups) attach themselves here, so that this

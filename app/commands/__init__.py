@@ -1,3 +1,3 @@
 """Subcommands of the ``paperdesk`` command line, one module per area."""
 
-from app.commands import annotate, browse, export, maintain, window  # noqa: F401
+from app.commands import annotate, browse, export, maintain, search, window  # noqa: F401

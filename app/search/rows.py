@@ -1,0 +1,69 @@
+"""Reading papers out of the database as index documents (the database is the truth)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+
+from app.search.schema import document
+from db import Change, Note, Paper, Tag, paper_tags, read_session
+
+_CHUNK = 500
+_COLUMNS = (
+    Paper.id,
+    Paper.title,
+    Paper.abstract,
+    Paper.organization,
+    Paper.published,
+    Paper.upvotes,
+    Paper.starred,
+    Paper.read,
+)
+
+
+def snapshot_ids(engine: Engine) -> tuple[int, list[int]]:
+    """The change-feed position and every paper id, read in one transaction."""
+    with read_session(engine) as s:
+        seq = s.scalar(select(func.coalesce(func.max(Change.seq), 0))) or 0
+        ids = list(s.scalars(select(Paper.id).order_by(Paper.id)))
+    return seq, ids
+
+
+def documents_by_id(engine: Engine, ids: Sequence[int]) -> Iterator[list[dict[str, Any]]]:
+    """Index documents for ``ids``, in batches; ids that no longer exist are left out."""
+    with read_session(engine) as s:
+        for start in range(0, len(ids), _CHUNK):
+            chunk = list(ids[start : start + _CHUNK])
+            yield _documents(s, chunk)
+
+
+def _documents(s: Any, ids: list[int]) -> list[dict[str, Any]]:
+    rows = [dict(r) for r in s.execute(select(*_COLUMNS).where(Paper.id.in_(ids))).mappings()]
+    tags: dict[int, list[str]] = {}
+    for pid, name in s.execute(
+        select(paper_tags.c.paper_id, Tag.name)
+        .join(Tag, Tag.id == paper_tags.c.tag_id)
+        .where(paper_tags.c.paper_id.in_(ids))
+        .order_by(Tag.name_key)
+    ):
+        tags.setdefault(pid, []).append(name)
+    notes = {
+        pid: body
+        for pid, body in s.execute(select(Note.paper_id, Note.body).where(Note.paper_id.in_(ids)))
+    }
+    return [document(r, tags.get(r["id"], []), notes.get(r["id"], "")) for r in rows]
+
+
+def texts_for(engine: Engine, ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+    """``{id: (title, abstract)}`` for highlights, the result list and related papers."""
+    out: dict[int, tuple[str, str]] = {}
+    with read_session(engine) as s:
+        for start in range(0, len(ids), _CHUNK):
+            chunk = list(ids[start : start + _CHUNK])
+            for pid, title, abstract in s.execute(
+                select(Paper.id, Paper.title, Paper.abstract).where(Paper.id.in_(chunk))
+            ):
+                out[pid] = (title, abstract or "")
+    return out
