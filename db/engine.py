@@ -15,7 +15,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, Table, create_engine, event
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -137,7 +137,7 @@ def backup_to(engine: Engine, target: Path) -> None:
     tmp.replace(target)
 
 
-def bulk_insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+def bulk_insert(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
     """Insert many rows fast in the session's transaction.
 
     On SQLite this hands plain tuples to the driver's ``executemany`` (SQLAlchemy's
