@@ -22,12 +22,15 @@ def test_autosave_within_a_second_of_the_last_keystroke(qtbot, panel, seeded, st
     editor.text.setFocus()
     qtbot.keyClicks(editor.text, "first thoughts")
     assert seeded.note(pid) == ""  # not on every keystroke
+    # The save is due AUTOSAVE_MS after the last keystroke (< 1 s); the wall-clock bound
+    # is looser because other work shares this 2-core machine.
+    assert editor._timer.isActive() and editor._timer.interval() == AUTOSAVE_MS < 1000
     start = time.monotonic()
-    with qtbot.waitSignal(editor.saved, timeout=1000):
+    with qtbot.waitSignal(editor.saved, timeout=5000):
         pass
-    assert time.monotonic() - start < 1.0
+    assert time.monotonic() - start < 3.0
     assert seeded.note(pid) == "first thoughts"
-    assert stack.count() == 1 and AUTOSAVE_MS < 1000
+    assert stack.count() == 1
 
 
 def test_typing_then_closing_at_once_saves_and_reopen_finds_it(qtbot, tmp_path):
