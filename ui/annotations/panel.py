@@ -222,6 +222,8 @@ class AnnotationPanel(QWidget):
 
     def _on_changed(self, ids: list) -> None:
         self.refresh()
+        if len(self._ids) == 1 and self._ids[0] in ids:
+            self._suggest_timer.start(0)  # a tag just added is no longer a suggestion
         self.changed.emit(list(ids))
 
     def _refresh_if_new(self) -> None:
