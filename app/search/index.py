@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from whoosh import index as whoosh_index
 from whoosh.index import LockError
 from whoosh.searching import Searcher
@@ -27,8 +28,9 @@ from whoosh.writing import SegmentWriter
 
 from app.errors import PaperdeskError
 from app.search import bulk
+from app.search.fast import FastScorer, View
 from app.search.rows import documents_by_id, snapshot_ids
-from app.search.schema import INDEX_NAME, SCHEMA_VERSION, make_schema
+from app.search.schema import INDEX_NAME, SCHEMA_VERSION, TEXT_FIELDS, make_schema
 
 if TYPE_CHECKING:
     from app.library import Library
@@ -63,8 +65,9 @@ class SearchIndex:
         self._thread: threading.Thread | None = None
         self._checked = False  # the full check (stamp, files, counts) ran once
         self._dirty = False  # a commit arrived while a rebuild was running
-        self._filters: dict[Any, Any] = {}  # (searcher, filter) -> allowed docnums
-        self._ids: tuple[Any, Any] | None = None  # (searcher, docnum -> paper id)
+        self._filters: dict[Any, np.ndarray] = {}  # (filter, change seq) -> allowed docs
+        self._view: tuple[Searcher, View] | None = None
+        self.fast = FastScorer(list(TEXT_FIELDS))
 
     # -- stamp -----------------------------------------------------------------------------
 
@@ -299,20 +302,25 @@ class SearchIndex:
             self._checked = False
             _log.warning("search index not updated (%s); it will catch up", exc)
 
-    def filter_docs(self, searcher: Searcher, flt: Any) -> set[int]:
-        """Document numbers of the papers a sidebar view shows (cached per searcher)."""
-        key = (id(searcher), flt, self.lib.last_change())
+    def view(self, searcher: Searcher) -> View:
+        """Dense arrays over the searcher's documents (cached until the next searcher)."""
+        if self._view is None or self._view[0] is not searcher:
+            self._view = (searcher, self.fast.view(searcher))
+            self._filters = {}
+        return self._view[1]
+
+    def filter_mask(self, searcher: Searcher, flt: Any) -> np.ndarray:
+        """Which documents a sidebar view (``PaperFilter``) shows, as a boolean array."""
+        view = self.view(searcher)
+        key = (flt, self.lib.last_change())
         if key not in self._filters:
-            ids = set(self.lib.paper_ids(flt, sort="id"))
-            col = self.id_column(searcher)
-            self._filters = {key: {d for d, pid in enumerate(col) if pid in ids}}
+            allowed = np.fromiter(self.lib.paper_ids(flt, sort="id"), np.int64)
+            self._filters = {key: np.isin(view.column("id"), allowed)}
         return self._filters[key]
 
-    def id_column(self, searcher: Searcher) -> Any:
-        """docnum -> paper id for the searcher's reader (the sortable ``id`` column)."""
-        if self._ids is None or self._ids[0] is not searcher:
-            self._ids = (searcher, list(searcher.reader().column_reader("id")))
-        return self._ids[1]
+    def id_column(self, searcher: Searcher) -> np.ndarray:
+        """docnum -> paper id for the searcher's documents."""
+        return self.view(searcher).column("id")
 
     def rebuild_in_background(self, progress: Progress | None = None) -> None:
         """Start a rebuild on a thread (searches meanwhile say "indexing")."""

@@ -41,6 +41,9 @@ class Parsed:
     highlight: set[str] = field(default_factory=set)  # terms to mark in titles/abstracts
     note: str | None = None
     prefix: str | None = None  # the as-you-type prefix, if one was expanded
+    # For a query of plain words only (the common case): one group of alternatives
+    # ``{field: [terms]}`` per word, all of which must match (see app/search/fast.py).
+    groups: list[dict[str, list[str]]] | None = None
 
 
 _TOKEN = re.compile(
@@ -89,6 +92,8 @@ class _Parser:
         self.words: list[str] = []
         self.highlight: set[str] = set()
         self.prefix: str | None = None
+        self.simple = True  # plain words (and one typed prefix) only
+        self.groups: list[dict[str, list[str]]] = []
 
     def peek(self) -> tuple[str, Any] | None:
         return self.toks[self.i] if self.i < len(self.toks) else None
@@ -133,6 +138,7 @@ class _Parser:
         parts = [node]
         while self.peek() is not None and self.peek()[0] == "OR":  # type: ignore[index]
             self.take()
+            self.simple = False
             nxt = self.peek()
             if nxt is None or nxt[0] in ("rp", "OR"):
                 raise QueryError("OR needs something on both sides")
@@ -149,6 +155,7 @@ class _Parser:
         tok = self.peek()
         if tok is not None and tok[0] in ("NOT", "neg"):
             self.take()
+            self.simple = False
             nxt = self.peek()
             if nxt is None or nxt[0] in ("rp", "OR", "NOT", "neg"):
                 raise QueryError(f"{'NOT' if tok[0] == 'NOT' else '-'} needs a word after it")
@@ -158,6 +165,8 @@ class _Parser:
 
     def atom(self) -> q.Query | None:
         kind, value = self.take()
+        if kind != "word":
+            self.simple = False
         if kind == "lp":
             node = self.conjunction()
             if self.peek() is None:
@@ -190,11 +199,17 @@ class _Parser:
                 self.highlight.update(head)
                 expanded = self.expand(stem, TEXT_FIELDS)
                 self.prefix = stem
+                self.groups += [_group([w]) for w in head]
+                self.groups.append(expanded)
                 parts = [_across([w]) for w in head]
                 parts.append(_any_of(expanded) if expanded else q.NullQuery)
                 return parts[0] if len(parts) == 1 else q.And(parts)
         self.words += words
         self.highlight.update(words)
+        if len(words) == 1:
+            self.groups.append(_group(words))
+        else:
+            self.simple = False  # e.g. "gpt-4": a phrase of its parts
         return _across(words)
 
     def expand(self, prefix: str, fields: dict[str, float]) -> dict[str, list[str]]:
@@ -270,6 +285,10 @@ class _Parser:
                 raise QueryError(f"has:{value} is unknown; use has:note or has:tag")
             return q.Term(flags2[value.lower()], True)
         raise QueryError(f"{name}: is not a field (use title, abstract, tag, note, org, ...)")
+
+
+def _group(words: list[str]) -> dict[str, list[str]]:
+    return {f: list(words) for f in TEXT_FIELDS}
 
 
 def _across(words: list[str]) -> q.Query:
@@ -357,16 +376,15 @@ def _count_bounds(text: str, name: str) -> tuple[int, int]:
 
 def parse(text: str, reader: Any = None, as_you_type: bool = False) -> Parsed:
     """Read ``text``; on a mistake, fall back to its plain words with a note saying so."""
-    p = _Parser.__new__(_Parser)
     try:
-        p.__init__(text, reader, as_you_type)  # type: ignore[misc]
+        p = _Parser(text, reader, as_you_type)
         node = p.parse()
-        return Parsed(node, p.words, p.highlight, None, p.prefix)
+        groups = p.groups if p.simple and node is not None else None
+        return Parsed(node, p.words, p.highlight, None, p.prefix, groups)
     except QueryError as exc:
-        words = analyse(re.sub(r"\b(OR|AND|NOT)\b", " ", text))
-        plain = _Parser("", reader, False)
+        words = list(dict.fromkeys(analyse(re.sub(r"\b(OR|AND|NOT)\b", " ", text))))
         parts = [_across([w]) for w in words]
         node = None if not parts else parts[0] if len(parts) == 1 else q.And(parts)
-        plain.words = words
         note = f"could not read the query ({exc}); searched for the plain words instead"
-        return Parsed(node, words, set(words), note, None)
+        groups = [_group([w]) for w in words] if words else None
+        return Parsed(node, words, set(words), note, None, groups)

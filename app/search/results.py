@@ -8,11 +8,13 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from whoosh import highlight as wh
 
+from app.search.fast import top
 from app.search.query import Parsed, parse
 from app.search.rows import texts_for
-from app.search.schema import ANALYZER
+from app.search.schema import ANALYZER, TEXT_FIELDS
 
 if TYPE_CHECKING:
     from app.library import PaperFilter
@@ -101,29 +103,69 @@ def run_search(
         if parsed.query is None or limit == 0:
             result.took_ms = (time.perf_counter() - t0) * 1000
             return result
-        comb = idx.filter_docs(searcher, flt) if flt is not None else None
-        kwargs: dict[str, Any] = {"limit": limit, "filter": comb}
-        if SORTS[sort]:
-            kwargs.update(sortedby=SORTS[sort], reverse=True)
-        found = searcher.search(parsed.query, **kwargs)
-        ids_col = idx.id_column(searcher)
-        for i in range(found.scored_length()):
-            docnum = found.docnum(i)
-            score = found.score(i) if sort == "relevance" else 0.0
-            result.hits.append(Hit(paper_id=int(ids_col[docnum]), score=float(score or 0.0)))
-        if found.scored_length() < limit or found.has_exact_length():
-            # Fewer hits than asked for: every match was scored, so the count is exact.
-            result.total = len(found) if found.has_exact_length() else found.scored_length()
-            result.total_is_exact = True
+        if parsed.groups is not None:
+            _fast_search(idx, searcher, parsed, result, limit, flt)
         else:
-            result.total = max(found.estimated_length(), found.scored_length())
-            result.total_is_exact = False
+            _whoosh_search(idx, searcher, parsed, result, limit, flt)
         if result.total <= FEW_HITS and not as_you_type:
             result.suggestion = suggest(searcher, text, parsed)
     if result.hits and not as_you_type:
         add_highlights(idx, result.hits, parsed)
     result.took_ms = (time.perf_counter() - t0) * 1000
     return result
+
+
+def _fast_search(
+    idx: SearchIndex,
+    searcher: Any,
+    parsed: Parsed,
+    result: SearchResult,
+    limit: int,
+    flt: PaperFilter | None,
+) -> None:
+    """Plain words: vectorised BM25F (app/search/fast.py); the total is always exact."""
+    view = idx.view(searcher)
+    allowed = idx.filter_mask(searcher, flt) if flt is not None else None
+    assert parsed.groups is not None
+    docs, scores = view.search_all(parsed.groups, TEXT_FIELDS, allowed)
+    column = SORTS[result.sort]
+    chosen = top(docs, scores, limit, view.column(column) if column else None)
+    ids = view.column("id")
+    relevance = column is None
+    for i in chosen:
+        score = float(scores[i]) if relevance else 0.0
+        result.hits.append(Hit(paper_id=int(ids[docs[i]]), score=score))
+    result.total = len(docs)
+    result.total_is_exact = True
+
+
+def _whoosh_search(
+    idx: SearchIndex,
+    searcher: Any,
+    parsed: Parsed,
+    result: SearchResult,
+    limit: int,
+    flt: PaperFilter | None,
+) -> None:
+    """Phrases, OR/NOT, fields and ranges: Whoosh's own matchers and collectors."""
+    comb = None
+    if flt is not None:
+        comb = set(np.flatnonzero(idx.filter_mask(searcher, flt)).tolist())
+    kwargs: dict[str, Any] = {"limit": limit, "filter": comb}
+    if SORTS[result.sort]:
+        kwargs.update(sortedby=SORTS[result.sort], reverse=True)
+    found = searcher.search(parsed.query, **kwargs)
+    ids = idx.id_column(searcher)
+    for i in range(found.scored_length()):
+        score = found.score(i) if result.sort == "relevance" else 0.0
+        result.hits.append(Hit(paper_id=int(ids[found.docnum(i)]), score=float(score or 0.0)))
+    if found.scored_length() < limit or found.has_exact_length():
+        # Fewer hits than asked for: every match was scored, so the count is exact.
+        result.total = len(found) if found.has_exact_length() else found.scored_length()
+        result.total_is_exact = True
+    else:
+        result.total = max(found.estimated_length(), found.scored_length())
+        result.total_is_exact = False
 
 
 def add_highlights(idx: SearchIndex, hits: list[Hit], parsed: Parsed) -> None:

@@ -34,8 +34,8 @@ def make_schema() -> Schema:
         tag=KEYWORD(lowercase=True, commas=True),  # whole tag names, for tag:
         note=TEXT(analyzer=ANALYZER, phrase=True),
         org=TEXT(analyzer=ANALYZER, phrase=False),
-        published=NUMERIC(int, bits=32, sortable=True),  # yyyymmdd
-        upvotes=NUMERIC(int, bits=32, sortable=True),
+        published=NUMERIC(int, bits=32, sortable=True, default=0),  # yyyymmdd; 0: unknown
+        upvotes=NUMERIC(int, bits=32, sortable=True, default=0),
         starred=BOOLEAN,
         read=BOOLEAN,
         has_note=BOOLEAN,
