@@ -179,6 +179,8 @@ class _Parser:
             raise QueryError("OR needs something on both sides")
         if kind == "phrase":
             words = analyse(value[0][1:-1])
+            if not words:
+                return None
             self.highlight.update(words)
             return _across(words)
         if kind == "field":
@@ -374,6 +376,16 @@ def _count_bounds(text: str, name: str) -> tuple[int, int]:
     return int(text), int(text)
 
 
+def plain(text: str, why: str) -> Parsed:
+    """The plain words of ``text``, all required, with a note saying why."""
+    words = list(dict.fromkeys(analyse(re.sub(r"\b(OR|AND|NOT)\b", " ", text))))
+    parts = [_across([w]) for w in words]
+    node = None if not parts else parts[0] if len(parts) == 1 else q.And(parts)
+    note = f"could not read the query ({why}); searched for the plain words instead"
+    groups = [_group([w]) for w in words] if words else None
+    return Parsed(node, words, set(words), note, None, groups)
+
+
 def parse(text: str, reader: Any = None, as_you_type: bool = False) -> Parsed:
     """Read ``text``; on a mistake, fall back to its plain words with a note saying so."""
     try:
@@ -382,9 +394,4 @@ def parse(text: str, reader: Any = None, as_you_type: bool = False) -> Parsed:
         groups = p.groups if p.simple and node is not None else None
         return Parsed(node, p.words, p.highlight, None, p.prefix, groups)
     except QueryError as exc:
-        words = list(dict.fromkeys(analyse(re.sub(r"\b(OR|AND|NOT)\b", " ", text))))
-        parts = [_across([w]) for w in words]
-        node = None if not parts else parts[0] if len(parts) == 1 else q.And(parts)
-        note = f"could not read the query ({exc}); searched for the plain words instead"
-        groups = [_group([w]) for w in words] if words else None
-        return Parsed(node, words, set(words), note, None, groups)
+        return plain(text, str(exc))

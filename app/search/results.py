@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import logging
 import re
 import time
 from dataclasses import dataclass, field
@@ -12,13 +13,15 @@ import numpy as np
 from whoosh import highlight as wh
 
 from app.search.fast import top
-from app.search.query import Parsed, parse
+from app.search.query import Parsed, parse, plain
 from app.search.rows import texts_for
 from app.search.schema import ANALYZER, TEXT_FIELDS
 
 if TYPE_CHECKING:
     from app.library import PaperFilter
     from app.search.index import SearchIndex
+
+_log = logging.getLogger(__name__)
 
 SORTS = {"relevance": None, "date": "published", "upvotes": "upvotes"}
 FEW_HITS = 3  # at or below this many hits, look for a "did you mean"
@@ -106,7 +109,16 @@ def run_search(
         if parsed.groups is not None:
             _fast_search(idx, searcher, parsed, result, limit, flt)
         else:
-            _whoosh_search(idx, searcher, parsed, result, limit, flt)
+            try:
+                _whoosh_search(idx, searcher, parsed, result, limit, flt)
+            except (ValueError, TypeError, AttributeError, IndexError) as exc:
+                # A query shape Whoosh cannot run: never an error for the user.
+                _log.info("query %r fell back to plain words: %s", text, exc)
+                parsed = plain(text, "Whoosh could not run it")
+                result.hits.clear()
+                if parsed.groups is not None:
+                    _fast_search(idx, searcher, parsed, result, limit, flt)
+                result.note = parsed.note
         if result.total <= FEW_HITS and not as_you_type:
             result.suggestion = suggest(searcher, text, parsed)
     if result.hits and not as_you_type:
