@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from whoosh.analysis import StandardAnalyzer
+from whoosh.analysis import LowercaseFilter, RegexTokenizer, StopFilter
 from whoosh.fields import BOOLEAN, KEYWORD, NUMERIC, TEXT, Schema
 
 # Bump whenever the schema or the analysis changes: the stamp then no longer matches and
@@ -19,7 +19,8 @@ INDEX_NAME = "MAIN"
 
 # No stemming: suggestions and highlights show real words, indexing stays fast, and the
 # FTS5 reference (unicode61) matches the same way. The last word typed is a prefix instead.
-ANALYZER = StandardAnalyzer(minsize=1)
+# (whoosh-reloaded's default word pattern keeps "*" inside words: "**bold**" would be a word.)
+ANALYZER = RegexTokenizer(r"\w+(?:\.\w+)*") | LowercaseFilter() | StopFilter(minsize=1)
 
 # Fields searched by plain words, and their weight in BM25F (title above abstract).
 TEXT_FIELDS = {"title": 2.5, "abstract": 1.0, "tags": 1.5, "note": 1.2}
