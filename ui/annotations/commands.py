@@ -75,17 +75,32 @@ class TagStep(_Step):
 
 
 class NoteStep(_Step):
-    """One note edit: the text typed between two pauses."""
+    """One note edit: the text typed between two pauses.
 
-    def __init__(self, lib: Library, paper_id: int, before: str, after: str, feedback: Feedback):
+    ``settle`` (the editor's background writer's ``wait``) runs first, so an undo never
+    races a save still on its way to the library.
+    """
+
+    def __init__(
+        self,
+        lib: Library,
+        paper_id: int,
+        before: str,
+        after: str,
+        feedback: Feedback,
+        settle: Callable[[], None] | None = None,
+    ):
         super().__init__(lib, "Edit note", feedback)
         self.paper_id, self.before, self.after = paper_id, before, after
+        self._settle = settle or (lambda: None)
 
     def _redo(self) -> list[int]:
+        self._settle()
         self._lib.set_note(self.paper_id, self.after)
         return [self.paper_id]
 
     def _undo(self) -> list[int]:
+        self._settle()
         self._lib.set_note(self.paper_id, self.before)
         return [self.paper_id]
 
@@ -151,6 +166,7 @@ def set_tag_color(stack, lib, fb, name: str, color: str | None) -> bool:
 
 
 def set_note(stack, lib, fb, paper_id: int, before: str, after: str) -> None:
+    """Save a note now (on this thread) as one undo step; the editor saves in the background."""
     lib.set_note(paper_id, after)
     stack.push(NoteStep(lib, paper_id, before, after, fb))
     fb.changed.emit([paper_id])
