@@ -135,3 +135,33 @@ def test_several_papers_selected_means_no_note(qtbot, panel, seeded):
     panel.set_papers(seeded.paper_ids(limit=3))
     assert not panel.note_editor.isEnabled()
     assert panel.note_editor.paper() is None
+
+
+def test_a_note_that_cannot_be_saved_says_why_and_keeps_the_text(qtbot, seeded, stack):
+    pid = seeded.paper_ids(limit=1)[0]
+    editor = NoteEditor(seeded, stack)
+    qtbot.addWidget(editor)
+    editor.set_paper(pid)
+    seeded.delete_papers([pid])  # e.g. from the command line, while the note is open
+    editor.text.setFocus()
+    qtbot.keyClicks(editor.text, "lost?")
+    assert not editor.flush()
+    assert editor.status.text() == f"Not saved: no paper with id {pid}"
+    assert editor.text.toPlainText() == "lost?" and editor.is_dirty()
+
+
+def test_autosave_does_not_block_typing(qtbot, seeded, stack):
+    pid = seeded.paper_ids(limit=1)[0]
+    editor = NoteEditor(seeded, stack)
+    qtbot.addWidget(editor)
+    editor.set_paper(pid)
+    editor.text.setFocus()
+    qtbot.keyClicks(editor.text, "abc")
+    editor._autosave()  # what the pause timer does: queues the save, returns at once
+    qtbot.keyClicks(editor.text, "def")  # typing on while the writer saves "abc"
+    with qtbot.waitSignal(editor.saved, timeout=5000):
+        pass
+    assert seeded.note(pid) in ("abc", "abcdef")
+    assert editor.text.toPlainText() == "abcdef"  # never reloaded over the user's typing
+    assert editor.flush() and seeded.note(pid) == "abcdef"
+    assert stack.count() == 2
