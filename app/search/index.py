@@ -7,6 +7,7 @@ lock shared by the threads of this process and, through a lock file, by other pr
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
@@ -14,6 +15,7 @@ import shutil
 import threading
 import time
 import uuid
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -64,6 +66,7 @@ class SearchIndex:
         self.progress: tuple[int, int] = (0, 0)
         self._thread: threading.Thread | None = None
         self._checked = False  # the full check (stamp, files, counts) ran once
+        self.damaged = False  # reading it failed: rebuild at the next chance
         self._dirty = False  # a commit arrived while a rebuild was running
         self._filters: dict[Any, np.ndarray] = {}  # (filter, change seq) -> allowed docs
         self._view: tuple[Searcher, View] | None = None
@@ -102,12 +105,17 @@ class SearchIndex:
             return "built for another schema version"
         if stamp["seq"] > self.lib.last_change():
             return "newer than the database (restored from a backup?)"
-        try:
-            ix = self._open()
-            if stamp["seq"] == self.lib.last_change() and ix.doc_count() != self.lib.count():
-                return "paper count differs from the database"
-        except Exception:  # any damage to the files: rebuild, never fail the user
-            return "corrupt"
+        if self.damaged:
+            return "damaged (a search could not read it)"
+        with _quiet_leaks():
+            try:
+                ix = self._open()
+                if stamp["seq"] == self.lib.last_change() and ix.doc_count() != self.lib.count():
+                    return "paper count differs from the database"
+                ix.searcher().close()  # opens every segment's files
+            except Exception:  # any damage to the files: rebuild, never fail the user
+                self._ix = None
+                return "corrupt"
         return None
 
     # -- opening ---------------------------------------------------------------------------
@@ -133,7 +141,7 @@ class SearchIndex:
         A fresh searcher is opened whenever the index changed on disk: Whoosh's
         ``refresh()`` would keep answering with deleted documents.
         """
-        with self._search_lock:
+        with self._search_lock, _quiet_leaks():
             try:
                 stamp = self.stamp() or {}
                 if self._ix is None or self._build != stamp.get("build"):
@@ -148,8 +156,8 @@ class SearchIndex:
                     self._searcher = self._ix.searcher()
             except Exception:
                 self._searcher = None
-                yield None
-                return
+                self._ix = None
+                self.damaged = True
             yield self._searcher
 
     def close(self) -> None:
@@ -256,6 +264,7 @@ class SearchIndex:
                 ix.close()
                 self._write_stamp(tmp, seq, uuid.uuid4().hex)
                 self._swap_in(tmp)
+                self.damaged = False
             finally:
                 shutil.rmtree(tmp, ignore_errors=True)
         finally:
@@ -279,7 +288,7 @@ class SearchIndex:
         """
         if self.rebuilding:
             return False
-        if not self._checked:
+        if not self._checked or self.damaged:
             if self.problem() is not None:
                 if background:
                     self.rebuild_in_background()
@@ -346,6 +355,16 @@ class SearchIndex:
     def wait(self) -> None:
         if self._thread is not None:
             self._thread.join()
+
+
+@contextmanager
+def _quiet_leaks() -> Iterator[None]:
+    """Whoosh leaves a file open when it fails to read a damaged index; that file's
+    ResourceWarning is noise once we rebuild, so it is silenced here (and only here)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        yield
+        gc.collect()
 
 
 def _writer(ix: Any) -> SegmentWriter:

@@ -95,17 +95,47 @@ def run_search(
         done, total = idx.progress
         pct = f" ({100 * done // total}%)" if total else ""
         result.note = f"the search index is being built{pct}; results may be incomplete"
+    for attempt in (1, 2):
+        try:
+            parsed = _search_once(idx, text, result, limit, as_you_type, flt)
+            break
+        except PaperdeskError:
+            raise
+        except Exception as exc:  # Whoosh checks little: damage shows as struct/zlib/EOF...
+            result.hits.clear()
+            if not idx.rebuilding:
+                # The index files are damaged: rebuild from the database and answer again.
+                _log.warning("search index unreadable (%s); rebuilding it", exc)
+                idx.damaged = True
+            if attempt == 2 or idx.rebuilding or not idx.ensure(background=as_you_type):
+                result.indexing = True
+                result.note = result.note or "the search index is being built"
+                parsed = None
+                break
+    if parsed is None:
+        result.took_ms = (time.perf_counter() - t0) * 1000
+        return result
+    if result.hits and not as_you_type:
+        add_highlights(idx, result.hits, parsed)
+    result.took_ms = (time.perf_counter() - t0) * 1000
+    return result
+
+
+def _search_once(
+    idx: SearchIndex,
+    text: str,
+    result: SearchResult,
+    limit: int,
+    as_you_type: bool,
+    flt: PaperFilter | None,
+) -> Parsed | None:
     with idx.searcher() as searcher:
         if searcher is None:
-            result.took_ms = (time.perf_counter() - t0) * 1000
-            result.indexing = True
-            result.note = result.note or "the search index is being built"
-            return result
+            raise OSError("the index could not be opened")
         parsed = parse(text, searcher.reader(), as_you_type)
         result.note = parsed.note or result.note
         if parsed.query is None or limit == 0:
-            result.took_ms = (time.perf_counter() - t0) * 1000
-            return result
+            return parsed
         if parsed.groups is not None:
             _fast_search(idx, searcher, parsed, result, limit, flt)
         else:
@@ -121,10 +151,7 @@ def run_search(
                 result.note = parsed.note
         if result.total <= FEW_HITS and not as_you_type:
             result.suggestion = suggest(searcher, text, parsed)
-    if result.hits and not as_you_type:
-        add_highlights(idx, result.hits, parsed)
-    result.took_ms = (time.perf_counter() - t0) * 1000
-    return result
+    return parsed
 
 
 def _fast_search(
