@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -10,7 +9,6 @@ from urllib.parse import urlsplit
 
 from app.records import PaperRecord
 
-_SPACE = re.compile(r"\s+")
 _QUERY_ESCAPES = str.maketrans(
     {ch: f"%{ord(ch):02X}" for ch in "%&#+=?/;:@$,<>\"'`{}|\\^[]()!*~"} | {" ": "+"}
 )
@@ -30,7 +28,7 @@ class ExportOptions:
 
 def one_line(text: str) -> str:
     """Whitespace (newlines included) collapsed: for formats where a title is one line."""
-    return _SPACE.sub(" ", text).strip()
+    return " ".join(text.split())  # split() is several times faster than a regex here
 
 
 def safe_url(url: str | None) -> str | None:

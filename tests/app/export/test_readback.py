@@ -292,3 +292,12 @@ def test_html_refuses_script_urls(library, tmp_path):
 
 def test_every_format_registered():
     assert set(FORMATS) == {"md", "csv", "json", "bibtex", "ris", "html"}
+
+
+def test_export_reader_matches_the_facade(nasty, seeded):
+    """The exporters' bulk reader must hand out exactly what ``Library.papers`` does."""
+    from app.export.selection import iter_papers
+
+    for lib in (nasty, seeded):
+        ids = lib.paper_ids(sort="title") + [999_999]  # an unknown id is left out
+        assert list(iter_papers(lib, ids, chunk=7)) == lib.papers(ids)
