@@ -35,11 +35,14 @@ def _on_close(lib: Library) -> None:
 
 
 def _register() -> None:
-    from app import library
+    from app import library, maintenance
+    from app.search.health import check_index
 
     if index_for not in library._OPEN_HOOKS:
         library._OPEN_HOOKS.append(index_for)
         library._CLOSE_HOOKS.append(_on_close)
+    if check_index not in maintenance.CHECKS:
+        maintenance.CHECKS.append(check_index)
 
 
 _register()

@@ -129,3 +129,18 @@ def test_reindex_reports_progress_and_old_index_answers_meanwhile(lib):
     assert meanwhile.indexing and set(meanwhile.ids) == {1}  # answered from the old index
     assert found(lib, "okapi") == {1}
     assert not any(p.name.startswith("index.") and p.is_dir() for p in lib.path.iterdir())
+
+
+def test_check_reports_and_repairs_the_index(lib):
+    from app.maintenance import check
+
+    assert check(lib).ok
+    (lib.path / "index.building-1-abc").mkdir()
+    shutil.rmtree(lib.path / "index")
+    report = check(lib)
+    assert not report.ok
+    assert any("search index missing" in p for p in report.problems)
+    assert any("leftover of an interrupted index rebuild" in p for p in report.problems)
+    fixed = check(lib, repair=True)
+    assert fixed.ok and len(fixed.repaired) == 2
+    assert check(lib).ok and found(lib, "okapi") == {1}
