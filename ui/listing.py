@@ -57,7 +57,7 @@ def compute_listing(lib: Library, req: ListRequest) -> Listing:
         ids,
         total,
         int(getattr(result, "total", len(ids)) or 0),
-        estimated=not bool(getattr(result, "exact", True)),
+        estimated=not bool(getattr(result, "total_is_exact", True)),
         took_ms=took_ms,
         suggestion=getattr(result, "suggestion", None) or None,
         note=_note_of(result),
