@@ -882,10 +882,10 @@ class Library:
                     )
                 )
         for meta in delta.drop:
-            same = (Tag.id == meta.id) & (Tag.created_at == meta.created_at)
-            if s.scalar(select(Tag.id).where(same)) is not None:
+            this_tag = (Tag.id == meta.id) & (Tag.created_at == meta.created_at)
+            if s.scalar(select(Tag.id).where(this_tag)) is not None:
                 s.execute(delete(paper_tags).where(paper_tags.c.tag_id == meta.id))
-                s.execute(delete(Tag).where(same))
+                s.execute(delete(Tag).where(this_tag))
         return delta
 
     # -- search (app/search) ---------------------------------------------------------------
