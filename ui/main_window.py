@@ -139,6 +139,12 @@ class MainWindow(QMainWindow):
         self.sidebar = Sidebar(self.lib, self)
         self.sidebar.viewSelected.connect(self._view_selected)
         self.sidebar.deleteSavedRequested.connect(self._delete_saved)
+        if _export_dialog_class() is not None:  # "Export…" in a tag's menu (export_dialog.py)
+            from ui.export_dialog import add_tag_export_action
+
+            self.sidebar.tagMenuAboutToShow.connect(
+                lambda tag, menu: add_tag_export_action(self, self.lib, tag, menu)
+            )
 
         self.model = PaperTableModel(self.lib, self)
         self.table = QTableView(self)

@@ -36,10 +36,29 @@ class Selection:
 
 def resolve(lib: Library, sel: Selection) -> list[int]:
     """The ids ``sel`` selects, in export order. Unknown tags raise ``UnknownTag``."""
-    from app.library import PaperFilter
-
     if sel.ids is not None:
         return lib.require(sel.ids)
+    ids = lib.paper_ids(_filter(lib, sel), sort=sel.sort, descending=sel.descending)
+    if sel.query and sel.query.strip():
+        hits = search_ids(lib, sel.query)
+        rank = {pid: i for i, pid in enumerate(hits)}
+        # Keep the search's ranking: a query export is a list of the best matches first.
+        ids = sorted((i for i in ids if i in rank), key=rank.__getitem__)
+    return ids
+
+
+def count(lib: Library, sel: Selection) -> int:
+    """How many papers ``sel`` exports: one SQL count unless a search query is involved."""
+    if sel.ids is not None:
+        return len(lib.require(sel.ids))
+    if sel.query and sel.query.strip():
+        return len(resolve(lib, sel))
+    return lib.count(_filter(lib, sel))
+
+
+def _filter(lib: Library, sel: Selection) -> PaperFilter:
+    from app.library import PaperFilter
+
     if sel.match not in ("any", "all"):
         raise PaperdeskError(f"unknown match {sel.match!r}; use 'any' or 'all'")
     for name in sel.tags:
@@ -48,15 +67,7 @@ def resolve(lib: Library, sel: Selection) -> list[int]:
         flt = sel.view
     else:
         flt = PaperFilter(tags=tuple(sel.tags), match=sel.match)
-    if sel.starred:
-        flt = replace(flt, starred=True)
-    ids = lib.paper_ids(flt, sort=sel.sort, descending=sel.descending)
-    if sel.query and sel.query.strip():
-        hits = search_ids(lib, sel.query)
-        rank = {pid: i for i, pid in enumerate(hits)}
-        # Keep the search's ranking: a query export is a list of the best matches first.
-        ids = sorted((i for i in ids if i in rank), key=rank.__getitem__)
-    return ids
+    return replace(flt, starred=True) if sel.starred else flt
 
 
 def search_ids(lib: Library, query: str) -> list[int]:
