@@ -168,3 +168,15 @@ def test_tag_context_menu_opens_the_dialog_for_that_tag(qtbot, open_window, lib,
     run_export(qtbot, dialog)
     assert dest.read_text(encoding="utf-8").count("<article") == 10
     assert "10 paper(s)" in window.statusBar().currentMessage()
+
+
+def test_file_menu_export_opens_on_the_current_view(qtbot, open_window, lib):
+    window = open_window(lib)
+    assert window.export_action.shortcut().toString() == "Ctrl+E"
+    window.export_action.trigger()  # File › Export…
+    dialogs = window.findChildren(ExportDialog)
+    assert len(dialogs) == 1
+    dialog = dialogs[0]
+    qtbot.waitUntil(lambda: dialog.last_count is not None, timeout=10_000)
+    assert dialog.scope == "view" and dialog.last_count == lib.count()
+    dialog.reject()
