@@ -45,23 +45,23 @@ def guard(value: str) -> str:
 
 
 def row(p: PaperRecord) -> list[str]:
-    cells = [
+    # Only free text can start with a trigger: ids, numbers, dates and yes/no cannot.
+    return [
         str(p.id),
-        p.title,
+        guard(p.title),
         p.published.isoformat() if p.published else "",
         str(p.upvotes),
         "" if p.authors_count is None else str(p.authors_count),
-        p.organization or "",
-        p.url or "",
-        LINK_SEPARATOR.join(p.links),
-        TAG_SEPARATOR.join(p.tags),
+        guard(p.organization or ""),
+        guard(p.url or ""),
+        guard(LINK_SEPARATOR.join(p.links)),
+        guard(TAG_SEPARATOR.join(p.tags)),
         "yes" if p.starred else "no",
         "yes" if p.read else "no",
-        p.note,
-        p.abstract,
+        guard(p.note),
+        guard(p.abstract),
         iso_utc(p.added_at),
     ]
-    return [guard(c) for c in cells]
 
 
 def write(lib: Library, ids: Sequence[int], out: TextIO, opts: ExportOptions) -> None:
