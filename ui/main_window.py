@@ -185,6 +185,9 @@ class MainWindow(QMainWindow):
         self.right.addWidget(self.reader)
         if self.panel is not None:
             self.right.addWidget(self.panel)
+            self.right.setStretchFactor(0, 3)
+            self.right.setStretchFactor(1, 2)
+            self.right.setSizes([460, 300])
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setObjectName("mainSplitter")
         self.splitter.addWidget(self.sidebar)

@@ -12,6 +12,7 @@ SHORTCUTS: list[tuple[str, str]] = [
     ("↑ / ↓  or  j / k", "Move to the next / previous paper"),
     ("Space", "Toggle read / unread"),
     ("Enter (in the list)", "Open the paper's link in the browser"),
+    ("S  /  R", "Star / mark read with the annotation panel (undoable)"),
     ("1 – 9", "Toggle the first nine coloured tags (annotation panel)"),
     ("Ctrl+Z / Ctrl+Shift+Z", "Undo / redo"),
     ("Ctrl+I", "Import pages…"),

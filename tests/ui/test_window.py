@@ -226,3 +226,23 @@ def test_from_ui_import_main_window(seeded, qtbot):
     import ui
 
     assert ui.MainWindow is MainWindow
+
+
+def test_help_lists_every_shortcut_and_readme_agrees(qtbot, open_window, seeded):
+    from pathlib import Path
+
+    from ui.shortcuts import SHORTCUTS
+
+    window = open_window(seeded)
+    QTest.keyClick(window, Qt.Key.Key_F1)
+    dialog = window.shortcuts_dialog
+    assert dialog.isVisible()
+    from PySide6.QtWidgets import QTableWidget
+
+    table = dialog.findChild(QTableWidget)
+    assert [table.item(r, 0).text() for r in range(table.rowCount())] == [k for k, _ in SHORTCUTS]
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Keyboard shortcuts", 1)[1].split("\n## ", 1)[0]
+    for keys, does in SHORTCUTS:
+        assert f"| {keys} | {does} |" in section
+    dialog.close()
