@@ -83,6 +83,7 @@ def run(lib: Library, args) -> int:
 def _screenshot(app, window, path: str) -> int:
     from PySide6.QtCore import QEventLoop, QTimer
 
+    window.remember_state = False  # a screenshot must not change the user's window
     window.resize(*SCREENSHOT_SIZE)
     window.show()
     loop = QEventLoop()

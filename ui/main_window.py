@@ -91,6 +91,7 @@ class MainWindow(QMainWindow):
         self.listing: Listing | None = None
         self.import_task: ImportTask | None = None
         self.last_import_report = None
+        self.remember_state = True  # False for throw-away windows (screenshots)
         self._view_key = "view:all"
         self._sort: str | None = "added"
         self._descending = True
@@ -749,7 +750,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         if self.panel is not None and hasattr(self.panel, "flush"):
             self.panel.flush()
-        self.save_settings()
+        if self.remember_state:
+            self.save_settings()
         self.watcher.stop()
         if self.import_task is not None and self.import_task.is_running():
             self.import_task.cancel()
