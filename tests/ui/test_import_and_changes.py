@@ -97,3 +97,24 @@ def test_a_cli_change_appears_in_the_open_window(qtbot, open_window, seeded):
     assert "★ starred" in window.reader.toPlainText()
     assert window.sidebar.index_of("tag:from-cli").isValid()
     assert window.selected_ids() == [pid]
+
+
+def test_selection_and_scroll_survive_papers_added_elsewhere(qtbot, open_window, seeded, tmp_path):
+    window = open_window(seeded)
+    window.resize(760, 500)
+    qtbot.waitUntil(lambda: window.table.rowAt(0) == 0)
+    window.table.scrollTo(window.model.index(150, 0), window.table.ScrollHint.PositionAtTop)
+    top_id = window.model.id_at(window.table.rowAt(0))
+    chosen = window.model.id_at(window.table.rowAt(0) + 3)
+    window.select_ids([chosen], scroll=False)
+    path = tmp_path / "new.txt"
+    path.write_text(
+        page(("A Brand New Paper", "Fresh." + LONG), ("Another New One", "Fresh." + LONG)),
+        encoding="utf-8",
+    )
+    before = window.model.rowCount()
+    run = [sys.executable, "-m", "app", "--library", str(seeded.path), "import", str(path)]
+    subprocess.run(run, check=True, capture_output=True)
+    qtbot.waitUntil(lambda: window.model.rowCount() == before + 2, timeout=5000)
+    assert window.selected_ids() == [chosen]
+    assert window.model.id_at(window.table.rowAt(0)) == top_id
