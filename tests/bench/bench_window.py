@@ -226,6 +226,7 @@ def _child(*args: str) -> dict:
 
 
 def _build(folder: Path, n: int) -> tuple[Path, Path, Path]:
+    import app.commands  # noqa: F401  (the search index hooks: a real library has its index)
     from app import Library
     from tests.bench.synth import AS_OF, write_page
 
