@@ -46,6 +46,10 @@ try:  # the annotation panel (issue 5) lands separately; the window works withou
     from ui.annotations.panel import AnnotationPanel
 except ImportError:
     AnnotationPanel = None  # type: ignore[assignment,misc]
+try:  # rename/merge/delete/colour of tags, with undo (issue 5)
+    from ui.annotations.tag_manager import TagManager
+except ImportError:
+    TagManager = None  # type: ignore[assignment,misc]
 
 
 def _export_dialog_class():
@@ -180,6 +184,16 @@ class MainWindow(QMainWindow):
             self.panel = AnnotationPanel(self.lib, self.undo_stack, self)
             if hasattr(self.panel, "changed"):
                 self.panel.changed.connect(self._papers_changed_here)
+
+        self.tag_manager = None
+        if TagManager is not None:
+            feedback = getattr(self.panel, "feedback", None)
+            self.tag_manager = TagManager(self.lib, self.undo_stack, self, feedback)
+            if feedback is None:
+                self.tag_manager.feedback.failed.connect(lambda m: self.status.showMessage(m, 8000))
+            self.sidebar.tagMenuAboutToShow.connect(self._tag_menu)
+            rename = QShortcut(QKeySequence(Qt.Key.Key_F2), self.sidebar, self._rename_current_tag)
+            rename.setContext(Qt.ShortcutContext.WidgetShortcut)
 
         self.right = QSplitter(Qt.Orientation.Vertical, self)
         self.right.setObjectName("readerSplitter")
@@ -431,6 +445,21 @@ class MainWindow(QMainWindow):
             return
         self.sidebar.refresh_saved()
         self.status.showMessage(f"Saved search {' '.join(name.split())!r}", 5000)
+
+    def _tag_menu(self, tag: str, menu) -> None:
+        """Rename, colour and delete in a tag's context menu (through the undoable manager)."""
+        manager = self.tag_manager
+        rename = menu.addAction("Rename or merge…", lambda: manager.rename(tag))
+        rename.setShortcut(QKeySequence(Qt.Key.Key_F2))
+        menu.addAction("Colour…", lambda: manager.set_color(tag))
+        menu.addAction("Remove colour", lambda: manager.set_color(tag, None))
+        menu.addAction("Delete…", lambda: manager.delete(tag))
+        menu.addSeparator()
+
+    def _rename_current_tag(self) -> None:
+        key = self.sidebar.current_key() or ""
+        if key.startswith("tag:") and self.tag_manager is not None:
+            self.tag_manager.rename(key[4:])
 
     def _delete_saved(self, name: str) -> None:
         self.lib.delete_saved_search(name)

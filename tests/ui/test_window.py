@@ -246,3 +246,21 @@ def test_help_lists_every_shortcut_and_readme_agrees(qtbot, open_window, seeded)
     for keys, does in SHORTCUTS:
         assert f"| {keys} | {does} |" in section
     dialog.close()
+
+
+def test_tag_menu_renames_with_undo_and_the_sidebar_follows(qtbot, open_window, seeded):
+    from PySide6.QtWidgets import QMenu
+
+    ids = seeded.paper_ids()[:4]
+    seeded.add_tags(ids, ["draft"])
+    window = open_window(seeded)
+    menu = QMenu()
+    window.sidebar.tagMenuAboutToShow.emit("draft", menu)
+    labels = [a.text() for a in menu.actions() if a.text()]
+    assert "Rename or merge…" in labels and "Delete…" in labels
+    assert window.tag_manager.rename("draft", "final")
+    qtbot.waitUntil(lambda: window.sidebar.index_of("tag:final").isValid(), timeout=5000)
+    assert not window.sidebar.index_of("tag:draft").isValid()
+    window.undo_stack.undo()
+    qtbot.waitUntil(lambda: window.sidebar.index_of("tag:draft").isValid(), timeout=5000)
+    assert "(4)" in window.sidebar.index_of("tag:draft").data()
