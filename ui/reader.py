@@ -7,13 +7,15 @@ import re
 from collections.abc import Callable, Sequence
 from urllib.parse import quote_plus
 
-from PySide6.QtCore import QUrl
+from PySide6.QtCore import QEvent, QUrl
 from PySide6.QtGui import QDesktopServices, QPalette
 from PySide6.QtWidgets import QTextBrowser
 
 from app.records import PaperRecord
 
 WEB_SEARCH = "https://duckduckgo.com/?q="
+LIGHT_HIT = ("#fff3a0", "black")  # (background, text) of a highlighted search word
+DARK_HIT = ("#7a6400", "white")
 
 
 def is_web_link(url: str) -> bool:
@@ -44,7 +46,9 @@ def highlight(text: str, terms: Sequence[str]) -> str:
     return "".join(out)
 
 
-def paper_html(rec: PaperRecord, terms: Sequence[str] = (), hit_bg: str = "#fff3a0") -> str:
+def paper_html(
+    rec: PaperRecord, terms: Sequence[str] = (), hit_bg: str = "#fff3a0", hit_fg: str = "black"
+) -> str:
     """The pane's HTML; every piece of paper text goes through ``html.escape``."""
     esc = html.escape
     meta = []
@@ -58,7 +62,7 @@ def paper_html(rec: PaperRecord, terms: Sequence[str] = (), hit_bg: str = "#fff3
     meta.append("★ starred" if rec.starred else "not starred")
     meta.append("read" if rec.read else "unread")
     parts = [
-        f"<style>.hit {{ background-color: {hit_bg}; color: black; }} "
+        f"<style>.hit {{ background-color: {hit_bg}; color: {hit_fg}; }} "
         ".meta { color: gray; } .tag { font-weight: bold; }</style>",
         f"<h2>{highlight(rec.title, terms)}</h2>",
         f'<p class="meta">{" · ".join(meta)}</p>',
@@ -101,8 +105,16 @@ class ReaderPane(QTextBrowser):
         if rec is None:
             self.setHtml('<p style="color: gray">Select a paper to read it here.</p>')
             return
-        dark = self.palette().color(QPalette.ColorRole.Base).lightness() < 128
-        self.setHtml(paper_html(rec, self.terms, "#8a7a00" if dark else "#fff3a0"))
+        self.setHtml(paper_html(rec, self.terms, *(DARK_HIT if self.is_dark() else LIGHT_HIT)))
+
+    def changeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        # The system switched between light and dark: redraw with colours that fit.
+        if event.type() == QEvent.Type.PaletteChange and self.paper is not None:
+            self.show_paper(self.paper, self.terms)
+        super().changeEvent(event)
+
+    def is_dark(self) -> bool:
+        return self.palette().color(QPalette.ColorRole.Base).lightness() < 128
 
     def show_many(self, count: int) -> None:
         self.paper = None

@@ -69,7 +69,9 @@ class Sidebar(QTreeView):
         self._tags = self._group("Tags")
         self._saved = self._group("Saved searches")
         for key, label in VIEWS.items():
-            self._library.appendRow(self._item(label, key))
+            item = self._item(label, key)
+            item.setIcon(_icon(key.replace(":", "-")))
+            self._library.appendRow(item)
         self.saved_queries: dict[str, tuple[str, str]] = {}  # name -> (query, view)
         self.refresh_tags()
         self.refresh_saved()
@@ -115,6 +117,7 @@ class Sidebar(QTreeView):
         for name, (query, _view) in self.saved_queries.items():
             item = self._item(name, f"saved:{name}")
             item.setToolTip(query)
+            item.setIcon(_icon("saved-search"))
             self._saved.appendRow(item)
         self._reselect(current)
 
@@ -166,6 +169,12 @@ class Sidebar(QTreeView):
             self.savedMenuAboutToShow.emit(name, menu)
         if not menu.isEmpty():
             menu.exec(self.viewport().mapToGlobal(pos))
+
+
+def _icon(name: str) -> QIcon:
+    from ui import resources_path
+
+    return QIcon(str(resources_path("icons", f"{name}.svg")))
 
 
 def _swatch(color: str) -> QIcon:
