@@ -10,8 +10,10 @@ import time
 from dataclasses import dataclass, field
 
 from app import Library, PaperFilter
+from app.records import PaperRecord
 
 SEARCH_LIMIT = 2000  # hits listed for a query; the status bar says when there are more
+PREFETCH = 120  # records of the first rows, read in the worker so the first paint needn't
 
 
 @dataclass(frozen=True)
@@ -34,9 +36,19 @@ class Listing:
     suggestion: str | None = None
     note: str | None = None  # e.g. "query not understood; searched the words"
     terms: list[str] = field(default_factory=list)
+    records: list[PaperRecord] = field(default_factory=list)  # of ids[:PREFETCH]
+    seq: int = 0  # the change feed's position when computed (older records are stale)
 
 
 def compute_listing(lib: Library, req: ListRequest) -> Listing:
+    seq = lib.last_change()
+    listing = _listing(lib, req)
+    listing.seq = seq
+    listing.records = lib.papers(listing.ids[:PREFETCH])
+    return listing
+
+
+def _listing(lib: Library, req: ListRequest) -> Listing:
     total = lib.count()
     query = req.query.strip()
     if not query:

@@ -338,7 +338,9 @@ class MainWindow(QMainWindow):
         self.listing = listing
         selected = self.selected_ids()
         top_id = self.model.id_at(self.table.rowAt(0))
-        self.model.set_ids(listing.ids)
+        # Records read before a change this window has since applied would be stale.
+        fresh = listing.seq >= self.watcher.seq
+        self.model.set_ids(listing.ids, listing.records if fresh else ())
         if self._pending_select is not None:
             selected, top_id = [self._pending_select], None
             self._pending_select = None

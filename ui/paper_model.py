@@ -46,11 +46,17 @@ class PaperTableModel(QAbstractTableModel):
     def ids(self) -> list[int]:
         return self._ids
 
-    def set_ids(self, ids: Sequence[int]) -> None:
-        """Show these ids (a new view, query or sort): one reset; the cache stays warm."""
+    def set_ids(self, ids: Sequence[int], records: Iterable[PaperRecord] = ()) -> None:
+        """Show these ids (a new view, query or sort): one reset; the cache stays warm.
+        ``records`` (read off the GUI thread) pre-fill the cache for the first rows."""
         self.beginResetModel()
         self._ids = list(ids)
         self._rows = None
+        for rec in records:
+            self._cache[rec.id] = rec
+            self._cache.move_to_end(rec.id)
+        while len(self._cache) > _CACHE_MAX:
+            self._cache.popitem(last=False)
         self.endResetModel()
 
     def row_of(self, paper_id: int) -> int:
