@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QLineEdit, QStatusBar, QTableView, QTextBrowser, QTreeView
+from PySide6.QtWidgets import (
+    QDialog,
+    QLineEdit,
+    QStatusBar,
+    QTableView,
+    QTextBrowser,
+    QTreeView,
+)
 
 from tests.conftest import SEED_AS_OF
 from tests.ui.conftest import LONG, page, wait_listing
@@ -264,3 +271,16 @@ def test_tag_menu_renames_with_undo_and_the_sidebar_follows(qtbot, open_window, 
     window.undo_stack.undo()
     qtbot.waitUntil(lambda: window.sidebar.index_of("tag:draft").isValid(), timeout=5000)
     assert "(4)" in window.sidebar.index_of("tag:draft").data()
+
+
+def test_ctrl_e_opens_export_with_the_selection_and_view(qtbot, open_window, seeded):
+    pytest.importorskip("ui.export_dialog")
+    window = open_window(seeded)
+    assert window.export_action.isVisible()
+    assert window.export_action.isEnabled()
+    chosen = window.model.ids()[:3]
+    window.select_ids(chosen)
+    window.export_action.trigger()
+    dialog = window.findChild(QDialog, "exportDialog")
+    assert dialog is not None and dialog.isVisible()
+    dialog.close()
