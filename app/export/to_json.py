@@ -22,11 +22,27 @@ FORMAT_ID = "paperdesk-export"
 VERSION = 1
 
 
+_encode = json.JSONEncoder(ensure_ascii=False).encode  # one encoder, not one per paper
+
+
 def paper_json(p: PaperRecord) -> dict[str, Any]:
     """DESIGN's paper fields; ``added_at`` keeps its microseconds so a restore is exact."""
-    out = p.to_json()
-    out["added_at"] = p.added_at.isoformat() + "+00:00"  # stored naive, in UTC
-    return out
+    return {
+        "id": p.id,
+        "title": p.title,
+        "abstract": p.abstract,
+        "authors_count": p.authors_count,
+        "organization": p.organization,
+        "published": p.published.isoformat() if p.published else None,
+        "upvotes": p.upvotes,
+        "url": p.url,
+        "links": p.links,
+        "tags": p.tags,
+        "note": p.note,
+        "starred": p.starred,
+        "read": p.read,
+        "added_at": p.added_at.isoformat() + "+00:00",  # stored naive, in UTC
+    }
 
 
 def write(lib: Library, ids: Sequence[int], out: TextIO, opts: ExportOptions) -> None:
@@ -45,7 +61,7 @@ def write(lib: Library, ids: Sequence[int], out: TextIO, opts: ExportOptions) ->
     used: set[str] = set()
     for n, p in enumerate(iter_papers(lib, ids)):
         out.write(",\n    " if n else "\n    ")
-        out.write(json.dumps(paper_json(p), ensure_ascii=False))
+        out.write(_encode(paper_json(p)))
         used.update(p.tags)
     out.write("\n  ]," if ids else "],")
     # Tags last: only now is it known which ones the papers carry.

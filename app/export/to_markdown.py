@@ -22,9 +22,14 @@ _ESCAPES = str.maketrans({ch: "\\" + ch for ch in "\\`*_[]<>|~^$&#!"})
 _URL_ESCAPES = str.maketrans({ch: f"%{ord(ch):02X}" for ch in " ()<>\\\"'`"})
 
 
+_NEEDS_ESCAPE = re.compile(r"[\\`*_\[\]<>|~^$&#!]")
+
+
 def escape(text: str) -> str:
     """``text`` as literal inline Markdown, on one line."""
-    return one_line(text).translate(_ESCAPES)
+    text = one_line(text)
+    # Most titles have nothing to escape; a regex scan is cheaper than a translate.
+    return text.translate(_ESCAPES) if _NEEDS_ESCAPE.search(text) else text
 
 
 def _destination(url: str) -> str:
