@@ -52,6 +52,13 @@ except ImportError:
     TagManager = None  # type: ignore[assignment,misc]
 
 
+def _export_available() -> bool:
+    # Found without importing it: the dialog (and its format libraries) load on first use.
+    import importlib.util
+
+    return importlib.util.find_spec("ui.export_dialog") is not None
+
+
 def _export_dialog_class():
     try:
         from ui.export_dialog import ExportDialog
@@ -144,12 +151,8 @@ class MainWindow(QMainWindow):
         self.sidebar = Sidebar(self.lib, self)
         self.sidebar.viewSelected.connect(self._view_selected)
         self.sidebar.deleteSavedRequested.connect(self._delete_saved)
-        if _export_dialog_class() is not None:  # "Export…" in a tag's menu (export_dialog.py)
-            from ui.export_dialog import add_tag_export_action
-
-            self.sidebar.tagMenuAboutToShow.connect(
-                lambda tag, menu: add_tag_export_action(self, self.lib, tag, menu)
-            )
+        if _export_available():  # "Export…" in a tag's menu (export_dialog.py)
+            self.sidebar.tagMenuAboutToShow.connect(self._tag_export_entry)
 
         self.model = PaperTableModel(self.lib, self)
         self.table = QTableView(self)
@@ -266,8 +269,8 @@ class MainWindow(QMainWindow):
         self.toolbar.insertAction(self.toolbar.actions()[0], self.import_action)
         self.export_action = file_menu.addAction("&Export…", self.open_export)
         self.export_action.setShortcut(QKeySequence("Ctrl+E"))
-        self.export_action.setVisible(_export_dialog_class() is not None)
-        self.export_action.setEnabled(_export_dialog_class() is not None)
+        self.export_action.setVisible(_export_available())
+        self.export_action.setEnabled(_export_available())
         file_menu.addSeparator()
         self.save_search_action = file_menu.addAction("&Save search…", self.save_search)
         self.save_search_action.setShortcut(QKeySequence("Ctrl+S"))
@@ -450,6 +453,11 @@ class MainWindow(QMainWindow):
             return
         self.sidebar.refresh_saved()
         self.status.showMessage(f"Saved search {' '.join(name.split())!r}", 5000)
+
+    def _tag_export_entry(self, tag: str, menu) -> None:
+        from ui.export_dialog import add_tag_export_action
+
+        add_tag_export_action(self, self.lib, tag, menu)
 
     def _tag_menu(self, tag: str, menu) -> None:
         """Rename, colour and delete in a tag's context menu (through the undoable manager)."""
