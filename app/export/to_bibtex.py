@@ -42,7 +42,6 @@ _LATEX_TABLE = str.maketrans(_LATEX)  # str.translate: one C pass, ~10x a regex
 # TeX joins some character pairs into one glyph (-- en dash, `` and '' curly quotes, << and
 # >> guillemets, !` and ?` inverted marks); an empty group between them keeps both.
 _LIGATURE_RE = re.compile(r"(-(?=-)|`(?=`)|'(?=')|<(?=<)|>(?=>)|[!?](?=`))")
-_LIGATURE_SEEN = re.compile(r"--|`|''|<<|>>")
 _SIMPLE = "%&$#_~^"  # replacements free of each other's characters: safe one by one
 
 
@@ -54,17 +53,32 @@ def latex_escape(text: str) -> str:
         for ch in _SIMPLE:
             if ch in text:
                 text = text.replace(ch, _LATEX[ch])
-    if _LIGATURE_SEEN.search(text):  # rare: one scan, then the regex only when needed
+    if _has_ligature(text):  # rare: cheap scans first, the regex only when needed
         text = _LIGATURE_RE.sub(r"\1{}", text)
     return text
+
+
+def _has_ligature(text: str) -> bool:
+    # Single-character checks are memchr-fast and usually settle it.
+    return (
+        ("-" in text and "--" in text)
+        or "`" in text
+        or ("'" in text and "''" in text)
+        or ("<" in text and "<<" in text)
+        or (">" in text and ">>" in text)
+    )
+
+
+_WORD = re.compile(r"[A-Za-z]{3,}")
 
 
 def cite_key(p: PaperRecord) -> str:
     """``firstword`` + year + ``_`` + id: readable, ASCII, and unique and stable in the
     library because the id is."""
-    ascii_title = unicodedata.normalize("NFKD", p.title).encode("ascii", "ignore").decode()
-    words = [w for w in re.findall(r"[A-Za-z0-9]+", ascii_title) if len(w) > 2 or w.isdigit()]
-    word = words[0].lower() if words else "paper"
+    title = p.title
+    if not title.isascii():  # accents off (Über -> Uber); other scripts drop out
+        title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    word = next((m.group() for m in _WORD.finditer(title)), "paper").lower()
     year = str(p.published.year) if p.published else "nd"
     return f"{word[:24]}{year}_{p.id}"
 
