@@ -103,6 +103,8 @@ class MainWindow(QMainWindow):
         self.import_task: ImportTask | None = None
         self.last_import_report = None
         self.remember_state = True  # False for throw-away windows (screenshots)
+        self._applying = False  # a listing is being applied (selection churn is ours)
+        self._shown_ids: list[int] = []  # what the reader and the panel show
         self._view_key = "view:all"
         self._sort: str | None = "added"
         self._descending = True
@@ -343,20 +345,28 @@ class MainWindow(QMainWindow):
         top_id = self.model.id_at(self.table.rowAt(0))
         # Records read before a change this window has since applied would be stale.
         fresh = listing.seq >= self.watcher.seq
-        self.model.set_ids(listing.ids, listing.records if fresh else ())
-        if self._pending_select is not None:
-            selected, top_id = [self._pending_select], None
-            self._pending_select = None
-        if selected:
-            self.select_ids(selected, scroll=top_id is None)
-        if self._restore_position and top_id is not None and self.model.row_of(top_id) >= 0:
-            self.table.scrollTo(
-                self.model.index(self.model.row_of(top_id), 0),
-                QAbstractItemView.ScrollHint.PositionAtTop,
-            )
-        if not self.selected_ids():
-            self.reader.show_paper(None)
-            self._tell_panel([])
+        # The reset clears the selection and we restore it: the reader and the annotation
+        # panel hear about it once, and only if the selection really changed.
+        self._applying = True
+        try:
+            self.model.set_ids(listing.ids, listing.records if fresh else ())
+            if self._pending_select is not None:
+                selected, top_id = [self._pending_select], None
+                self._pending_select = None
+            if selected:
+                self.select_ids(selected, scroll=top_id is None)
+            if self._restore_position and top_id is not None and self.model.row_of(top_id) >= 0:
+                self.table.scrollTo(
+                    self.model.index(self.model.row_of(top_id), 0),
+                    QAbstractItemView.ScrollHint.PositionAtTop,
+                )
+        finally:
+            self._applying = False
+        now = self.selected_ids()
+        if now != selected or self._shown_ids != now:
+            self._selection_changed()
+        elif self.reader.paper is not None and self.reader.terms != listing.terms:
+            self.reader.show_paper(self.reader.paper, listing.terms)  # new words to highlight
         self._show_counts()
         self._show_hint()
         empty_library = listing.library_total == 0
@@ -570,7 +580,10 @@ class MainWindow(QMainWindow):
         self.table.scrollTo(idx)
 
     def _selection_changed(self, *_args) -> None:
+        if self._applying:
+            return
         ids = self.selected_ids()
+        self._shown_ids = ids
         if len(ids) == 1:
             row = self.model.row_of(ids[0])
             terms = self.listing.terms if self.listing else []
