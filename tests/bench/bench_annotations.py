@@ -146,7 +146,9 @@ def _proposed_tag_counts(lib: Library, runs: int, expected: list) -> float:
     return _ms(statistics.median(times))
 
 
-def bench_typing(tmp: Path, papers: int, note_kb: int, seconds: float) -> dict:
+def bench_typing(
+    tmp: Path, papers: int, note_kb: int, seconds: float, with_index: bool = True
+) -> dict:
     import os
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -155,16 +157,25 @@ def bench_typing(tmp: Path, papers: int, note_kb: int, seconds: float) -> dict:
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
-    try:
-        import app.search  # noqa: F401  (typing's autosave then updates the index too)
-    except ImportError:
-        pass
+    from app import library as library_module
     from ui.annotations import NoteEditor
 
+    try:
+        from app.search import index_for
+    except ImportError:
+        index_for = None
+    # Without the index: detach its open hook for this library (to compare the two).
+    hooks = list(library_module._OPEN_HOOKS)
+    if not with_index and index_for in library_module._OPEN_HOOKS:
+        library_module._OPEN_HOOKS.remove(index_for)
     qapp = QApplication.instance() or QApplication([])
-    lib = _library(tmp / f"typing-{note_kb}", papers)
-    if hasattr(lib, "reindex"):
-        lib.reindex()
+    try:
+        lib = _library(tmp / f"typing-{note_kb}-{with_index}", papers)
+    finally:
+        library_module._OPEN_HOOKS[:] = hooks
+    indexed = with_index and index_for is not None
+    if indexed:
+        lib.reindex()  # typing's autosave then updates the index too
     pid = lib.paper_ids(limit=1)[0]
     lib.set_note(pid, ("Background notes. " * 60 + "\n") * max(1, note_kb))
     stack = QUndoStack()
@@ -219,6 +230,7 @@ def bench_typing(tmp: Path, papers: int, note_kb: int, seconds: float) -> dict:
     stalls = [g - 5 for g in gaps]
     return {
         "note_kb": note_kb,
+        "search_index": indexed,
         "keys_typed": state["keys"],
         "autosaves": saved,
         "max_stall_ms": round(max(stalls), 1),
@@ -238,7 +250,9 @@ def main(quick: bool = False) -> dict:
             "tag_counts": counts,
             "bulk_tagging": bench_bulk_tagging(tmp, 2_000 if quick else 10_000, 3 if quick else 5),
             "note_typing": [
-                bench_typing(tmp, 2_000, kb, 4.0 if quick else 10.0) for kb in (1, 200)
+                bench_typing(tmp, 2_000, kb, 4.0 if quick else 10.0, with_index)
+                for with_index in (True, False)
+                for kb in (1, 200)
             ],
         }
 
