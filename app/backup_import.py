@@ -199,7 +199,7 @@ def _store(
             fresh_without_id.append(row)
     for rows in (fresh_with_id, fresh_without_id):
         if rows:
-            s.execute(Paper.__table__.insert(), rows)
+            s.execute(insert(Paper), rows)
     ids: dict[str, int] = {k: e["id"] for k, e in existing.items()}
     new_keys = [r["title_key"] for r in fresh_with_id + fresh_without_id]
     for chunk in _chunks(new_keys):
@@ -248,7 +248,7 @@ def _store(
     change_rows = [{"paper_id": i, "kind": "add", "at": now} for i in new_ids]
     change_rows += [{"paper_id": i, "kind": "merge", "at": now} for i in sorted(merged)]
     if change_rows:
-        s.execute(Change.__table__.insert(), change_rows)
+        s.execute(insert(Change), change_rows)
     result.new, result.merged, result.unchanged = len(new_ids), len(merged), len(unchanged)
     result.paper_ids = [ids[k] for k in keys]
     s.add(

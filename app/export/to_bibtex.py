@@ -123,7 +123,7 @@ def entry(p: PaperRecord) -> model.Entry:
 
 def write(lib: Library, ids: Sequence[int], out: TextIO, opts: ExportOptions) -> None:
     # bibtexparser builds a whole string per call: feed it one chunk at a time.
-    batch: list[model.Entry] = []
+    batch: list[model.Block] = []
     for p in iter_papers(lib, ids):
         batch.append(entry(p))
         if len(batch) >= CHUNK:
@@ -131,7 +131,7 @@ def write(lib: Library, ids: Sequence[int], out: TextIO, opts: ExportOptions) ->
     _flush(batch, out)
 
 
-def _flush(batch: list[model.Entry], out: TextIO) -> None:
+def _flush(batch: list[model.Block], out: TextIO) -> None:
     if batch:
         # No unparse middleware: the values above are written exactly as built.
         text = bibtexparser.write_string(bibtexparser.Library(batch), unparse_stack=[])
