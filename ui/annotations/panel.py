@@ -142,9 +142,13 @@ class AnnotationPanel(QWidget):
 
     def refresh(self) -> None:
         """Re-read the selection's state (after a change here, by undo, or by another process)."""
-        self._seen = self._lib.last_change()
-        self._summary = self._lib.annotation_summary(self._ids)
-        tag_infos = self._lib.tags()
+        try:
+            self._seen = self._lib.last_change()
+            self._summary = self._lib.annotation_summary(self._ids)
+            tag_infos = self._lib.tags()
+        except PaperdeskError as exc:  # called from timers and signals: say it, inline
+            self.show_message(str(exc))
+            return
         n = self._summary["papers"]
         self.star_action.setEnabled(n > 0)
         self.read_action.setEnabled(n > 0)
