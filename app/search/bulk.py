@@ -18,6 +18,7 @@ from typing import Any
 from whoosh import index as whoosh_index
 from whoosh.writing import SegmentWriter
 
+from app.search.fastwrite import SEGMENT_DOCS, BulkSegmentWriter
 from app.search.schema import INDEX_NAME
 
 # The writer settings every segment we create uses: plain files instead of one compound
@@ -37,17 +38,23 @@ def _work(db_path: str, index_dir: str, ids: list[int], conn: Any) -> None:
 
         engine = make_engine(Path(db_path))
         ix = whoosh_index.open_dir(index_dir, indexname=INDEX_NAME)
-        # _lk=False: the parent holds the index's write lock for all of us.
-        writer = SegmentWriter(ix, _lk=False, **WRITER_OPTIONS)
-        done = 0
-        for batch in documents_by_id(engine, ids):
-            for doc in batch:
-                writer.add_document(**doc)
-            done += len(batch)
-            conn.send(("progress", len(batch)))
-        segment = writer._finalize_segment() if done else None
+        segments = []
+        for start in range(0, len(ids), SEGMENT_DOCS):
+            # _lk=False: the parent holds the index's write lock for all of us.
+            writer = BulkSegmentWriter(ix, _lk=False, **WRITER_OPTIONS)
+            done = 0
+            for batch in documents_by_id(engine, ids[start : start + SEGMENT_DOCS]):
+                for doc in batch:
+                    writer.add_document(**doc)
+                done += len(batch)
+                conn.send(("progress", len(batch)))
+            if done:
+                segments.append(writer._finalize_segment())
+            else:
+                writer._close_segment()
+            writer._tempstorage.destroy()
         engine.dispose()
-        conn.send(("done", segment))
+        conn.send(("done", segments))
     except BaseException as exc:  # reported to the parent, which raises it there
         conn.send(("error", f"{type(exc).__name__}: {exc}"))
     finally:
@@ -95,8 +102,7 @@ def index_in_processes(
                     if progress:
                         progress(value)
                 elif kind == "done":
-                    if value is not None:
-                        segments.append(value)
+                    segments += value
                     pending.discard(i)
                 else:
                     errors.append(value)

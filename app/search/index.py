@@ -31,6 +31,7 @@ from whoosh.writing import SegmentWriter
 from app.errors import PaperdeskError
 from app.search import bulk
 from app.search.fast import FastScorer, View
+from app.search.fastwrite import BulkSegmentWriter
 from app.search.rows import documents_by_id, snapshot_ids
 from app.search.schema import INDEX_NAME, SCHEMA_VERSION, TEXT_FIELDS, make_schema
 
@@ -373,7 +374,7 @@ def _writer(ix: Any) -> SegmentWriter:
     delay = 0.01
     while True:
         try:
-            return SegmentWriter(ix, **bulk.WRITER_OPTIONS)
+            return BulkSegmentWriter(ix, **bulk.WRITER_OPTIONS)
         except LockError:
             if time.monotonic() > deadline:
                 raise IndexError_(
