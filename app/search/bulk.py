@@ -52,7 +52,8 @@ def _work(db_path: str, index_dir: str, ids: list[int], conn: Any) -> None:
                 segments.append(writer._finalize_segment())
             else:
                 writer._close_segment()
-            writer._tempstorage.destroy()
+            # (Not destroying the writer's temporary folder: it is shared by every writer on
+            # this index, the parent's included, and the parent removes it at commit.)
         engine.dispose()
         conn.send(("done", segments))
     except BaseException as exc:  # reported to the parent, which raises it there

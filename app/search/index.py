@@ -108,7 +108,7 @@ class SearchIndex:
             return "newer than the database (restored from a backup?)"
         if self.damaged:
             return "damaged (a search could not read it)"
-        with _quiet_leaks():
+        with _quiet_leaks() as failed:
             try:
                 ix = self._open()
                 if stamp["seq"] == self.lib.last_change() and ix.doc_count() != self.lib.count():
@@ -116,7 +116,9 @@ class SearchIndex:
                 ix.searcher().close()  # opens every segment's files
             except Exception:  # any damage to the files: rebuild, never fail the user
                 self._ix = None
-                return "corrupt"
+                failed.append(True)
+        if failed:
+            return "corrupt"
         return None
 
     # -- opening ---------------------------------------------------------------------------
@@ -142,7 +144,7 @@ class SearchIndex:
         A fresh searcher is opened whenever the index changed on disk: Whoosh's
         ``refresh()`` would keep answering with deleted documents.
         """
-        with self._search_lock, _quiet_leaks():
+        with self._search_lock, _quiet_leaks() as failed:
             try:
                 stamp = self.stamp() or {}
                 if self._ix is None or self._build != stamp.get("build"):
@@ -159,6 +161,7 @@ class SearchIndex:
                 self._searcher = None
                 self._ix = None
                 self.damaged = True
+                failed.append(True)
             yield self._searcher
 
     def close(self) -> None:
@@ -359,13 +362,16 @@ class SearchIndex:
 
 
 @contextmanager
-def _quiet_leaks() -> Iterator[None]:
+def _quiet_leaks() -> Iterator[list[bool]]:
     """Whoosh leaves a file open when it fails to read a damaged index; that file's
-    ResourceWarning is noise once we rebuild, so it is silenced here (and only here)."""
+    ResourceWarning is noise once we rebuild, so it is silenced here (and only here).
+    Callers append to the yielded list on failure, so the leak is collected in here."""
+    failed: list[bool] = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ResourceWarning)
-        yield
-        gc.collect()
+        yield failed
+        if failed:
+            gc.collect()
 
 
 def _writer(ix: Any) -> SegmentWriter:

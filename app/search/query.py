@@ -22,7 +22,7 @@ from app.search.schema import ANALYZER, TEXT_FIELDS, day_number
 
 PREFIX_MIN = 3  # as-you-type: the last word counts as a prefix from its third character
 PREFIX_CAP = 24  # at most this many words a prefix expands to (the most common ones)
-PREFIX_SCAN = 2000  # ...chosen among at most this many candidates per field
+PREFIX_SCAN = 500  # ...chosen among at most this many candidates per field
 
 FIELDS = {"title": "title", "abstract": "abstract", "note": "note", "org": "org", "tags": "tags"}
 
@@ -222,21 +222,24 @@ class _Parser:
         out: dict[str, list[str]] = {}
         if self.reader is None:
             return out
+        # Per segment: a multi-segment reader merges every term's info across segments,
+        # which costs more than the search itself.
+        leaves = list(self.reader.leaf_readers())
         for fname in fields:
-            found: list[tuple[int, str]] = []
-            try:
-                items = self.reader.iter_prefix(fname, prefix)
-                for n, (term, info) in enumerate(items):
-                    if n >= PREFIX_SCAN:
-                        break
-                    found.append((info.doc_frequency(), term))
-            except (KeyError, TypeError):
-                continue
-            found.sort(reverse=True)
-            terms = [t.decode("utf-8") if isinstance(t, bytes) else t for _, t in found]
+            counts: dict[str, int] = {}
+            for leaf, _base in leaves:
+                try:
+                    for n, (term, info) in enumerate(leaf.iter_prefix(fname, prefix)):
+                        if n >= PREFIX_SCAN:
+                            break
+                        word = term.decode("utf-8") if isinstance(term, bytes) else term
+                        counts[word] = counts.get(word, 0) + info.doc_frequency()
+                except (KeyError, TypeError):
+                    continue
+            terms = sorted(counts, key=lambda w: (-counts[w], w))[:PREFIX_CAP]
             if terms:
-                out[fname] = terms[:PREFIX_CAP]
-                self.highlight.update(terms[:PREFIX_CAP])
+                out[fname] = terms
+                self.highlight.update(terms)
         return out
 
     def fielded(self, name: str, raw: str, end: int) -> q.Query | None:

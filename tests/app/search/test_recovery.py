@@ -144,3 +144,19 @@ def test_check_reports_and_repairs_the_index(lib):
     fixed = check(lib, repair=True)
     assert fixed.ok and len(fixed.repaired) == 2
     assert check(lib).ok and found(lib, "okapi") == {1}
+
+
+def test_bulk_rebuild_and_catch_up_in_worker_processes(lib, monkeypatch):
+    """The path a 100,000-paper rebuild takes (worker processes, several segments)."""
+    import app.search.index
+
+    want = _all(lib)
+    monkeypatch.setattr(app.search.index, "BULK_MIN", 20)
+    lib.reindex()
+    assert _all(lib) == want and found(lib, "okapi") == {1}
+    # A large catch-up (many changed papers at once) takes the same path, with deletions.
+    lib.set_read(sorted(want)[:40])
+    assert found(lib, "is:read") == set(sorted(want)[:40])
+    assert _all(lib) == want
+    lib.delete_papers(sorted(want)[:30])
+    assert _all(lib) == want - set(sorted(want)[:30])
