@@ -28,7 +28,11 @@ class ExportOptions:
 
 def one_line(text: str) -> str:
     """Whitespace (newlines included) collapsed: for formats where a title is one line."""
-    return " ".join(text.split())  # split() is several times faster than a regex here
+    # Fast path, exact: Python counts every whitespace character except the plain space as
+    # unprintable, so printable text without double, leading or trailing spaces is done.
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text
+    return " ".join(text.split())
 
 
 def safe_url(url: str | None) -> str | None:
