@@ -93,8 +93,12 @@ class SearchIndex:
         )
         os.replace(tmp, folder / STAMP)
 
-    def problem(self) -> str | None:
-        """Why the index must be rebuilt from the database, or None if it can catch up."""
+    def problem(self, full: bool = True) -> str | None:
+        """Why the index must be rebuilt from the database, or None if it can catch up.
+
+        ``full``: also open every segment and compare counts (once per session, and after a
+        failure); otherwise only the stamp is checked (on every commit).
+        """
         stamp = self.stamp()
         if not (self.folder / f"_{INDEX_NAME}_0.toc").exists() and not any(
             self.folder.glob(f"_{INDEX_NAME}_*.toc")
@@ -108,6 +112,8 @@ class SearchIndex:
             return "newer than the database (restored from a backup?)"
         if self.damaged:
             return "damaged (a search could not read it)"
+        if not full:
+            return None
         with _quiet_leaks() as failed:
             try:
                 ix = self._open()
@@ -190,10 +196,15 @@ class SearchIndex:
     def sync(self, progress: Progress | None = None) -> None:
         """Bring the index up to the database's latest change (rebuilding it if needed)."""
         with self._locked():
-            why = self.problem()
+            why = self.problem(full=not self._checked)
             if why is not None:
                 self._rebuild_locked(progress)
             self._catch_up_locked(progress)
+
+    def lag(self) -> int:
+        """How many changes the index is behind the database."""
+        stamp = self.stamp()
+        return self.lib.last_change() - (stamp["seq"] if stamp else 0)
 
     def behind(self) -> bool:
         stamp = self.stamp()
@@ -299,7 +310,12 @@ class SearchIndex:
                     return False
                 self.sync()
             self._checked = True
-        if self.behind():
+        lag = self.lag()
+        if lag > 0:
+            if background and lag >= BULK_MIN:
+                # e.g. another process imported 100,000 papers: catch up off this thread.
+                self.rebuild_in_background()
+                return False
             self.sync()
         return True
 
