@@ -21,7 +21,7 @@ from whoosh import query as q
 from app.search.schema import ANALYZER, TEXT_FIELDS, day_number
 
 PREFIX_MIN = 3  # as-you-type: the last word counts as a prefix from its third character
-PREFIX_CAP = 24  # at most this many words a prefix expands to (the most common ones)
+PREFIX_CAP = 12  # at most this many words a prefix expands to (the most common ones)
 PREFIX_SCAN = 500  # ...chosen among at most this many candidates per field
 
 FIELDS = {"title": "title", "abstract": "abstract", "note": "note", "org": "org", "tags": "tags"}

@@ -5,9 +5,10 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING
 
-from whoosh import query as q
+import numpy as np
 
 from app.errors import UnknownPaper
+from app.search.fast import top
 from app.search.results import Hit, SearchResult
 from app.search.rows import texts_for
 from app.search.schema import TEXT_FIELDS
@@ -30,24 +31,29 @@ def related(idx: SearchIndex, paper_id: int, limit: int = 10) -> SearchResult:
     with idx.searcher() as searcher:
         if searcher is None or limit <= 0:
             return result
-        terms: list[q.Query] = []
+        weighted: dict[str, float] = {}
         for fname, text in (("title", title), ("abstract", abstract)):
-            # Key terms are weighted against the whole collection (Bo1); search each one in
-            # title and abstract so that a paper naming the topic in its title ranks high.
+            # Key terms are weighted against the whole collection (Bo1); each is then
+            # searched in title and abstract, so that a paper naming the topic in its
+            # title ranks high.
             for word, weight in searcher.key_terms_from_text(
                 fname, text, numterms=KEY_TERMS[fname]
             ):
-                for target in ("title", "abstract"):
-                    terms.append(q.Term(target, word, boost=weight * TEXT_FIELDS[target]))
-        if not terms:
+                weighted[word] = weighted.get(word, 0.0) + weight
+        if not weighted:
             return result
-        col = idx.id_column(searcher)
-        own = searcher.document_number(id=paper_id)
-        mask = {own} if own is not None else None
-        found = searcher.search(q.Or(terms), limit=limit, mask=mask)
-        for i in range(found.scored_length()):
-            pid = int(col[found.docnum(i)])
-            result.hits.append(Hit(paper_id=pid, score=float(found.score(i) or 0.0)))
-        result.total = len(result.hits)
+        # Vectorised scoring (app/search/fast.py): a Whoosh OR of ~30 common terms takes
+        # over a second at 100,000 papers.
+        view = idx.view(searcher)
+        ids = view.column("id")
+        scores = np.zeros(view.n, dtype=np.float32)
+        for word, weight in weighted.items():
+            group = {"title": [word], "abstract": [word]}
+            scores += weight * view.group_scores(group, TEXT_FIELDS)
+        mask = view.live & (scores > 0) & (ids != paper_id)
+        docs = np.flatnonzero(mask)
+        for i in top(docs, scores[docs], limit):
+            result.hits.append(Hit(paper_id=int(ids[docs[i]]), score=float(scores[docs[i]])))
+        result.total = len(docs)
     result.took_ms = (time.perf_counter() - t0) * 1000
     return result
