@@ -540,7 +540,7 @@ class MainWindow(QMainWindow):
 
     def select_ids(self, ids: list[int], scroll: bool = True) -> None:
         sel = QItemSelection()
-        rows = [r for r in (self.model.row_of(i) for i in ids) if r >= 0]
+        rows = [r for r in self.model.rows_of(ids) if r >= 0]
         last = self.model.columnCount() - 1
         for r in rows:
             sel.select(self.model.index(r, 0), self.model.index(r, last))

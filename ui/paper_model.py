@@ -38,6 +38,7 @@ class PaperTableModel(QAbstractTableModel):
         self._ids: list[int] = []
         self._rows: dict[int, int] | None = None  # id -> row, built on first need
         self._cache: OrderedDict[int, PaperRecord] = OrderedDict()
+        self._missing: set[int] = set()  # ids the library no longer has
         self._bold = QFont()
         self._bold.setBold(True)
 
@@ -52,6 +53,7 @@ class PaperTableModel(QAbstractTableModel):
         self.beginResetModel()
         self._ids = list(ids)
         self._rows = None
+        self._missing.clear()
         for rec in records:
             self._cache[rec.id] = rec
             self._cache.move_to_end(rec.id)
@@ -61,9 +63,19 @@ class PaperTableModel(QAbstractTableModel):
 
     def row_of(self, paper_id: int) -> int:
         """The row showing ``paper_id``, or -1."""
-        if self._rows is None:
+        if self._rows is not None:
+            return self._rows.get(paper_id, -1)
+        try:  # a C-speed scan beats building a 100,000-entry map for one lookup
+            return self._ids.index(paper_id)
+        except ValueError:
+            return -1
+
+    def rows_of(self, ids: Iterable[int]) -> list[int]:
+        """Rows of many ids at once (-1 where not shown)."""
+        ids = list(ids)
+        if len(ids) > 8 and self._rows is None:
             self._rows = {pid: row for row, pid in enumerate(self._ids)}
-        return self._rows.get(paper_id, -1)
+        return [self.row_of(pid) for pid in ids]
 
     def id_at(self, row: int) -> int | None:
         return self._ids[row] if 0 <= row < len(self._ids) else None
@@ -74,6 +86,8 @@ class PaperTableModel(QAbstractTableModel):
             return None
         rec = self._cache.get(pid)
         if rec is None:
+            if pid in self._missing:
+                return None
             self._fetch_around(row)
             rec = self._cache.get(pid)
         else:
@@ -82,12 +96,11 @@ class PaperTableModel(QAbstractTableModel):
 
     def refresh_papers(self, ids: Iterable[int]) -> list[int]:
         """Reload changed papers: only their rows are repainted. Returns the rows touched."""
-        touched = []
+        ids = list(ids)
         for pid in ids:
             self._cache.pop(pid, None)
-            row = self.row_of(pid)
-            if row >= 0:
-                touched.append(row)
+            self._missing.discard(pid)
+        touched = [row for row in self.rows_of(ids) if row >= 0]
         last = self.columnCount() - 1
         for row in touched:
             self.dataChanged.emit(self.index(row, 0), self.index(row, last))
@@ -96,6 +109,7 @@ class PaperTableModel(QAbstractTableModel):
     def forget(self) -> None:
         """Drop every cached record (e.g. after a bulk change from another process)."""
         self._cache.clear()
+        self._missing.clear()
         if self._ids:
             self.dataChanged.emit(
                 self.index(0, 0), self.index(len(self._ids) - 1, self.columnCount() - 1)
@@ -107,6 +121,8 @@ class PaperTableModel(QAbstractTableModel):
         wanted = [pid for pid in self._ids[lo:hi] if pid not in self._cache]
         for rec in self._lib.papers(wanted):
             self._cache[rec.id] = rec
+        # Deleted since the listing was made: remember, or every paint would ask again.
+        self._missing.update(pid for pid in wanted if pid not in self._cache)
         while len(self._cache) > _CACHE_MAX:
             self._cache.popitem(last=False)
 

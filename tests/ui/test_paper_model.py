@@ -58,3 +58,21 @@ def test_columns_show_each_field(seeded):
     assert row[2] == str(rec.upvotes)
     assert row[5] == "alpha, beta"
     assert model.data(model.index(0, 0), Qt.ItemDataRole.FontRole).bold()  # unread
+
+
+def test_a_deleted_paper_is_not_fetched_again_on_every_paint(seeded):
+    from sqlalchemy import event
+
+    model = PaperTableModel(seeded)
+    ids = seeded.paper_ids()
+    model.set_ids(ids)
+    seeded.delete_papers([ids[0]])
+    queries = []
+    event.listen(seeded.engine, "before_cursor_execute", lambda *a: queries.append(a[2]))
+    assert model.data(model.index(0, 0)) is None
+    first = len(queries)
+    assert first > 0
+    for _ in range(5):
+        assert model.data(model.index(0, 0)) is None
+        assert model.data(model.index(1, 0))  # its neighbour is still there
+    assert len(queries) == first
