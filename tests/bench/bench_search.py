@@ -179,17 +179,18 @@ def main() -> dict:
 
     # Change to searchable: the commit, the index update, and a search that finds it.
     rng = random.Random(5)
+    run_id = os.urandom(3).hex()  # fresh words and tags: a no-op change would prove nothing
     ids = lib.paper_ids(limit=5000)
     note_ms, tag_ms = [], []
     for i in range(15):
         pid = rng.choice(ids)
-        word = f"xqzmarker{i}"
+        word = f"xqzmarker{i}x{run_id}"
         t = time.perf_counter()
         lib.set_note(pid, f"checked {word}")
         r = lib.search(word, as_you_type=False)
         note_ms.append((time.perf_counter() - t) * 1000)
         assert r.ids == [pid], (word, r.ids)
-        tag = f"benchtag{i}"
+        tag = f"benchtag{i}-{run_id}"
         t = time.perf_counter()
         lib.add_tags([pid], [tag])
         r = lib.search(f'tag:"{tag}"')
