@@ -65,14 +65,6 @@ class PaperFilter:
     ids: tuple[int, ...] | None = None  # restrict to these (e.g. search hits)
 
 
-@dataclass
-class TagChange:
-    """What a tag operation really changed: enough to undo it exactly."""
-
-    added: list[tuple[int, str]] = field(default_factory=list)  # (paper id, tag name)
-    removed: list[tuple[int, str]] = field(default_factory=list)
-
-
 def normalise_tag(name: str) -> str:
     """Trim and check a tag name; raise :class:`BadTagName` with the reason."""
     if not isinstance(name, str):
@@ -372,11 +364,18 @@ class Library:
 
     def tags(self) -> list[TagInfo]:
         """Every tag with how many papers carry it, most used first."""
+        # Count over paper_tags' own (tag_id) index first, then join the few tag rows: far
+        # cheaper than grouping the join (~20 ms vs ~200 ms for 1,000 tags on 100k papers).
+        counts = (
+            select(paper_tags.c.tag_id, func.count().label("n"))
+            .group_by(paper_tags.c.tag_id)
+            .subquery()
+        )
+        n = func.coalesce(counts.c.n, 0)
         stmt = (
-            select(Tag.name, func.count(paper_tags.c.paper_id), Tag.color)
-            .outerjoin(paper_tags, paper_tags.c.tag_id == Tag.id)
-            .group_by(Tag.id)
-            .order_by(func.count(paper_tags.c.paper_id).desc(), Tag.name_key)
+            select(Tag.name, n, Tag.color)
+            .outerjoin(counts, counts.c.tag_id == Tag.id)
+            .order_by(n.desc(), Tag.name_key)
         )
         with read_session(self.engine) as s:
             return [TagInfo(n, c, col) for n, c, col in s.execute(stmt)]
@@ -408,95 +407,26 @@ class Library:
             out[name] = tid  # type: ignore[assignment]
         return out
 
-    def add_tags(self, ids: Sequence[int], names: Sequence[str]) -> TagChange:
+    # The plain tag operations are the undoable ones (one implementation); the window keeps
+    # the returned delta for its undo stack, the command line reports from it.
+
+    def add_tags(self, ids: Sequence[int], names: Sequence[str]) -> Library.TagDelta:
         """Tag papers (creating tags on the fly) in one transaction."""
-        ids = self.require(ids)
+        return self.add_tags_undoable(ids, names)
 
-        def run(s: Session) -> TagChange:
-            change = TagChange()
-            for tid in self._tag_ids(s, names, create=True).values():
-                had = set(_ids_with_tag(s, tid, ids))
-                new = [i for i in ids if i not in had]
-                if new:
-                    s.execute(insert(paper_tags), [{"paper_id": i, "tag_id": tid} for i in new])
-                    change.added += [(i, _tag_name(s, tid)) for i in new]
-            self._log(s, sorted({i for i, _ in change.added}), "tag")
-            return change
-
-        return self._write(run)
-
-    def remove_tags(self, ids: Sequence[int], names: Sequence[str]) -> TagChange:
-        ids = self.require(ids)
-
-        def run(s: Session) -> TagChange:
-            change = TagChange()
-            for tid in self._tag_ids(s, names, create=False).values():
-                had = _ids_with_tag(s, tid, ids)
-                for start in range(0, len(had), _CHUNK):
-                    chunk = had[start : start + _CHUNK]
-                    s.execute(
-                        delete(paper_tags).where(
-                            paper_tags.c.tag_id == tid, paper_tags.c.paper_id.in_(chunk)
-                        )
-                    )
-                change.removed += [(i, _tag_name(s, tid)) for i in had]
-            self._log(s, sorted({i for i, _ in change.removed}), "tag")
-            return change
-
-        return self._write(run)
+    def remove_tags(self, ids: Sequence[int], names: Sequence[str]) -> Library.TagDelta:
+        return self.remove_tags_undoable(ids, names)
 
     def rename_tag(self, old: str, new: str) -> bool:
         """Rename a tag; onto an existing tag's name, merge into it. True if it merged."""
-        new = normalise_tag(new)
-
-        def run(s: Session) -> bool:
-            src = self._tag_ids(s, [old], create=False)[normalise_tag(old)]
-            dst = s.scalar(select(Tag.id).where(Tag.name_key == new.casefold()))
-            affected = list(
-                s.scalars(select(paper_tags.c.paper_id).where(paper_tags.c.tag_id == src))
-            )
-            if dst is None or dst == src:
-                s.execute(
-                    update(Tag).where(Tag.id == src).values(name=new, name_key=new.casefold())
-                )
-                merged = False
-            else:
-                # Papers already carrying the target keep one association.
-                both = select(paper_tags.c.paper_id).where(paper_tags.c.tag_id == dst)
-                moving = [i for i in affected if i not in set(s.scalars(both))]
-                if moving:
-                    s.execute(insert(paper_tags), [{"paper_id": i, "tag_id": dst} for i in moving])
-                s.execute(delete(Tag).where(Tag.id == src))
-                merged = True
-            self._log(s, affected, "tag")
-            self._log(s, [None], "tags")
-            return merged
-
-        return self._write(run)
+        return self.rename_tag_undoable(old, new).merged
 
     def delete_tag(self, name: str) -> int:
         """Delete a tag from every paper; returns how many papers carried it."""
-
-        def run(s: Session) -> int:
-            tid = self._tag_ids(s, [name], create=False)[normalise_tag(name)]
-            affected = list(
-                s.scalars(select(paper_tags.c.paper_id).where(paper_tags.c.tag_id == tid))
-            )
-            s.execute(delete(paper_tags).where(paper_tags.c.tag_id == tid))
-            s.execute(delete(Tag).where(Tag.id == tid))
-            self._log(s, affected, "tag")
-            self._log(s, [None], "tags")
-            return len(affected)
-
-        return self._write(run)
+        return len(self.delete_tag_undoable(name).unlink)
 
     def set_tag_color(self, name: str, color: str | None) -> None:
-        def run(s: Session) -> None:
-            tid = self._tag_ids(s, [name], create=False)[normalise_tag(name)]
-            s.execute(update(Tag).where(Tag.id == tid).values(color=color))
-            self._log(s, [None], "tags")
-
-        self._write(run)
+        self.set_tag_color_undoable(name, color)
 
     # -- notes, star, read -----------------------------------------------------------------
 
@@ -933,10 +863,6 @@ _CLOSE_HOOKS: list[Callable[[Library], None]] = []
 def _db_reason(exc: BaseException) -> str:
     orig = getattr(exc, "orig", None) or exc
     return str(orig).splitlines()[0] if str(orig) else type(orig).__name__
-
-
-def _tag_name(s: Session, tid: int) -> str:
-    return s.scalar(select(Tag.name).where(Tag.id == tid)) or ""
 
 
 def _ids_with_tag(s: Session, tid: int, ids: Sequence[int]) -> list[int]:

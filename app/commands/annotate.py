@@ -27,10 +27,10 @@ def _tag_setup(p):
 def tag(lib, args) -> int:
     if args.action == "add":
         change = lib.add_tags(args.ids, args.tags)
-        print(f"{len(change.added)} tag(s) added")
+        print(f"{len(change.link)} tag(s) added")
     elif args.action == "remove":
         change = lib.remove_tags(args.ids, args.tags)
-        print(f"{len(change.removed)} tag(s) removed")
+        print(f"{len(change.unlink)} tag(s) removed")
     elif args.action == "list":
         tags = lib.tags()
         if args.json:

@@ -42,7 +42,7 @@ def test_tag_names_trimmed_case_insensitive_limited(seeded):
     pid = seeded.paper_ids()[0]
     seeded.add_tags([pid], ["  Deep   Learning "])
     change = seeded.add_tags([pid], ["deep learning"])
-    assert change.added == []  # same tag, already there
+    assert not change  # same tag, already there: nothing changed
     assert [t.name for t in seeded.tags()] == ["Deep Learning"]
     for bad in ("", "   ", "x" * 65):
         with pytest.raises(BadTagName):
@@ -82,7 +82,14 @@ def test_change_feed_records_every_kind(seeded):
     seeded.set_read([pid])  # no change: nothing logged
     seeded.delete_papers([pid])
     kinds = [(p, k) for _, p, k in seeded.changes_since(start)]
-    assert kinds == [(pid, "tag"), (pid, "note"), (pid, "star"), (pid, "read"), (pid, "delete")]
+    assert kinds == [
+        (pid, "tag"),
+        (None, "tags"),  # a new tag: the tag list changed too
+        (pid, "note"),
+        (pid, "star"),
+        (pid, "read"),
+        (pid, "delete"),
+    ]
 
 
 def test_subscribers_hear_each_commit(seeded):
