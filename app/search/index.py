@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from whoosh import index as whoosh_index
 from whoosh.index import LockError
+from whoosh.query import Term
 from whoosh.searching import Searcher
 from whoosh.util.filelock import FileLock
 from whoosh.writing import SegmentWriter
@@ -217,8 +218,13 @@ class SearchIndex:
         if not changes:
             return
         seq = changes[-1][0]
-        ids = sorted({pid for _, pid, _ in changes if pid is not None})
+        ids_set = {pid for _, pid, _ in changes if pid is not None}
         ix = self._open()
+        if any(pid is None for _, pid, _ in changes):
+            # A library-wide tag change (rename, colour) names no papers: find those whose
+            # indexed tags no longer match the database's.
+            ids_set |= _retagged(ix, self.lib)
+        ids = sorted(ids_set)
         writer = _writer(ix)
         try:
             for pid in ids:
@@ -375,6 +381,35 @@ class SearchIndex:
     def wait(self) -> None:
         if self._thread is not None:
             self._thread.join()
+
+
+def _retagged(ix: Any, lib: Library) -> set[int]:
+    """Papers indexed under a tag name the database no longer has, or carrying a tag
+    whose name the index has never seen (the two sides of a rename)."""
+    from sqlalchemy import select
+
+    from db import Tag, paper_tags, read_session
+
+    with read_session(lib.engine) as s:
+        db_keys = {k.replace(",", " ") for k in s.scalars(select(Tag.name_key))}
+        with ix.searcher() as searcher:
+            indexed = {
+                t.decode("utf-8") if isinstance(t, bytes) else t
+                for t in searcher.reader().lexicon("tag")
+            }
+            out: set[int] = set()
+            for key in indexed - db_keys:
+                for docnum in searcher.docs_for_query(Term("tag", key)):
+                    out.add(int(searcher.stored_fields(docnum)["id"]))
+        fresh = db_keys - indexed
+        if fresh:
+            stmt = (
+                select(paper_tags.c.paper_id)
+                .join(Tag, Tag.id == paper_tags.c.tag_id)
+                .where(Tag.name_key.in_(sorted(fresh)))
+            )
+            out.update(s.scalars(stmt))
+    return out
 
 
 @contextmanager
