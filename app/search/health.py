@@ -1,4 +1,10 @@
-"""``paperdesk check`` for the search index: stamp, files, count, leftovers of a rebuild."""
+"""``paperdesk check`` for the search index: stamp, files, count, leftovers of a rebuild.
+
+The index is derived data that heals itself: a missing or lagging index (e.g. after a crash
+during an import) is only a fact, rebuilt or caught up at the next search; damage that the
+next search would have to repair (corrupt files, a stamp from another schema or from a
+newer database) is a problem. ``--repair`` brings the index up to date either way.
+"""
 
 from __future__ import annotations
 
@@ -8,24 +14,35 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from app.library import Library
 
+_SELF_HEALING = ("missing", "no stamp")
+
 
 def check_index(lib: Library, report: Any, repair: bool) -> None:
     from app.search import index_for
 
     idx = index_for(lib)
     why = idx.problem()
-    if why is None and idx.behind():
-        why = f"behind the database (at change {idx.stamp()['seq']} of {lib.last_change()})"
-    if why is not None:
-        report.problems.append(f"{idx.folder}: search index {why}")
-        if repair:
-            idx.sync()
-            report.repaired.append(f"{idx.folder}: search index brought up to date")
-    for left in sorted(lib.path.glob("index.building-*")) + sorted(lib.path.glob("index.old-*")):
-        if left.is_dir():
-            report.problems.append(f"{left}: leftover of an interrupted index rebuild")
-            if repair:
-                shutil.rmtree(left, ignore_errors=True)
-                report.repaired.append(f"removed {left}")
-    if why is None:
+    lag = idx.lag() if why is None else 0
+    if why is None and lag == 0:
         report.facts.append(f"search index: up to date at change {lib.last_change()}")
+    elif why is None or why in _SELF_HEALING:
+        what = why or f"{lag} change(s) behind the database"
+        report.facts.append(f"search index: {what}; brought up to date at the next search")
+    else:
+        report.problems.append(f"{idx.folder}: search index {why}")
+    if repair and (why is not None or lag):
+        idx.sync()
+        report.repaired.append(f"{idx.folder}: search index brought up to date")
+    for left in leftovers(lib):
+        report.facts.append(f"{left}: leftover of an interrupted index rebuild (removed next time)")
+        if repair:
+            shutil.rmtree(left, ignore_errors=True)
+            report.repaired.append(f"removed {left}")
+
+
+def leftovers(lib: Library) -> list:
+    return [
+        p
+        for p in sorted(lib.path.glob("index.building-*")) + sorted(lib.path.glob("index.old-*"))
+        if p.is_dir()
+    ]

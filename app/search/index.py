@@ -259,6 +259,10 @@ class SearchIndex:
     def _rebuild_locked(self, progress: Progress | None) -> None:
         self.rebuilding = True
         try:
+            from app.search.health import leftovers
+
+            for left in leftovers(self.lib):  # we hold the lock: no other rebuild runs
+                shutil.rmtree(left, ignore_errors=True)
             seq, ids = snapshot_ids(self.lib.engine)
             self.progress = (0, len(ids))
             tmp = self.lib.path / f"index.building-{os.getpid()}-{uuid.uuid4().hex[:6]}"
