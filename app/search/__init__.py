@@ -27,6 +27,10 @@ def index_for(lib: Library) -> SearchIndex:
     return idx
 
 
+def _on_open(lib: Library) -> None:
+    index_for(lib)  # cheap: no file is opened until the first search or commit
+
+
 def _on_close(lib: Library) -> None:
     idx = getattr(lib, "_search_index", None)
     if idx is not None:
@@ -38,8 +42,8 @@ def _register() -> None:
     from app import library, maintenance
     from app.search.health import check_index
 
-    if index_for not in library._OPEN_HOOKS:
-        library._OPEN_HOOKS.append(index_for)
+    if _on_open not in library._OPEN_HOOKS:
+        library._OPEN_HOOKS.append(_on_open)
         library._CLOSE_HOOKS.append(_on_close)
     if check_index not in maintenance.CHECKS:
         maintenance.CHECKS.append(check_index)

@@ -85,16 +85,17 @@ def index_in_processes(
         child_end.close()
         workers.append(p)
         conns.append(parent_end)
-    segments, errors = [], []
+    segments: list[Any] = []
+    errors: list[str] = []
     pending = set(range(procs))
     try:
         from multiprocessing.connection import wait
 
         while pending:
-            for conn in wait([conns[i] for i in pending]):
-                i = conns.index(conn)
+            for ready in wait([conns[i] for i in pending]):
+                i = next(j for j, c in enumerate(conns) if c is ready)
                 try:
-                    kind, value = conn.recv()
+                    kind, value = conns[i].recv()
                 except EOFError:
                     errors.append("an indexing process ended unexpectedly")
                     pending.discard(i)

@@ -44,8 +44,8 @@ class BulkSegmentWriter(SegmentWriter):
 
     def __init__(self, ix: Any, **kwargs: Any) -> None:
         super().__init__(ix, **kwargs)
-        self.pool.cleanup()
-        self.pool = _TermPool()  # type: ignore[assignment]
+        self.pool.cleanup()  # the PostingPool SegmentWriter made, replaced by ours
+        self.pool: Any = _TermPool()
 
     def _flush_segment(self) -> None:
         self.perdocwriter.close()
