@@ -3,6 +3,7 @@ note, PY/DA, UR."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -51,7 +52,14 @@ def write(lib: Library, ids: Sequence[int], out: TextIO, opts: ExportOptions) ->
     for p in iter_papers(lib, ids):
         batch.append(reference(p))
         if len(batch) >= CHUNK:
-            rispy.dump(batch, out, implementation=_Writer)
-            batch.clear()
+            _flush(batch, out)
+    _flush(batch, out)
+
+
+def _flush(batch: list[dict[str, Any]], out: TextIO) -> None:
     if batch:
-        rispy.dump(batch, out, implementation=_Writer)
+        # rispy writes line by line; into memory first, then one write per chunk.
+        buffer = io.StringIO()
+        rispy.dump(batch, buffer, implementation=_Writer)
+        out.write(buffer.getvalue())
+        batch.clear()

@@ -301,3 +301,21 @@ def test_export_reader_matches_the_facade(nasty, seeded):
     for lib in (nasty, seeded):
         ids = lib.paper_ids(sort="title") + [999_999]  # an unknown id is left out
         assert list(iter_papers(lib, ids, chunk=7)) == lib.papers(ids)
+
+
+def test_large_bibtex_path_writes_what_bibtexparser_writes(nasty, seeded, tmp_path, monkeypatch):
+    """Past LIBRARY_WRITER_MAX papers entries are formatted directly (for speed); the file
+    must be byte for byte the one bibtexparser writes."""
+    from app.export import to_bibtex
+
+    for lib in (nasty, seeded):
+        small = written(lib, "bibtex", tmp_path)
+        monkeypatch.setattr(to_bibtex, "LIBRARY_WRITER_MAX", 0)
+        large = written(lib, "bibtex", tmp_path)
+        monkeypatch.undo()
+        assert large == small
+        for p in lib.papers(lib.paper_ids()[:50]):
+            one = bibtexparser.write_string(
+                bibtexparser.Library([to_bibtex.entry(p)]), unparse_stack=[]
+            )
+            assert to_bibtex.entry_text(p) == one
