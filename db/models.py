@@ -59,8 +59,8 @@ class Paper(Base):
     # Its unique index doubles as the index for sorting by title.
     title_key: Mapped[str] = mapped_column(String(1000), unique=True)
     abstract: Mapped[str] = mapped_column(Text, default="")
-    authors_count: Mapped[int | None] = mapped_column(Integer)
-    organization: Mapped[str | None] = mapped_column(String(300))
+    authors_count: Mapped[int | None] = mapped_column(Integer, index=True)
+    organization: Mapped[str | None] = mapped_column(String(300), index=True)
     published: Mapped[date | None] = mapped_column(Date, index=True)
     upvotes: Mapped[int] = mapped_column(Integer, default=0, index=True)
     url: Mapped[str | None] = mapped_column(String(2000))

@@ -53,3 +53,31 @@ def test_foreign_keys_cascade(seeded):
     with sqlite3.connect(seeded.db_path) as db:
         assert db.execute("SELECT count(*) FROM paper_tags").fetchone() == (0,)
         assert db.execute("SELECT count(*) FROM notes").fetchone() == (0,)
+
+
+def test_an_older_library_is_backed_up_then_migrated(tmp_path):
+    """A library at the first revision (with data) upgrades on open, after a backup."""
+    from alembic import command
+
+    from db.engine import alembic_config
+
+    folder = tmp_path / "old"
+    folder.mkdir()
+    engine = make_engine(folder / "library.sqlite")
+    command.upgrade(alembic_config(engine), "0001")
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO papers (title, title_key, abstract, upvotes, links, starred, read, "
+            "added_at, updated_at) VALUES ('Old paper', 'old paper', 'x', 0, '', 0, 0, "
+            "'2025-01-01 00:00:00.000000', '2025-01-01 00:00:00.000000')"
+        )
+    engine.dispose()
+    with Library.open(folder) as lib:
+        assert [p.title for p in lib.list_papers()] == ["Old paper"]
+        with lib.engine.connect() as conn:
+            rev = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+            names = {r[1] for r in conn.exec_driver_sql("PRAGMA index_list('papers')")}
+    assert rev == head_revision() and "ix_papers_organization" in names
+    (backup,) = (folder / "backups").glob("pre-migration-*.sqlite")
+    with sqlite3.connect(backup) as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
