@@ -51,8 +51,11 @@ def _print(lib, result) -> None:
 
     if result.note:
         print(f"paperdesk: {result.note}", file=sys.stderr)
-    for p, h in zip(lib.papers(result.ids), result.hits):
-        print(paper_line(p))
+    papers = {p.id: p for p in lib.papers(result.ids)}
+    for h in result.hits:
+        if h.paper_id not in papers:  # deleted since the search ran
+            continue
+        print(paper_line(papers[h.paper_id]))
         if "abstract" in h.highlights:
             print("        " + plain_text(h.highlights["abstract"]))
     about = "" if result.total_is_exact else "about "
