@@ -8,6 +8,7 @@ from pathlib import Path
 
 from app import Library
 from app.errors import PaperdeskError
+from app.locking import WindowLock
 
 SCREENSHOT_SIZE = (1280, 800)
 
@@ -61,6 +62,8 @@ def run(lib: Library, args) -> int:
     if select is not None:
         lib.require([select])  # UnknownPaper: one line, exit code 2
 
+    # One window per library (a screenshot only reads, so it may run beside one).
+    lock = None if screenshot else WindowLock(lib.path).acquire()  # else one line, exit 2
     app = application()
     from ui.main_window import MainWindow
 
@@ -76,7 +79,11 @@ def run(lib: Library, args) -> int:
     if screenshot:
         return _screenshot(app, window, str(screenshot))
     window.show()
-    code = app.exec()
+    try:
+        code = app.exec()
+    finally:
+        if lock is not None:
+            lock.release()
     return int(code)
 
 

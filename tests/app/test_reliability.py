@@ -4,6 +4,7 @@ subprocesses killed with SIGKILL, two processes racing, a disk that fills up."""
 from __future__ import annotations
 
 import json
+import os
 import random
 import signal
 import sqlite3
@@ -30,7 +31,10 @@ N_CRASH = 20_000
 def cli(lib: Path, *args: str, **kw) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "app", "--library", str(lib), *args],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **kw,
     )
 
 
@@ -84,7 +88,9 @@ def test_cli_writes_while_a_window_holds_the_library(seeded):
             WindowLock(seeded.path).acquire()
         done = subprocess.run(
             [sys.executable, "-m", "app", "--library", str(seeded.path), "star", "1"],
-            capture_output=True, text=True, timeout=120,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
         assert done.returncode == 0, done.stderr
     assert seeded.get(1).starred
@@ -157,3 +163,19 @@ def test_check_finds_and_reports_a_corrupt_database(seeded, capsys):
     assert code in (1, 2), (out, err)
     assert "Traceback" not in out + err
     assert ("problem" in out) or ("library" in err)
+
+
+def test_a_second_window_on_the_same_library_is_refused(seeded):
+    with WindowLock(seeded.path):  # as the first window holds it
+        done = subprocess.run(
+            [sys.executable, "-m", "app", "--library", str(seeded.path), "gui"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        )
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        f"paperdesk: {seeded.path}: this library is already open in another Paperdesk window "
+        f"(pid {os.getpid()}); switch to that window or close it first"
+    ]
