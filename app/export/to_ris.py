@@ -3,7 +3,6 @@ note, PY/DA, UR."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -47,19 +46,48 @@ def reference(p: PaperRecord) -> dict[str, Any]:
     return ref
 
 
+# rispy's tag for each key :func:`reference` uses (its default mapping).
+_TAGS = {
+    "title": "TI",
+    "abstract": "AB",
+    "keywords": "KW",
+    "notes": "N1",
+    "year": "PY",
+    "date": "DA",
+    "urls": "UR",
+    "id": "ID",
+}
+RISPY_WRITER_MAX = 5_000  # papers; up to here rispy itself writes the file
+
+
+def reference_text(p: PaperRecord) -> str:
+    """Exactly what rispy writes for :func:`reference` (a test holds them equal), built
+    directly: rispy's line-by-line writer costs ~1.5 s per 100,000 papers, more than the
+    5 s target can afford. Used for large exports only."""
+    lines = ["TY  - GEN"]
+    for key, value in reference(p).items():
+        if key == "type_of_reference":
+            continue
+        tag = _TAGS[key]
+        if isinstance(value, list):
+            lines += [f"{tag}  - {v}" for v in value]
+        else:
+            lines.append(f"{tag}  - {value}")
+    lines.append("ER  - ")
+    return "\n".join(lines) + "\n"
+
+
 def write(lib: Library, ids: Sequence[int], out: TextIO, opts: ExportOptions) -> None:
-    batch: list[dict[str, Any]] = []
+    if len(ids) <= RISPY_WRITER_MAX:  # a reading list: rispy writes it
+        rispy.dump([reference(p) for p in iter_papers(lib, ids)], out, implementation=_Writer)
+        return
+    buffer: list[str] = []
+    first = True
     for p in iter_papers(lib, ids):
-        batch.append(reference(p))
-        if len(batch) >= CHUNK:
-            _flush(batch, out)
-    _flush(batch, out)
-
-
-def _flush(batch: list[dict[str, Any]], out: TextIO) -> None:
-    if batch:
-        # rispy writes line by line; into memory first, then one write per chunk.
-        buffer = io.StringIO()
-        rispy.dump(batch, buffer, implementation=_Writer)
-        out.write(buffer.getvalue())
-        batch.clear()
+        buffer.append(reference_text(p))
+        if len(buffer) >= CHUNK:
+            out.write(("" if first else "\n") + "\n".join(buffer))
+            buffer.clear()
+            first = False
+    if buffer:
+        out.write(("" if first else "\n") + "\n".join(buffer))

@@ -14,7 +14,7 @@ from markdown_it import MarkdownIt
 from pybtex.database import parse_string as pybtex_parse
 from pylatexenc.latex2text import LatexNodes2Text
 
-from app.export import FORMATS, ExportOptions, Selection, export
+from app.export import FORMATS, ExportOptions, Selection, export, resolve
 from app.export.common import paper_link
 from app.export.to_csv import COLUMNS, TAG_SEPARATOR
 from tests.app.export.conftest import NASTY_TITLES
@@ -319,3 +319,21 @@ def test_large_bibtex_path_writes_what_bibtexparser_writes(nasty, seeded, tmp_pa
                 bibtexparser.Library([to_bibtex.entry(p)]), unparse_stack=[]
             )
             assert to_bibtex.entry_text(p) == one
+
+
+def test_large_ris_path_writes_what_rispy_writes(nasty, seeded, tmp_path, monkeypatch):
+    """Past RISPY_WRITER_MAX papers records are formatted directly (for speed); the file
+    must be byte for byte the one rispy writes."""
+    from app.export import to_ris
+    from app.export.selection import CHUNK
+
+    for lib in (nasty, seeded):
+        small = written(lib, "ris", tmp_path)
+        monkeypatch.setattr(to_ris, "RISPY_WRITER_MAX", 0)
+        monkeypatch.setattr(to_ris, "CHUNK", 7)  # several chunks: their joins must match
+        large = written(lib, "ris", tmp_path)
+        monkeypatch.undo()
+        assert large == small
+        refs = [to_ris.reference(p) for p in lib.papers(resolve(lib, Selection()))]
+        assert small == rispy.dumps(refs, implementation=to_ris._Writer)
+    assert CHUNK > 7
