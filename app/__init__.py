@@ -3,7 +3,8 @@
 from app.errors import PaperdeskError
 from app.library import Library, PaperFilter
 
-# Modules that attach to the facade (daily backups, checks) register on import.
-from app import maintenance  # noqa: E402,F401  isort: skip
+# Modules that attach to the facade register on import: daily backups and checks, and the
+# search index, so that commits in every process (the window too) reach the index at once.
+from app import maintenance, search  # noqa: E402,F401  isort: skip
 
 __all__ = ["Library", "PaperFilter", "PaperdeskError"]

@@ -704,7 +704,10 @@ class Library:
         return out
 
     def _log_tag_delta(self, s: Session, delta: Library.TagDelta) -> None:
-        self._log(s, delta.paper_ids, "tag")
+        papers = set(delta.paper_ids)
+        for _before, after in delta.update:  # a renamed tag shows anew on all its papers
+            papers.update(Library._all_ids_with_tag(s, after.id))
+        self._log(s, sorted(papers), "tag")
         if delta.create or delta.drop or delta.update:
             self._log(s, [None], "tags")
 
