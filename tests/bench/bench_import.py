@@ -43,7 +43,9 @@ def main(n: int = 100_000, runs: int = 3) -> dict:
         for r in range(runs):
             out = subprocess.run(
                 [sys.executable, "-c", CHILD, str(page), str(Path(tmp) / f"lib{r}")],
-                check=True, capture_output=True, text=True,
+                check=True,
+                capture_output=True,
+                text=True,
             ).stdout
             results.append(json.loads(out.strip().splitlines()[-1]))
     secs = [r["seconds"] for r in results]
