@@ -54,8 +54,6 @@ def _listing(lib: Library, req: ListRequest) -> Listing:
     if not query:
         ids = lib.paper_ids(req.flt, req.sort or "added", req.descending)
         return Listing(req, ids, total, len(ids))
-    if not hasattr(lib, "search"):
-        return Listing(req, [], total, 0, note="search is not available in this build")
     t0 = time.perf_counter()
     result = _search(lib, query, req)
     took = getattr(result, "took_ms", None)

@@ -29,6 +29,8 @@ from PySide6.QtWidgets import (
 from app import Library
 from app.errors import PaperdeskError
 from ui import resources_path
+from ui.annotations.panel import AnnotationPanel
+from ui.annotations.tag_manager import TagManager
 from ui.change_watch import ChangeWatcher
 from ui.import_summary import ImportSummaryDialog
 from ui.import_task import ImportTask
@@ -41,30 +43,6 @@ from ui.sidebar import Sidebar, filter_for
 
 DEBOUNCE_MS = 150
 DEMO_AS_OF = date(2025, 10, 30)  # the day the bundled sample pages were saved
-
-try:  # the annotation panel (issue 5) lands separately; the window works without it
-    from ui.annotations.panel import AnnotationPanel
-except ImportError:
-    AnnotationPanel = None  # type: ignore[assignment,misc]
-try:  # rename/merge/delete/colour of tags, with undo (issue 5)
-    from ui.annotations.tag_manager import TagManager
-except ImportError:
-    TagManager = None  # type: ignore[assignment,misc]
-
-
-def _export_available() -> bool:
-    # Found without importing it: the dialog (and its format libraries) load on first use.
-    import importlib.util
-
-    return importlib.util.find_spec("ui.export_dialog") is not None
-
-
-def _export_dialog_class():
-    try:
-        from ui.export_dialog import ExportDialog
-    except ImportError:
-        return None
-    return ExportDialog
 
 
 class SearchBox(QLineEdit):
@@ -153,8 +131,7 @@ class MainWindow(QMainWindow):
         self.sidebar = Sidebar(self.lib, self)
         self.sidebar.viewSelected.connect(self._view_selected)
         self.sidebar.deleteSavedRequested.connect(self._delete_saved)
-        if _export_available():  # "Export…" in a tag's menu (export_dialog.py)
-            self.sidebar.tagMenuAboutToShow.connect(self._tag_export_entry)
+        self.sidebar.tagMenuAboutToShow.connect(self._tag_export_entry)  # "Export…" on a tag
 
         self.model = PaperTableModel(self.lib, self)
         self.table = QTableView(self)
@@ -184,30 +161,21 @@ class MainWindow(QMainWindow):
         self.table.doubleClicked.connect(lambda _idx: self.open_current_link())
 
         self.reader = ReaderPane(self)
-        self.panel = None
-        if AnnotationPanel is not None:
-            self.panel = AnnotationPanel(self.lib, self.undo_stack, self)
-            if hasattr(self.panel, "changed"):
-                self.panel.changed.connect(self._papers_changed_here)
+        self.panel = AnnotationPanel(self.lib, self.undo_stack, self)
+        self.panel.changed.connect(self._papers_changed_here)
 
-        self.tag_manager = None
-        if TagManager is not None:
-            feedback = getattr(self.panel, "feedback", None)
-            self.tag_manager = TagManager(self.lib, self.undo_stack, self, feedback)
-            if feedback is None:
-                self.tag_manager.feedback.failed.connect(lambda m: self.status.showMessage(m, 8000))
-            self.sidebar.tagMenuAboutToShow.connect(self._tag_menu)
-            rename = QShortcut(QKeySequence(Qt.Key.Key_F2), self.sidebar, self._rename_current_tag)
-            rename.setContext(Qt.ShortcutContext.WidgetShortcut)
+        self.tag_manager = TagManager(self.lib, self.undo_stack, self, self.panel.feedback)
+        self.sidebar.tagMenuAboutToShow.connect(self._tag_menu)
+        rename = QShortcut(QKeySequence(Qt.Key.Key_F2), self.sidebar, self._rename_current_tag)
+        rename.setContext(Qt.ShortcutContext.WidgetShortcut)
 
         self.right = QSplitter(Qt.Orientation.Vertical, self)
         self.right.setObjectName("readerSplitter")
         self.right.addWidget(self.reader)
-        if self.panel is not None:
-            self.right.addWidget(self.panel)
-            self.right.setStretchFactor(0, 3)
-            self.right.setStretchFactor(1, 2)
-            self.right.setSizes([460, 300])
+        self.right.addWidget(self.panel)
+        self.right.setStretchFactor(0, 3)
+        self.right.setStretchFactor(1, 2)
+        self.right.setSizes([460, 300])
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setObjectName("mainSplitter")
         self.splitter.addWidget(self.sidebar)
@@ -271,8 +239,6 @@ class MainWindow(QMainWindow):
         self.toolbar.insertAction(self.toolbar.actions()[0], self.import_action)
         self.export_action = file_menu.addAction("&Export…", self.open_export)
         self.export_action.setShortcut(QKeySequence("Ctrl+E"))
-        self.export_action.setVisible(_export_available())
-        self.export_action.setEnabled(_export_available())
         file_menu.addSeparator()
         self.save_search_action = file_menu.addAction("&Save search…", self.save_search)
         self.save_search_action.setShortcut(QKeySequence("Ctrl+S"))
@@ -303,16 +269,15 @@ class MainWindow(QMainWindow):
         nxt.setShortcut(QKeySequence("J"))
         prev = paper.addAction("&Previous paper", lambda: self.move_selection(-1))
         prev.setShortcut(QKeySequence("K"))
-        if self.panel is not None and hasattr(self.panel, "actions"):
-            panel_actions = list(self.panel.actions())
-            if panel_actions:
-                paper.addSeparator()
-                self.toolbar.addSeparator()
-                for n, action in enumerate(panel_actions):
-                    paper.addAction(action)
-                    self.addAction(action)  # keys work wherever the focus is in the window
-                    if n < 2:  # star and read; the nine tag keys stay in the menu
-                        self.toolbar.addAction(action)
+        panel_actions = list(self.panel.actions())
+        if panel_actions:
+            paper.addSeparator()
+            self.toolbar.addSeparator()
+            for n, action in enumerate(panel_actions):
+                paper.addAction(action)
+                self.addAction(action)  # keys work wherever the focus is in the window
+                if n < 2:  # star and read; the nine tag keys stay in the menu
+                    self.toolbar.addAction(action)
         for action in (self.toggle_read_action, nxt, prev, find):
             self.addAction(action)
 
@@ -481,7 +446,7 @@ class MainWindow(QMainWindow):
 
     def _rename_current_tag(self) -> None:
         key = self.sidebar.current_key() or ""
-        if key.startswith("tag:") and self.tag_manager is not None:
+        if key.startswith("tag:"):
             self.tag_manager.rename(key[4:])
 
     def _delete_saved(self, name: str) -> None:
@@ -596,8 +561,7 @@ class MainWindow(QMainWindow):
         self._show_counts()
 
     def _tell_panel(self, ids: list[int]) -> None:
-        if self.panel is not None and hasattr(self.panel, "set_papers"):
-            self.panel.set_papers(ids)
+        self.panel.set_papers(ids)
 
     def open_current_link(self) -> None:
         pid = self.current_id()
@@ -608,19 +572,11 @@ class MainWindow(QMainWindow):
             self.reader.open_url(QUrl(paper_link(rec)))
 
     def toggle_read(self) -> None:
-        """Space: through the annotation panel's undoable step when it is there."""
+        """Space: through the annotation panel's undoable step."""
         ids = self.selected_ids()
         if not ids:
             return
-        if self.panel is not None and hasattr(self.panel, "toggle_read"):
-            self.panel.toggle_read()
-        else:
-            recs = [self.model.record(self.model.row_of(i)) for i in ids]
-            value = not all(r.read for r in recs if r is not None)
-            try:
-                self.lib.set_read(ids, value)
-            except PaperdeskError as exc:
-                self.status.showMessage(str(exc), 8000)
+        self.panel.toggle_read()
         self._papers_changed_here(ids)
 
     def _papers_changed_here(self, ids) -> None:
@@ -638,15 +594,13 @@ class MainWindow(QMainWindow):
         self._refresh_papers(ids)
         if kinds & {"tag", "tags", "add", "delete"}:
             self.sidebar.refresh_tags()
-        if self.panel is not None and hasattr(self.panel, "refresh"):
-            if ids & set(self.selected_ids()) or kinds & {"tags"}:
-                self.panel.refresh()  # the panel leaves other processes' changes to us
+        if ids & set(self.selected_ids()) or kinds & {"tags"}:
+            self.panel.refresh()  # the panel leaves other processes' changes to us
 
     def _on_bulk_change(self) -> None:
         self.model.forget()
         self.sidebar.refresh_tags()
-        if self.panel is not None and hasattr(self.panel, "refresh"):
-            self.panel.refresh()
+        self.panel.refresh()
         self.refresh(keep_position=True)
 
     def _refresh_papers(self, ids) -> None:
@@ -735,11 +689,10 @@ class MainWindow(QMainWindow):
             self.start_import(files)
 
     def open_export(self) -> None:
-        cls = _export_dialog_class()
-        if cls is None:
-            return
+        from ui.export_dialog import ExportDialog  # on first use: its format libraries are big
+
         req = self.current_request()
-        dialog = cls(
+        dialog = ExportDialog(
             self.lib,
             self,
             selected_ids=self.selected_ids(),
@@ -803,8 +756,7 @@ class MainWindow(QMainWindow):
         s.sync()
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
-        if self.panel is not None and hasattr(self.panel, "flush"):
-            self.panel.flush()
+        self.panel.flush()
         if self.remember_state:
             self.save_settings()
         self.watcher.stop()

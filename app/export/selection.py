@@ -74,10 +74,7 @@ def _filter(lib: Library, sel: Selection) -> PaperFilter:
 def search_ids(lib: Library, query: str) -> list[int]:
     """Every paper id the search index finds for ``query``, best first (the limit is the
     library's size, so no hit is cut off)."""
-    search = getattr(lib, "search", None)
-    if search is None:
-        raise PaperdeskError("searching is not available in this build; export without --query")
-    return [hit.paper_id for hit in search(query, limit=max(1, lib.count())).hits]
+    return [hit.paper_id for hit in lib.search(query, limit=max(1, lib.count())).hits]
 
 
 def iter_papers(lib: Library, ids: Sequence[int], chunk: int = CHUNK) -> Iterator[PaperRecord]:

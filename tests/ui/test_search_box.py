@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QDialog
 
-from app import Library
 from tests.ui.conftest import wait_listing
-
-pytestmark = pytest.mark.skipif(
-    not hasattr(Library, "search"), reason="Library.search (issue 3) has not landed yet"
-)
 
 
 def _hits(lib, query, **kw):

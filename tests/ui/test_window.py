@@ -274,7 +274,6 @@ def test_tag_menu_renames_with_undo_and_the_sidebar_follows(qtbot, open_window, 
 
 
 def test_ctrl_e_opens_export_with_the_selection_and_view(qtbot, open_window, seeded):
-    pytest.importorskip("ui.export_dialog")
     window = open_window(seeded)
     assert window.export_action.isVisible()
     assert window.export_action.isEnabled()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QToolButton, QWidget
@@ -17,18 +16,10 @@ SHOWN = 5
 
 
 def suggest_tags(lib: Library, paper_id: int, limit: int = SHOWN) -> list[str]:
-    """Tags carried by ``paper_id``'s related papers but not by it, most frequent first.
-
-    Empty while the library has no ``related`` (the search index is optional)."""
-    related = getattr(lib, "related", None)
-    if related is None:
-        return []
+    """Tags carried by ``paper_id``'s related papers but not by it, most frequent first."""
     try:
-        try:
-            found = related(paper_id, limit=NEIGHBOURS)
-        except TypeError:
-            found = related(paper_id)
-        ids = [i for i in _ids_of(found) if i != paper_id][:NEIGHBOURS]
+        found = lib.related(paper_id, limit=NEIGHBOURS)
+        ids = [h.paper_id for h in found.hits if h.paper_id != paper_id][:NEIGHBOURS]
         if not ids:
             return []
         mine = {t.casefold() for t in lib.annotation_summary([paper_id])["tags"]}
@@ -41,20 +32,6 @@ def suggest_tags(lib: Library, paper_id: int, limit: int = SHOWN) -> list[str]:
     return [name for name, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0].casefold()))][
         :limit
     ]
-
-
-def _ids_of(found: object) -> list[int]:
-    # ``related`` returns search hits (``.hits[i].paper_id``) or a list of ids/records.
-    items: Iterable = getattr(found, "hits", found)  # type: ignore[assignment]
-    out: list[int] = []
-    for item in items:
-        if isinstance(item, int):
-            out.append(item)
-        elif isinstance(getattr(item, "paper_id", None), int):
-            out.append(item.paper_id)
-        elif isinstance(getattr(item, "id", None), int):
-            out.append(item.id)
-    return out
 
 
 class SuggestedTags(QWidget):

@@ -130,16 +130,6 @@ def test_disk_full_leaves_the_old_file_and_no_partial(tagged, tmp_path, capsys):
     assert [p.name for p in dest.parent.iterdir()] == ["list.json"]
 
 
-def test_query_without_search_is_a_clear_error(tagged, capsys):
-    if hasattr(Library, "search"):
-        pytest.skip("the search index exists; see test_query_selects_search_hits")
-    assert run(tagged, "--query", "diffusion", "--format", "md") == 2
-    assert "searching is not available" in capsys.readouterr().err
-
-
-@pytest.mark.skipif(
-    not hasattr(Library, "search"), reason="lib.search (app/search, issue in progress) not here yet"
-)
 def test_query_selects_search_hits(tagged, capsys):
     hits = [h.paper_id for h in tagged.search("diffusion", limit=10_000).hits]
     assert hits

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
 from PySide6.QtCore import Qt
 
-from app.library import Library
 from tests.ui.annotations.conftest import tagged
 from ui.annotations.suggestions import suggest_tags
-
-needs_related = pytest.mark.skipif(
-    not hasattr(Library, "related"), reason="lib.related (the search issue) is not there yet"
-)
 
 
 def neighbours(qtbot, lib, pid) -> list[int]:
@@ -26,7 +20,6 @@ def neighbours(qtbot, lib, pid) -> list[int]:
     return found
 
 
-@needs_related
 def test_suggestions_come_from_tagged_neighbours_and_one_click_adds(qtbot, panel, seeded, stack):
     pid = seeded.paper_ids(limit=1)[0]
     near = neighbours(qtbot, seeded, pid)
