@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy import (
+    Select,
+    String,
+    and_,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    type_coerce,
+    update,
+)
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -306,50 +318,16 @@ class Library:
 
     def papers(self, ids: Sequence[int]) -> list[PaperRecord]:
         """Full records for ``ids``, in that order; unknown ids are left out."""
+        return list(self.iter_papers(ids))
+
+    def iter_papers(self, ids: Sequence[int], chunk: int = 2000) -> Iterator[PaperRecord]:
+        """Records for ``ids`` in order (unknown ids left out), ``chunk`` at a time, all
+        read in one transaction: one consistent snapshot, memory bounded by ``chunk``."""
         ids = list(ids)
-        rows: dict[int, Any] = {}
-        tags: dict[int, list[str]] = {}
-        notes: dict[int, str] = {}
         with read_session(self.engine) as s:
-            for start in range(0, len(ids), _CHUNK):
-                chunk = ids[start : start + _CHUNK]
-                for p in s.execute(select(Paper.__table__).where(Paper.id.in_(chunk))).mappings():
-                    rows[p["id"]] = p
-                for pid, name in s.execute(
-                    select(paper_tags.c.paper_id, Tag.name)
-                    .join(Tag, Tag.id == paper_tags.c.tag_id)
-                    .where(paper_tags.c.paper_id.in_(chunk))
-                    .order_by(Tag.name_key)
-                ):
-                    tags.setdefault(pid, []).append(name)
-                for pid, body in s.execute(
-                    select(Note.paper_id, Note.body).where(Note.paper_id.in_(chunk))
-                ):
-                    notes[pid] = body
-        out = []
-        for i in ids:
-            if i not in rows:
-                continue
-            p = rows[i]
-            out.append(
-                PaperRecord(
-                    id=p["id"],
-                    title=p["title"],
-                    abstract=p["abstract"],
-                    authors_count=p["authors_count"],
-                    organization=p["organization"],
-                    published=p["published"],
-                    upvotes=p["upvotes"],
-                    url=p["url"],
-                    links=[x for x in p["links"].split("\n") if x],
-                    tags=tags.get(i, []),
-                    note=notes.get(i, ""),
-                    starred=bool(p["starred"]),
-                    read=bool(p["read"]),
-                    added_at=p["added_at"],
-                )
-            )
-        return out
+            conn = s.connection()
+            for start in range(0, len(ids), chunk):
+                yield from _records(conn, ids[start : start + chunk])
 
     def list_papers(
         self,
@@ -878,6 +856,78 @@ def _ids_with_tag(s: Session, tid: int, ids: Sequence[int]) -> list[int]:
             )
         )
     return out
+
+
+# Core statements and plain tuples: at 100,000 papers the ORM layer and SQLAlchemy's
+# per-value date processing (a regex each) cost more than the SQL itself, so dates come
+# raw and are parsed with the C-fast ``fromisoformat``.
+_RECORD_COLUMNS = (
+    Paper.id,
+    Paper.title,
+    Paper.abstract,
+    Paper.authors_count,
+    Paper.organization,
+    type_coerce(Paper.published, String),
+    Paper.upvotes,
+    Paper.url,
+    Paper.links,
+    Paper.starred,
+    Paper.read,
+    type_coerce(Paper.added_at, String),
+)
+
+
+def tags_and_notes(conn: Any, ids: Sequence[int]) -> tuple[dict[int, list[str]], dict[int, str]]:
+    """Tag names (in name order) and notes of papers ``ids`` (one chunk of ids)."""
+    tags: dict[int, list[str]] = {}
+    for pid, name in conn.execute(
+        select(paper_tags.c.paper_id, Tag.name)
+        .join(Tag, Tag.id == paper_tags.c.tag_id)
+        .where(paper_tags.c.paper_id.in_(ids))
+        .order_by(Tag.name_key)
+    ):
+        tags.setdefault(pid, []).append(name)
+    notes = dict(conn.execute(select(Note.paper_id, Note.body).where(Note.paper_id.in_(ids))).all())
+    return tags, notes
+
+
+def _records(conn: Any, ids: list[int]) -> list[PaperRecord]:
+    rows = {r[0]: r for r in conn.execute(select(*_RECORD_COLUMNS).where(Paper.id.in_(ids)))}
+    tags, notes = tags_and_notes(conn, ids)
+    out = []
+    for i in ids:
+        r = rows.get(i)
+        if r is None:
+            continue
+        _, title, abstract, authors, org, published, upvotes, url, links, starred, read, added = r
+        out.append(
+            PaperRecord(
+                i,
+                title,
+                abstract,
+                authors,
+                org,
+                _day(published),
+                upvotes,
+                url,
+                links.split("\n") if links else [],
+                tags.get(i, []),
+                notes.get(i, ""),
+                bool(starred),
+                bool(read),
+                _moment(added),
+            )
+        )
+    return out
+
+
+def _day(value: Any) -> date | None:
+    # A driver with native dates (PostgreSQL) hands out date objects already.
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _moment(value: Any) -> datetime:
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
 def _filtered(stmt: Select, flt: PaperFilter) -> Select:

@@ -7,8 +7,9 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
+from app.library import tags_and_notes
 from app.search.schema import document
-from db import Change, Note, Paper, Tag, paper_tags, read_session
+from db import Change, Paper, read_session
 
 _CHUNK = 500
 _COLUMNS = (
@@ -41,18 +42,7 @@ def documents_by_id(engine: Engine, ids: Sequence[int]) -> Iterator[list[dict[st
 
 def _documents(s: Any, ids: list[int]) -> list[dict[str, Any]]:
     rows = [dict(r) for r in s.execute(select(*_COLUMNS).where(Paper.id.in_(ids))).mappings()]
-    tags: dict[int, list[str]] = {}
-    for pid, name in s.execute(
-        select(paper_tags.c.paper_id, Tag.name)
-        .join(Tag, Tag.id == paper_tags.c.tag_id)
-        .where(paper_tags.c.paper_id.in_(ids))
-        .order_by(Tag.name_key)
-    ):
-        tags.setdefault(pid, []).append(name)
-    notes = {
-        pid: body
-        for pid, body in s.execute(select(Note.paper_id, Note.body).where(Note.paper_id.in_(ids)))
-    }
+    tags, notes = tags_and_notes(s, ids)
     return [document(r, tags.get(r["id"], []), notes.get(r["id"], "")) for r in rows]
 
 
