@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from app import Library
 from app.errors import PaperdeskError
+from app.search import index_for
 from ui import resources_path
 from ui.annotations.panel import AnnotationPanel
 from ui.annotations.tag_manager import TagManager
@@ -72,6 +73,9 @@ class MainWindow(QMainWindow):
     def __init__(self, lib: Library, settings: QSettings | None = None, parent=None) -> None:
         super().__init__(parent)
         self.lib = lib
+        # A bulk change made here (tagging thousands of papers) is indexed on a thread: the
+        # window never waits for Whoosh.
+        index_for(lib).background_commits = True
         self.settings = settings or QSettings("Paperdesk", "paperdesk")
         self.setWindowTitle(f"Paperdesk — {lib.path.name}")
         self.setWindowIcon(QIcon(str(resources_path("icons", "paperdesk.svg"))))

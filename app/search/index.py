@@ -56,6 +56,8 @@ class IndexError_(PaperdeskError):
 class SearchIndex:
     """The index of one open library (``<library>/index/``)."""
 
+    background_commits = False  # see after_commit
+
     def __init__(self, lib: Library) -> None:
         self.lib = lib
         self.folder = lib.path / INDEX_DIR
@@ -330,9 +332,16 @@ class SearchIndex:
         return True
 
     def after_commit(self) -> None:
-        """The library committed a change: apply it now, so it is searchable at once."""
+        """The library committed a change: apply it now, so it is searchable at once.
+
+        With ``background_commits`` (the window) a commit of many changes (a bulk tag of
+        thousands of papers) is indexed on a thread instead, so the thread that committed
+        never waits for it; searches meanwhile say "indexing"."""
         if self.rebuilding:
             self._dirty = True  # the rebuild's thread catches up when it is done
+            return
+        if self.background_commits and self.lag() >= BULK_MIN:
+            self.rebuild_in_background()
             return
         try:
             self.sync()
