@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -118,6 +119,15 @@ class Library:
                 raise LibraryError(
                     f"{folder}: cannot create the library folder: {exc.strerror}"
                 ) from None
+        # SQLite in WAL mode writes beside the database even to read it: say so plainly
+        # rather than fail later with "attempt to write a readonly database".
+        if not os.access(folder, os.W_OK | os.X_OK) or (
+            (folder / DB_NAME).exists() and not os.access(folder / DB_NAME, os.W_OK)
+        ):
+            raise LibraryError(
+                f"{folder}: the library folder is read-only; Paperdesk needs to write there "
+                "(fix its permissions, or copy the library to a writable folder)"
+            )
         lib = cls(folder)
         try:
             upgrade(lib.engine, before_migration=lib._backup_before_migration)

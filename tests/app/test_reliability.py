@@ -179,3 +179,33 @@ def test_a_second_window_on_the_same_library_is_refused(seeded):
         f"paperdesk: {seeded.path}: this library is already open in another Paperdesk window "
         f"(pid {os.getpid()}); switch to that window or close it first"
     ]
+
+
+def test_read_only_library_folder_is_a_clear_message_and_nothing_changes(seeded):
+    """The folder and file made immutable (``chattr +i``): read-only even for root."""
+    import shutil
+
+    lib_dir = seeded.path
+    seeded.close()
+    db = lib_dir / "library.sqlite"
+    with sqlite3.connect(db) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    before = db.read_bytes()
+    targets = [str(db), str(lib_dir)]
+    if not shutil.which("chattr") or subprocess.run(["chattr", "+i", *targets]).returncode:
+        pytest.skip("this file system cannot make a folder read-only for root (chattr +i)")
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "app", "--library", str(lib_dir), "star", "1"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    finally:
+        subprocess.run(["chattr", "-i", *targets], check=True)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip().splitlines() == [
+        f"paperdesk: {lib_dir}: the library folder is read-only; Paperdesk needs to write "
+        "there (fix its permissions, or copy the library to a writable folder)"
+    ]
+    assert db.read_bytes() == before
