@@ -235,13 +235,7 @@ class Library:
                 from app.backup_import import restorer
 
                 return self._store(path, restorer(path, source.json, as_of))
-
-            def run(s: Session) -> FileResult:
-                result = importer.import_lines(s, path, source.lines(), as_of)
-                importer.record_import(s, path, source.digest, as_of, result)
-                return result
-
-            return self._store(path, run)
+            return self._import_page(path, source.lines(), lambda: source.digest, as_of)
         except RefusedFile as exc:
             return FileResult(path=str(path), status="refused", reason=exc.reason)
 
@@ -261,10 +255,17 @@ class Library:
 
             return self._store(name, restorer(name, payload, as_of))
         digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+        return self._import_page(name, text.splitlines(), lambda: digest, as_of)
+
+    def _import_page(
+        self, name: object, lines: Iterable[str], digest: Callable[[], str], as_of: date
+    ) -> FileResult:
+        """Store a page's papers and its import record in one transaction. ``digest`` is
+        asked for last: a streamed file's hash is known only once it has been read."""
 
         def run(s: Session) -> FileResult:
-            result = importer.import_lines(s, name, text.splitlines(), as_of)
-            importer.record_import(s, name, digest, as_of, result)
+            result = importer.import_lines(s, name, lines, as_of)
+            importer.record_import(s, name, digest(), as_of, result)
             return result
 
         return self._store(name, run)

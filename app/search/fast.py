@@ -185,18 +185,6 @@ class View:
         docs = np.flatnonzero(mask)
         return docs, total[docs]
 
-    def search_any(
-        self, groups: list[Group], boosts: dict[str, float], exclude: np.ndarray | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
-        total = np.zeros(self.n, dtype=np.float32)
-        for g in groups:
-            total += self.group_scores(g, boosts)
-        mask = self.live & (total > 0)
-        if exclude is not None:
-            mask[exclude] = False
-        docs = np.flatnonzero(mask)
-        return docs, total[docs]
-
 
 def top(
     docs: np.ndarray, scores: np.ndarray, limit: int, key: np.ndarray | None = None

@@ -106,7 +106,6 @@ def bench_tag_counts(tmp: Path, papers: int, tags: int, runs: int) -> dict:
         t = time.perf_counter()
         got = lib.tags()
         times.append(time.perf_counter() - t)
-    proposed = _proposed_tag_counts(lib, runs, [(t.name, t.count, t.color) for t in got])
     lib.close()
     return {
         "papers": len(ids),
@@ -116,36 +115,7 @@ def bench_tag_counts(tmp: Path, papers: int, tags: int, runs: int) -> dict:
         "median_ms": _ms(statistics.median(times)),
         "max_ms": _ms(max(times)),
         "target_ms": 50,
-        "proposed_query_median_ms": proposed,
     }
-
-
-def _proposed_tag_counts(lib: Library, runs: int, expected: list) -> float:
-    """The same counts grouped in a subquery over the covering ``tag_id`` index (a change
-    proposed for ``Library.tags()``); checked to return exactly what ``tags()`` returns."""
-    from sqlalchemy import func, select
-
-    from db import Tag, paper_tags, read_session
-
-    per_tag = (
-        select(paper_tags.c.tag_id, func.count().label("n"))
-        .group_by(paper_tags.c.tag_id)
-        .subquery()
-    )
-    n = func.coalesce(per_tag.c.n, 0)
-    stmt = (
-        select(Tag.name, n, Tag.color)
-        .outerjoin(per_tag, per_tag.c.tag_id == Tag.id)
-        .order_by(n.desc(), Tag.name_key)
-    )
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        with read_session(lib.engine) as s:
-            rows = [tuple(r) for r in s.execute(stmt)]
-        times.append(time.perf_counter() - t)
-    assert rows == expected, "the proposed query must give the same answer"
-    return _ms(statistics.median(times))
 
 
 def bench_typing(
