@@ -49,6 +49,22 @@ def _quiet_offscreen_noise() -> None:
     previous = qInstallMessageHandler(handler)
 
 
+def _check_display(rendering_only: bool) -> None:
+    """Without a screen Qt aborts the process; say so in one line instead. A screenshot
+    needs no screen: it renders offscreen."""
+    if os.environ.get("QT_QPA_PLATFORM") or sys.platform != "linux":
+        return
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return
+    if rendering_only:
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+        return
+    raise PaperdeskError(
+        "no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset); "
+        "use the command line, or 'paperdesk gui --screenshot FILE.png'"
+    )
+
+
 def run(lib: Library, args) -> int:
     """Entry point of the ``paperdesk.gui`` group (called by ``app/commands/window.py``)."""
     screenshot = getattr(args, "screenshot", None)
@@ -61,6 +77,7 @@ def run(lib: Library, args) -> int:
     select = getattr(args, "select", None)
     if select is not None:
         lib.require([select])  # UnknownPaper: one line, exit code 2
+    _check_display(rendering_only=bool(screenshot))
 
     # One window per library (a screenshot only reads, so it may run beside one).
     lock = None if screenshot else WindowLock(lib.path).acquire()  # else one line, exit 2

@@ -58,3 +58,32 @@ def test_screenshot_to_an_unwritable_place_is_one_line_exit_2(library, tmp_path)
     assert done.returncode == 2
     assert "cannot write the screenshot" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_no_display_is_one_line_and_a_screenshot_still_renders(tmp_path, seeded):
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    }
+    base = [sys.executable, "-m", "app", "--library", str(seeded.path)]
+    done = subprocess.run(base + ["gui"], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "paperdesk: no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset); "
+        "use the command line, or 'paperdesk gui --screenshot FILE.png'"
+    ]
+    shot = tmp_path / "shot.png"
+    done = subprocess.run(
+        base + ["gui", "--screenshot", str(shot)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert shot.stat().st_size > 0
