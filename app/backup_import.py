@@ -52,7 +52,7 @@ def restorer(name: object, payload: Any, as_of: date) -> Callable[[Session], Fil
 def validate(name: object, payload: dict[str, Any]) -> tuple[list[dict[str, Any]], dict]:
     """Checked, typed paper rows and tag colours; :class:`RefusedFile` names the first
     bad paper and why."""
-    from app.library import normalise_tag
+    from app.store.filters import normalise_tag
 
     version = payload.get("version")
     if not isinstance(version, int) or version < 1:

@@ -12,7 +12,6 @@ from typing import Any
 
 from sqlalchemy import (
     Select,
-    String,
     and_,
     delete,
     exists,
@@ -20,7 +19,6 @@ from sqlalchemy import (
     insert,
     or_,
     select,
-    type_coerce,
     update,
 )
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -28,7 +26,6 @@ from sqlalchemy.orm import Session
 
 from app import importer
 from app.errors import (
-    BadTagName,
     LibraryError,
     PaperdeskError,
     RefusedFile,
@@ -36,6 +33,8 @@ from app.errors import (
     UnknownTag,
 )
 from app.records import FileResult, ImportReport, PaperRecord, TagInfo, utcnow
+from app.store.filters import PaperFilter, normalise_tag
+from app.store.records import records
 from db import (
     Change,
     Note,
@@ -49,7 +48,6 @@ from db import (
     upgrade,
     write_session,
 )
-from db.models import TAG_NAME_MAX
 
 DB_NAME = "library.sqlite"
 _CHUNK = 500
@@ -63,31 +61,6 @@ SORT_COLUMNS = {
     "added": Paper.added_at,
     "id": Paper.id,
 }
-
-
-@dataclass(frozen=True)
-class PaperFilter:
-    """Which papers a view shows; every part is optional and they combine with AND."""
-
-    tags: tuple[str, ...] = ()
-    match: str = "all"  # "all" | "any" of ``tags``
-    starred: bool | None = None
-    read: bool | None = None
-    untagged: bool = False
-    added_since: datetime | None = None
-    ids: tuple[int, ...] | None = None  # restrict to these (e.g. search hits)
-
-
-def normalise_tag(name: str) -> str:
-    """Trim and check a tag name; raise :class:`BadTagName` with the reason."""
-    if not isinstance(name, str):
-        raise BadTagName("a tag name must be text")
-    clean = " ".join(name.split())
-    if not clean:
-        raise BadTagName("a tag name cannot be empty or only spaces")
-    if len(clean) > TAG_NAME_MAX:
-        raise BadTagName(f"tag name {clean[:20]!r}… is longer than {TAG_NAME_MAX} characters")
-    return clean
 
 
 class Library:
@@ -338,7 +311,7 @@ class Library:
         with read_session(self.engine) as s:
             conn = s.connection()
             for start in range(0, len(ids), chunk):
-                yield from _records(conn, ids[start : start + chunk])
+                yield from records(conn, ids[start : start + chunk])
 
     def list_papers(
         self,
@@ -867,78 +840,6 @@ def _ids_with_tag(s: Session, tid: int, ids: Sequence[int]) -> list[int]:
             )
         )
     return out
-
-
-# Core statements and plain tuples: at 100,000 papers the ORM layer and SQLAlchemy's
-# per-value date processing (a regex each) cost more than the SQL itself, so dates come
-# raw and are parsed with the C-fast ``fromisoformat``.
-_RECORD_COLUMNS = (
-    Paper.id,
-    Paper.title,
-    Paper.abstract,
-    Paper.authors_count,
-    Paper.organization,
-    type_coerce(Paper.published, String),
-    Paper.upvotes,
-    Paper.url,
-    Paper.links,
-    Paper.starred,
-    Paper.read,
-    type_coerce(Paper.added_at, String),
-)
-
-
-def tags_and_notes(conn: Any, ids: Sequence[int]) -> tuple[dict[int, list[str]], dict[int, str]]:
-    """Tag names (in name order) and notes of papers ``ids`` (one chunk of ids)."""
-    tags: dict[int, list[str]] = {}
-    for pid, name in conn.execute(
-        select(paper_tags.c.paper_id, Tag.name)
-        .join(Tag, Tag.id == paper_tags.c.tag_id)
-        .where(paper_tags.c.paper_id.in_(ids))
-        .order_by(Tag.name_key)
-    ):
-        tags.setdefault(pid, []).append(name)
-    notes = dict(conn.execute(select(Note.paper_id, Note.body).where(Note.paper_id.in_(ids))).all())
-    return tags, notes
-
-
-def _records(conn: Any, ids: list[int]) -> list[PaperRecord]:
-    rows = {r[0]: r for r in conn.execute(select(*_RECORD_COLUMNS).where(Paper.id.in_(ids)))}
-    tags, notes = tags_and_notes(conn, ids)
-    out = []
-    for i in ids:
-        r = rows.get(i)
-        if r is None:
-            continue
-        _, title, abstract, authors, org, published, upvotes, url, links, starred, read, added = r
-        out.append(
-            PaperRecord(
-                i,
-                title,
-                abstract,
-                authors,
-                org,
-                _day(published),
-                upvotes,
-                url,
-                links.split("\n") if links else [],
-                tags.get(i, []),
-                notes.get(i, ""),
-                bool(starred),
-                bool(read),
-                _moment(added),
-            )
-        )
-    return out
-
-
-def _day(value: Any) -> date | None:
-    # A driver with native dates (PostgreSQL) hands out date objects already.
-    return date.fromisoformat(value) if isinstance(value, str) else value
-
-
-def _moment(value: Any) -> datetime:
-    return datetime.fromisoformat(value) if isinstance(value, str) else value
 
 
 def _filtered(stmt: Select, flt: PaperFilter) -> Select:

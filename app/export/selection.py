@@ -53,7 +53,7 @@ def count(lib: Library, sel: Selection) -> int:
 
 
 def _filter(lib: Library, sel: Selection) -> PaperFilter:
-    from app.library import PaperFilter
+    from app.store.filters import PaperFilter
 
     if sel.match not in ("any", "all"):
         raise PaperdeskError(f"unknown match {sel.match!r}; use 'any' or 'all'")

@@ -18,8 +18,8 @@ from app.search.rows import texts_for
 from app.search.schema import ANALYZER, TEXT_FIELDS
 
 if TYPE_CHECKING:
-    from app.library import PaperFilter
     from app.search.index import SearchIndex
+    from app.store.filters import PaperFilter
 
 _log = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
-from app.library import tags_and_notes
 from app.search.schema import document
+from app.store.records import tags_and_notes
 from db import Change, Paper, read_session
 
 _CHUNK = 500

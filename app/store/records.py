@@ -1,0 +1,83 @@
+"""Read papers as plain records, fast: one reader for the facade, export and the index."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import String, select, type_coerce
+
+from app.records import PaperRecord
+from db import Note, Paper, Tag, paper_tags
+
+# Core statements and plain tuples: at 100,000 papers the ORM layer and SQLAlchemy's
+# per-value date processing (a regex each) cost more than the SQL itself, so dates come
+# raw and are parsed with the C-fast ``fromisoformat``.
+_RECORD_COLUMNS = (
+    Paper.id,
+    Paper.title,
+    Paper.abstract,
+    Paper.authors_count,
+    Paper.organization,
+    type_coerce(Paper.published, String),
+    Paper.upvotes,
+    Paper.url,
+    Paper.links,
+    Paper.starred,
+    Paper.read,
+    type_coerce(Paper.added_at, String),
+)
+
+
+def tags_and_notes(conn: Any, ids: Sequence[int]) -> tuple[dict[int, list[str]], dict[int, str]]:
+    """Tag names (in name order) and notes of papers ``ids`` (one chunk of ids)."""
+    tags: dict[int, list[str]] = {}
+    for pid, name in conn.execute(
+        select(paper_tags.c.paper_id, Tag.name)
+        .join(Tag, Tag.id == paper_tags.c.tag_id)
+        .where(paper_tags.c.paper_id.in_(ids))
+        .order_by(Tag.name_key)
+    ):
+        tags.setdefault(pid, []).append(name)
+    notes = dict(conn.execute(select(Note.paper_id, Note.body).where(Note.paper_id.in_(ids))).all())
+    return tags, notes
+
+
+def records(conn: Any, ids: list[int]) -> list[PaperRecord]:
+    rows = {r[0]: r for r in conn.execute(select(*_RECORD_COLUMNS).where(Paper.id.in_(ids)))}
+    tags, notes = tags_and_notes(conn, ids)
+    out = []
+    for i in ids:
+        r = rows.get(i)
+        if r is None:
+            continue
+        _, title, abstract, authors, org, published, upvotes, url, links, starred, read, added = r
+        out.append(
+            PaperRecord(
+                i,
+                title,
+                abstract,
+                authors,
+                org,
+                _day(published),
+                upvotes,
+                url,
+                links.split("\n") if links else [],
+                tags.get(i, []),
+                notes.get(i, ""),
+                bool(starred),
+                bool(read),
+                _moment(added),
+            )
+        )
+    return out
+
+
+def _day(value: Any) -> date | None:
+    # A driver with native dates (PostgreSQL) hands out date objects already.
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _moment(value: Any) -> datetime:
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
