@@ -125,6 +125,13 @@ class Library:
                 hook(self)
             self.engine.dispose()
 
+    @property
+    def index(self) -> Any:
+        """The library's search index (``app.search.SearchIndex``); ``index.sync()`` catches up."""
+        from app.search import index_for
+
+        return index_for(self)
+
     def __enter__(self) -> Library:
         return self
 
