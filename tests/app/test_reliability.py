@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import os
-import random
+import select
 import signal
 import sqlite3
 import subprocess
@@ -25,7 +25,7 @@ from db import Meta, write_session
 from tests.bench.synth import write_page
 from tests.conftest import SEED_AS_OF, SEEDS
 
-N_CRASH = 20_000
+N_CRASH = 6_000  # more than one insert batch: a kill can fall between two batches
 
 
 def cli(lib: Path, *args: str, **kw) -> subprocess.Popen:
@@ -36,6 +36,82 @@ def cli(lib: Path, *args: str, **kw) -> subprocess.Popen:
         text=True,
         **kw,
     )
+
+
+class Paused:
+    """``python -m app ARG...`` run by ``tests.app.crashpoint``: it reports what it does to
+    the database and stops at ``pause`` ("insert:2": after the second insert batch), where
+    the test kills it or lets it go on."""
+
+    def __init__(self, lib: Path, pause: str, *args: str) -> None:
+        report_r, report_w = os.pipe()
+        resume_r, self._resume = os.pipe()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.app.crashpoint", str(report_w), str(resume_r)]
+            + [pause, "--", "--library", str(lib), *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            pass_fds=(report_w, resume_r),
+        )
+        os.close(report_w)
+        os.close(resume_r)
+        self._report = report_r
+        self._buffer = b""
+        self.events: list[dict] = []
+
+    def wait_for(self, **match: object) -> dict:
+        """Read reports until one has ``match``'s items; fail if the command ends first."""
+        while True:
+            while b"\n" not in self._buffer:
+                ready, _, _ = select.select([self._report], [], [], 120)
+                assert ready, f"no report within 120 s while waiting for {match}"
+                chunk = os.read(self._report, 65536)
+                if not chunk:
+                    out, err = self.proc.communicate(timeout=120)
+                    raise AssertionError(f"the command ended before {match}: {out}{err}")
+                self._buffer += chunk
+            line, self._buffer = self._buffer.split(b"\n", 1)
+            report = json.loads(line)
+            self.events.append(report)
+            if match.items() <= report.items():
+                return report
+
+    def resume(self) -> None:
+        os.write(self._resume, b"\n")
+
+    def finish(self, timeout: float = 300) -> tuple[str, str]:
+        """Let it run to the end: its stdout and stderr."""
+        os.close(self._resume)
+        out, err = self.proc.communicate(timeout=timeout)
+        while chunk := os.read(self._report, 65536):
+            self._buffer += chunk
+        self.events += [json.loads(line) for line in self._buffer.splitlines()]
+        self._buffer = b""
+        return out, err
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.communicate()
+        for fd in (self._report, self._resume):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+@pytest.fixture
+def paused():
+    started: list[Paused] = []
+
+    def start(lib: Path, pause: str, *args: str) -> Paused:
+        started.append(Paused(lib, pause, *args))
+        return started[-1]
+
+    yield start
+    for p in started:
+        p.close()
 
 
 @pytest.fixture(scope="module")
@@ -49,35 +125,51 @@ def integrity(db: Path) -> None:
         assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
 
 
-@pytest.mark.parametrize("attempt", range(3))
-def test_sigkill_during_import_leaves_all_or_nothing(tmp_path, big_page, attempt):
+@pytest.mark.parametrize(
+    ("kill_at", "kept"),
+    [
+        ("insert:1", 0),  # the first batch of papers written, the transaction still open
+        ("insert:2", 0),  # every paper written, not yet committed
+        ("commit:1", N_CRASH),  # committed; the search index has not seen the papers yet
+    ],
+)
+def test_sigkill_during_import_leaves_all_or_nothing(tmp_path, big_page, paused, kill_at, kept):
     lib_dir = tmp_path / "lib"
     Library.open(lib_dir).close()  # created and migrated: the kill hits the import itself
-    proc = cli(lib_dir, "import", str(big_page), "--as-of", "2025-10-30")
-    delay = random.Random(attempt).uniform(0.3, 3.0)
-    try:
-        proc.wait(timeout=delay)  # returns early if the import finished first
-    except subprocess.TimeoutExpired:
-        proc.send_signal(signal.SIGKILL)
-    proc.communicate()
+    proc = paused(lib_dir, kill_at, "import", str(big_page), "--as-of", "2025-10-30")
+    proc.wait_for(paused=kill_at.split(":")[0])
+    proc.proc.send_signal(signal.SIGKILL)
+    assert proc.proc.wait(timeout=60) == -signal.SIGKILL
     integrity(lib_dir / "library.sqlite")
     with Library.open(lib_dir) as lib:
-        assert lib.count() in (0, N_CRASH)
+        assert lib.count() == kept
         report = maintenance.check(lib)
         assert report.ok, report.problems
         again = lib.import_file(big_page, as_of=SEED_AS_OF)
         assert again.status == "imported" and lib.count() == N_CRASH
+        assert (again.new, again.unchanged) == ((N_CRASH, 0) if kept == 0 else (0, N_CRASH))
+        # The index follows the database: every paper is searchable, however the kill fell.
+        last = lib.get(max(lib.paper_ids()))
+        assert last.id in lib.search(f'"{last.title}"', limit=5).ids
+        assert maintenance.check(lib).ok
 
 
-def test_two_imports_started_together_both_succeed(tmp_path, big_page):
+def test_two_imports_started_together_both_succeed(tmp_path, big_page, paused):
+    """The second import waits for the first one's write lock instead of failing."""
     lib_dir = tmp_path / "lib"
     Library.open(lib_dir).close()
-    a = cli(lib_dir, "import", str(big_page), "--json")
-    b = cli(lib_dir, "import", str(SEEDS["001"]), str(SEEDS["003"]), "--json")
-    out_a, err_a = a.communicate(timeout=300)
-    out_b, err_b = b.communicate(timeout=300)
-    assert (a.returncode, err_a) == (0, "") and (b.returncode, err_b) == (0, "")
-    assert json.loads(out_a)["new"] == N_CRASH
+    a = paused(lib_dir, "insert:1", "import", str(big_page), "--json")
+    a.wait_for(paused="insert")  # a holds the write lock, in the middle of its file
+    b = paused(lib_dir, "none", "import", str(SEEDS["001"]), str(SEEDS["003"]), "--json")
+    b.wait_for(event="want")  # b asks for the lock while a holds it
+    a.resume()
+    out_a, err_a = a.finish()
+    out_b, err_b = b.finish()
+    assert (a.proc.returncode, err_a) == (0, "") and (b.proc.returncode, err_b) == (0, "")
+    assert json.loads(out_a)["new"] == N_CRASH and json.loads(out_b)["new"] == 323
+    a_commits = [e["t"] for e in a.events if e.get("event") == "committing"]
+    b_locks = [e["t"] for e in b.events if e.get("event") == "begin"]
+    assert a_commits and b_locks and min(b_locks) >= a_commits[0]  # b waited for a
     with Library.open(lib_dir) as lib:
         assert lib.count() == N_CRASH + 323
 
