@@ -17,7 +17,7 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
@@ -34,7 +34,7 @@ from app.store.filters import PaperFilter
 from app.store.marks import ChangedIds, Counted
 from app.store.queries import SORT_COLUMNS
 from app.store.store import DB_NAME, Store, db_reason
-from app.store.tags import Renamed, TagDelta, TagMeta
+from app.store.tags import Renamed
 from db import SchemaTooNew, upgrade
 
 if TYPE_CHECKING:
@@ -49,8 +49,9 @@ T = TypeVar("T")
 class Library:
     """An open library folder. Use :meth:`open`; close it (or use ``with``)."""
 
-    TagMeta = TagMeta  # the undo records, by their historical names
-    TagDelta = TagDelta
+    # The undo records, also by their historical names (``Library.TagDelta``).
+    TagMeta: TypeAlias = tag_ops.TagMeta
+    TagDelta: TypeAlias = tag_ops.TagDelta
 
     store: Store
     index: SearchIndex
@@ -97,7 +98,7 @@ class Library:
         # The search index: derived data, cheap to construct (no file opened before the first
         # search or sync). At merge this becomes SearchIndex(folder, lib.store).
         lib.index = SearchIndex(lib)
-        lib._search_index = lib.index  # until app.search.index_for reads lib.index (merge)
+        lib._search_index = lib.index  # type: ignore[attr-defined]  # for index_for (merge)
         lib.backups.daily()
         return lib
 
@@ -143,7 +144,7 @@ class Library:
         self._committed(changes)
         return result, changes
 
-    def _tags(self, fn: Callable[[Session], TagDelta]) -> TagDelta:
+    def _tags(self, fn: Callable[[Session], tag_ops.TagDelta]) -> tag_ops.TagDelta:
         delta, changes = self._write(fn)
         delta.changes = changes
         return delta
@@ -240,11 +241,11 @@ class Library:
         """The id of tag ``name``; :class:`UnknownTag` if there is none."""
         return self.store.require_tag(name)
 
-    def add_tags(self, ids: Sequence[int], names: Sequence[str]) -> TagDelta:
+    def add_tags(self, ids: Sequence[int], names: Sequence[str]) -> tag_ops.TagDelta:
         """Tag papers (creating tags on the fly) in one transaction."""
         return self.add_tags_undoable(ids, names)
 
-    def remove_tags(self, ids: Sequence[int], names: Sequence[str]) -> TagDelta:
+    def remove_tags(self, ids: Sequence[int], names: Sequence[str]) -> tag_ops.TagDelta:
         return self.remove_tags_undoable(ids, names)
 
     def rename_tag(self, old: str, new: str) -> Renamed:
@@ -260,27 +261,27 @@ class Library:
     def set_tag_color(self, name: str, color: str | None) -> Changes:
         return self.set_tag_color_undoable(name, color).changes
 
-    def add_tags_undoable(self, ids: Sequence[int], names: Sequence[str]) -> TagDelta:
+    def add_tags_undoable(self, ids: Sequence[int], names: Sequence[str]) -> tag_ops.TagDelta:
         ids = self.require(ids)
         tag_ops.unique_names(names)  # a bad name is refused before anything is written
         return self._tags(lambda s: tag_ops.add(s, ids, names))
 
-    def remove_tags_undoable(self, ids: Sequence[int], names: Sequence[str]) -> TagDelta:
+    def remove_tags_undoable(self, ids: Sequence[int], names: Sequence[str]) -> tag_ops.TagDelta:
         ids = self.require(ids)
         return self._tags(lambda s: tag_ops.remove(s, ids, names))
 
-    def rename_tag_undoable(self, old: str, new: str) -> TagDelta:
+    def rename_tag_undoable(self, old: str, new: str) -> tag_ops.TagDelta:
         """Like :meth:`rename_tag`: onto an existing tag's name it merges (``delta.merged``)."""
         return self._tags(lambda s: tag_ops.rename(s, old, new))
 
-    def delete_tag_undoable(self, name: str) -> TagDelta:
+    def delete_tag_undoable(self, name: str) -> tag_ops.TagDelta:
         """Like :meth:`delete_tag`, returning the exact change (papers in ``unlink``)."""
         return self._tags(lambda s: tag_ops.delete_tag(s, name))
 
-    def set_tag_color_undoable(self, name: str, color: str | None) -> TagDelta:
+    def set_tag_color_undoable(self, name: str, color: str | None) -> tag_ops.TagDelta:
         return self._tags(lambda s: tag_ops.set_color(s, name, color))
 
-    def apply_tag_delta(self, delta: TagDelta) -> TagDelta:
+    def apply_tag_delta(self, delta: tag_ops.TagDelta) -> tag_ops.TagDelta:
         """Apply a delta (or its inverse) in one transaction: the undo/redo of tag changes.
 
         Returns the delta as applied: a re-created tag whose id was reused meanwhile gets a

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
@@ -130,7 +131,12 @@ def create_tag(
     """Insert a tag row; ``tag_id`` is kept if free (an undo restoring a tag), else the
     database assigns one. ``name`` must be normalised and not yet taken."""
     created_at = created_at or utcnow()
-    values = {"name": name, "name_key": tag_key(name), "color": color, "created_at": created_at}
+    values: dict[str, Any] = {
+        "name": name,
+        "name_key": tag_key(name),
+        "color": color,
+        "created_at": created_at,
+    }
     if tag_id is not None and s.scalar(select(Tag.id).where(Tag.id == tag_id)) is None:
         values["id"] = tag_id
     new_id = s.scalar(insert(Tag).values(**values).returning(Tag.id))
