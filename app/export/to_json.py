@@ -6,15 +6,21 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, TextIO
+from collections.abc import Iterator, Sequence
+from typing import Any, Protocol, TextIO
 
 from app.export.common import ExportOptions
-from app.export.selection import iter_papers
-from app.records import BACKUP_FORMAT_ID, BACKUP_VERSION, PaperRecord
+from app.export.selection import CHUNK
+from app.records import BACKUP_FORMAT_ID, BACKUP_VERSION, PaperRecord, TagInfo
 
-if TYPE_CHECKING:
-    from app.library import Library
+
+class Papers(Protocol):
+    """What the writer reads (the facade has it; services never import the facade)."""
+
+    def iter_papers(self, ids: Sequence[int], chunk: int = ...) -> Iterator[PaperRecord]: ...
+
+    def tags(self) -> list[TagInfo]: ...
+
 
 NAME, LABEL, EXTENSION = "json", "JSON (complete backup)", ".json"
 
@@ -31,7 +37,7 @@ def paper_json(p: PaperRecord) -> dict[str, Any]:
     return p.to_json(exact=True)
 
 
-def write(lib: Library, ids: Sequence[int], out: TextIO, opts: ExportOptions) -> None:
+def write(lib: Papers, ids: Sequence[int], out: TextIO, opts: ExportOptions) -> None:
     # Streamed paper by paper: the document is never built whole in memory.
     head = {
         "format": FORMAT_ID,
@@ -45,7 +51,7 @@ def write(lib: Library, ids: Sequence[int], out: TextIO, opts: ExportOptions) ->
         out.write(f"  {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)},\n")
     out.write('  "papers": [')
     used: set[str] = set()
-    for n, p in enumerate(iter_papers(lib, ids)):
+    for n, p in enumerate(lib.iter_papers(ids, CHUNK)):
         out.write(",\n    " if n else "\n    ")
         out.write(_encode(paper_json(p)))
         used.update(p.tags)
