@@ -12,9 +12,9 @@ from app.errors import PaperdeskError
 from app.records import utcnow
 from app.store import feed
 from app.store.changes import Changes
+from app.store.queries import CHUNK
 from db import Note, Paper, SavedSearch
 
-CHUNK = 500
 FLAGS = {"starred": "star", "read": "read"}  # column -> feed kind
 
 

@@ -23,10 +23,10 @@ from sqlalchemy.orm import Session
 
 from app.records import FileResult, utcnow
 from app.store import feed, tags
+from app.store.queries import CHUNK
 from db import ImportRecord, Note, Paper, paper_tags
 from db.engine import bulk_insert
 
-CHUNK = 500
 FIELDS = ("title", "abstract", "authors_count", "organization", "published", "upvotes", "url")
 FLAGS = ("starred", "read")
 

@@ -10,6 +10,8 @@ from app.errors import PaperdeskError
 from app.store.filters import PaperFilter, tag_key
 from db import Paper, Tag, paper_tags
 
+CHUNK = 500  # bound parameters per IN (...), well under SQLite's limit
+
 SORT_COLUMNS = {
     "title": Paper.title_key,
     "published": Paper.published,

@@ -17,12 +17,11 @@ from app.store import feed
 from app.store.changes import Changes
 from app.store.feed import FeedRow
 from app.store.filters import PaperFilter, normalise_tag, tag_key
-from app.store.queries import filtered, order_by
+from app.store.queries import CHUNK, filtered, order_by
 from app.store.records import records
 from db import Note, Paper, SavedSearch, Tag, make_engine, paper_tags, read_session, write_session
 
 DB_NAME = "library.sqlite"
-CHUNK = 500  # bound parameters per IN (...), well under SQLite's limit
 
 T = TypeVar("T")
 

@@ -21,9 +21,8 @@ from app.records import utcnow
 from app.store import feed
 from app.store.changes import Changes
 from app.store.filters import normalise_tag, tag_key
+from app.store.queries import CHUNK
 from db import Paper, Tag, paper_tags
-
-CHUNK = 500  # bound parameters per IN (...), well under SQLite's limit
 
 
 @dataclass(frozen=True)
