@@ -63,6 +63,7 @@ class Library:
         self.backups = Backups(self.store, path)
         self._listeners: list[Callable[[], None]] = []
         self._closed = False
+        self._wrote = False
 
     @property
     def engine(self) -> Any:
@@ -130,7 +131,7 @@ class Library:
     @property
     def wrote(self) -> bool:
         """True once this process committed a change (the CLI then syncs the index)."""
-        return getattr(self, "_wrote", False)
+        return self._wrote
 
     def _committed(self, changes: Changes) -> None:
         if changes:
