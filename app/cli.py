@@ -6,26 +6,20 @@ Exit codes: 0 success; 1 ``check`` found problems; 2 bad input, with one line on
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date
-from importlib.metadata import entry_points
-from pathlib import Path
 from typing import Any, NoReturn
 
 from sqlalchemy.exc import DBAPIError
 
+from app.commands import COMMANDS
+from app.commands.common import UsageError
 from app.errors import PaperdeskError
-from app.library import Library, PaperFilter
-from app.records import PaperRecord
+from app.library import Library
 
 DEMO_AS_OF = date(2025, 10, 30)  # the day the bundled sample pages were saved
-
-
-class UsageError(PaperdeskError):
-    pass
 
 
 class _Parser(argparse.ArgumentParser):
@@ -33,27 +27,6 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{message} (see '{self.prog} --help')")
-
-
-# Commands added by other modules of app/ (search, export, check): name -> (setup, run).
-COMMANDS: dict[str, tuple[Callable[[Any], None], Callable[[Library, argparse.Namespace], int]]] = {}
-
-
-def command(name: str, help: str, setup: Callable[[argparse.ArgumentParser], None] | None = None):
-    """Register ``fn(lib, args) -> exit code`` as the subcommand ``name``."""
-
-    def deco(fn: Callable[[Library, argparse.Namespace], int]):
-        COMMANDS[name] = (lambda sub: _add(sub, name, help, setup), fn)
-        return fn
-
-    return deco
-
-
-def _add(sub: Any, name: str, help: str, setup: Callable | None) -> None:
-    p = sub.add_parser(name, help=help, description=help)
-    _library_options(p, argparse.SUPPRESS)
-    if setup:
-        setup(p)
 
 
 def _library_options(p: argparse.ArgumentParser, default: Any) -> None:
@@ -64,7 +37,6 @@ def _library_options(p: argparse.ArgumentParser, default: Any) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    _load_plugins()
     parser = _Parser(
         prog="paperdesk",
         description="Paperdesk: an offline reader and annotator for Daily Papers pages.",
@@ -73,14 +45,12 @@ def build_parser() -> argparse.ArgumentParser:
     _library_options(parser, None)
     parser.set_defaults(demo=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for setup, _run in COMMANDS.values():
-        setup(sub)
+    for cmd in COMMANDS.values():
+        p = sub.add_parser(cmd.name, help=cmd.help, description=cmd.help)
+        _library_options(p, argparse.SUPPRESS)
+        if cmd.setup:
+            cmd.setup(p)
     return parser
-
-
-def _load_plugins() -> None:
-    # Modules that register commands; imported here, not at top, to keep start-up light.
-    import app.commands  # noqa: F401
 
 
 def open_library(args: argparse.Namespace) -> Library:
@@ -99,10 +69,15 @@ def open_library(args: argparse.Namespace) -> Library:
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
-        name = args.command or "gui"
-        run = COMMANDS[name][1]
+        run = COMMANDS[args.command or "gui"].run
         with open_library(args) as lib:
-            return run(lib, args)
+            try:
+                return run(lib, args)
+            finally:
+                # The facade does not index on commit: what this command wrote becomes
+                # searchable here, before the command returns.
+                if lib.wrote:
+                    lib.index.sync()
     except PaperdeskError as exc:
         print(f"paperdesk: {exc}", file=sys.stderr)
         return 2
@@ -121,82 +96,3 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
-
-
-# -- helpers shared by commands --------------------------------------------------------------
-
-
-def emit_json(obj: Any) -> None:
-    json.dump(obj, sys.stdout, ensure_ascii=False, indent=2)
-    sys.stdout.write("\n")
-
-
-def paper_line(p: PaperRecord) -> str:
-    when = p.published.isoformat() if p.published else "----------"
-    flags = ("*" if p.starred else " ") + (" " if p.read else "u")
-    tags = f"  [{', '.join(p.tags)}]" if p.tags else ""
-    return f"{p.id:>6}  {when}  {p.upvotes:>4}  {flags}  {p.title}{tags}"
-
-
-def paper_text(p: PaperRecord) -> str:
-    lines = [p.title, ""]
-    meta = [f"id {p.id}"]
-    if p.published:
-        meta.append(f"published {p.published.isoformat()}")
-    if p.authors_count:
-        meta.append(f"{p.authors_count} authors")
-    if p.organization:
-        meta.append(p.organization)
-    meta.append(f"{p.upvotes} upvotes")
-    meta.append("starred" if p.starred else "not starred")
-    meta.append("read" if p.read else "unread")
-    lines.append(" · ".join(meta))
-    if p.tags:
-        lines.append("tags: " + ", ".join(p.tags))
-    if p.url:
-        lines.append("url: " + p.url)
-    for link in p.links:
-        lines.append("link: " + link)
-    lines += ["", p.abstract]
-    if p.note:
-        lines += ["", "note:", p.note]
-    return "\n".join(lines)
-
-
-def read_text_arg(value: str | None, file: str | None) -> str:
-    if file is not None:
-        try:
-            return Path(file).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UsageError(
-                f"{file}: cannot read the note: {getattr(exc, 'strerror', exc)}"
-            ) from None
-    if value == "-":
-        return sys.stdin.read()
-    if value is None:
-        raise UsageError("give the note text, --file F, or - to read standard input")
-    return value
-
-
-def parse_day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date of the form YYYY-MM-DD") from None
-
-
-def filter_from(args: argparse.Namespace) -> PaperFilter:
-    return PaperFilter(
-        tags=tuple(getattr(args, "tag", None) or ()),
-        match=getattr(args, "match", "all") or "all",
-        starred=True if getattr(args, "starred", False) else None,
-        read=False if getattr(args, "unread", False) else None,
-    )
-
-
-def gui_launcher() -> Callable[[Library, argparse.Namespace], int]:
-    """The window's entry point, found through the ``paperdesk.gui`` entry-point group so
-    that app/ never imports ui/."""
-    for ep in entry_points(group="paperdesk.gui"):
-        return ep.load()
-    raise PaperdeskError("the window is not installed (reinstall Paperdesk: pip install .)")

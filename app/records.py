@@ -1,10 +1,22 @@
-"""Plain records handed out by the Library facade (no ORM objects leave app/)."""
+"""Plain records handed out by the Library facade (no ORM objects leave app/).
+
+Light on purpose: this module imports only the standard library and ``app.store.changes``
+(plain dataclasses), so views, workers and tests can use the records without loading the
+database or search stack.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any
+
+from app.store.changes import Changes
+
+# The JSON backup (``export --format json``) names its form; ``import`` restores it.
+BACKUP_FORMAT_ID = "paperdesk-export"
+BACKUP_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -24,8 +36,9 @@ class PaperRecord:
     read: bool
     added_at: datetime
 
-    def to_json(self) -> dict[str, Any]:
-        """The paper's JSON fields, as DESIGN.md names them."""
+    def to_json(self, exact: bool = False) -> dict[str, Any]:
+        """The paper's JSON fields, as DESIGN.md names them (the one paper → JSON).
+        ``exact``: ``added_at`` keeps its microseconds, so a backup restores exactly."""
         return {
             "id": self.id,
             "title": self.title,
@@ -40,13 +53,32 @@ class PaperRecord:
             "note": self.note,
             "starred": self.starred,
             "read": self.read,
-            "added_at": iso_utc(self.added_at),
+            "added_at": iso_utc(self.added_at, "auto" if exact else "seconds"),
         }
 
 
-def iso_utc(moment: datetime) -> str:
+def metadata_line(
+    p: PaperRecord, day_format: str = "%Y-%m-%d", escape: Callable[[str], str] = str
+) -> str:
+    """The paper's one-line summary — published day, authors, organisation, upvotes,
+    starred, read — for the CLI, the reader and the HTML export alike. ``escape`` is
+    applied to the one piece of free text (the organisation) for HTML callers."""
+    parts = []
+    if p.published:
+        parts.append(f"published {p.published.strftime(day_format)}")
+    if p.authors_count:
+        parts.append(f"{p.authors_count} authors")
+    if p.organization:
+        parts.append(escape(p.organization))
+    parts.append(f"{p.upvotes} upvotes")
+    parts.append("★ starred" if p.starred else "not starred")
+    parts.append("read" if p.read else "unread")
+    return " · ".join(parts)
+
+
+def iso_utc(moment: datetime, timespec: str = "seconds") -> str:
     """Stored datetimes are naive UTC; show them as ISO 8601 with the offset."""
-    return moment.replace(tzinfo=timezone.utc).isoformat(timespec="seconds")
+    return moment.replace(tzinfo=timezone.utc).isoformat(timespec=timespec)
 
 
 def utcnow() -> datetime:
@@ -75,6 +107,7 @@ class FileResult:
     skipped: list[str] = field(default_factory=list)  # lines not read as a paper
     reason: str | None = None
     paper_ids: list[int] = field(default_factory=list)
+    changes: Changes = field(default_factory=Changes, compare=False, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -103,6 +136,14 @@ class ImportReport:
     @property
     def unchanged(self) -> int:
         return sum(f.unchanged for f in self.files)
+
+    @property
+    def changes(self) -> Changes:
+        """What the import committed, every file's changes together."""
+        out = Changes()
+        for f in self.files:
+            out = out.merge(f.changes)
+        return out
 
     @property
     def refused(self) -> list[FileResult]:

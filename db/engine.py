@@ -121,6 +121,24 @@ def write_session(engine: Engine) -> Iterator[Session]:
             conn.info.pop("write", None)
 
 
+# Any fixed 64-bit number, the same in every client: the key of the feed's append lock.
+FEED_LOCK_KEY = 0x70617065_72666565  # "paperfee"
+
+
+def lock_feed(session: Session) -> None:
+    """Hold the change feed's append lock until the session's transaction ends.
+
+    The feed's readers rely on rows committing in ``seq`` order (see ``app.store.feed``).
+    On SQLite that is given: a write transaction begins with ``BEGIN IMMEDIATE`` and holds
+    the database's one write lock to its end. On PostgreSQL, sequence values commit out of
+    order unless appends are serialised: a transaction-scoped advisory lock, released by
+    the commit (or rollback) itself.
+    """
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({FEED_LOCK_KEY})")
+
+
 def backup_to(engine: Engine, target: Path) -> None:
     """A consistent copy of the database through SQLite's online backup API."""
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -151,10 +151,15 @@ class SavedSearch(Base):
     __table_args__ = (CheckConstraint("length(trim(name)) > 0", name="name_not_empty"),)
 
 
+# Every kind of change-feed row (app.store.changes groups them for views).
+CHANGE_KINDS = ("add", "merge", "tag", "note", "star", "read", "delete", "tags", "color")
+
+
 class Change(Base):
     """The change feed: one row per committed change that a window or the index shows.
 
-    ``paper_id`` is null for library-wide changes (a tag renamed, merged or deleted).
+    ``paper_id`` is null for library-wide changes (a tag created, renamed, merged or
+    deleted: ``tags``; a tag's colour: ``color``).
     """
 
     __tablename__ = "changes"
@@ -166,7 +171,7 @@ class Change(Base):
 
     __table_args__ = (
         CheckConstraint(
-            "kind IN ('add', 'merge', 'tag', 'note', 'star', 'read', 'delete', 'tags')",
+            f"kind IN ({', '.join(repr(k) for k in CHANGE_KINDS)})",
             name="kind_known",
         ),
     )

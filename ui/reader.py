@@ -5,30 +5,17 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable, Sequence
-from urllib.parse import quote_plus
 
 from PySide6.QtCore import QEvent, QUrl
 from PySide6.QtGui import QDesktopServices, QPalette
 from PySide6.QtWidgets import QTextBrowser
 
-from app.records import PaperRecord
+from app.links import WEB_SEARCH, is_web_link, paper_link, title_search
+from app.records import PaperRecord, metadata_line
 
-WEB_SEARCH = "https://duckduckgo.com/?q="
+__all__ = ["WEB_SEARCH", "ReaderPane", "highlight", "is_web_link", "paper_html", "paper_link"]
 LIGHT_HIT = ("#fff3a0", "black")  # (background, text) of a highlighted search word
 DARK_HIT = ("#7a6400", "white")
-
-
-def is_web_link(url: str) -> bool:
-    """Only http(s) links are ever clickable (no file:, javascript:, data: ...)."""
-    return QUrl(url).scheme().lower() in ("http", "https") and bool(QUrl(url).host())
-
-
-def paper_link(rec: PaperRecord) -> str:
-    """Where Enter takes you: the paper's URL, its first web link, else a web search."""
-    for url in [rec.url or "", *rec.links]:
-        if is_web_link(url):
-            return url
-    return WEB_SEARCH + quote_plus(rec.title)
 
 
 def highlight(text: str, terms: Sequence[str]) -> str:
@@ -51,21 +38,11 @@ def paper_html(
 ) -> str:
     """The pane's HTML; every piece of paper text goes through ``html.escape``."""
     esc = html.escape
-    meta = []
-    if rec.published:
-        meta.append(f"published {rec.published:%d %b %Y}")
-    if rec.authors_count:
-        meta.append(f"{rec.authors_count} authors")
-    if rec.organization:
-        meta.append(esc(rec.organization))
-    meta.append(f"{rec.upvotes} upvotes")
-    meta.append("★ starred" if rec.starred else "not starred")
-    meta.append("read" if rec.read else "unread")
     parts = [
         f"<style>.hit {{ background-color: {hit_bg}; color: {hit_fg}; }} "
         ".meta { color: gray; } .tag { font-weight: bold; }</style>",
         f"<h2>{highlight(rec.title, terms)}</h2>",
-        f'<p class="meta">{" · ".join(meta)}</p>',
+        f'<p class="meta">{metadata_line(rec, "%d %b %Y", esc)}</p>',
     ]
     if rec.tags:
         chips = " ".join(f'<span class="tag">#{esc(t)}</span>' for t in rec.tags)
@@ -79,7 +56,7 @@ def paper_html(
         else:
             links.append(esc(url))  # shown, never clickable
     if not (rec.url and is_web_link(rec.url)):
-        search = WEB_SEARCH + quote_plus(rec.title)
+        search = title_search(rec.title)
         links.append(f'<a href="{esc(search, quote=True)}">Search the web for this title</a>')
     parts.append("<p>" + "<br>".join(links) + "</p>")
     for para in rec.abstract.split("\n\n"):

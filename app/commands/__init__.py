@@ -1,3 +1,19 @@
-"""Subcommands of the ``paperdesk`` command line, one module per area."""
+"""Subcommands of the ``paperdesk`` command line, one module per area.
 
-from app.commands import annotate, browse, export, maintain, search, window  # noqa: F401
+``COMMANDS`` lists them explicitly, in help order; a module only declares its commands
+(``@command``), it registers nothing by being imported.
+"""
+
+from __future__ import annotations
+
+from app.commands import annotate, browse, export, maintain, search, window
+from app.commands.common import Command
+
+MODULES = (annotate, browse, export, maintain, search, window)
+
+COMMANDS: dict[str, Command] = {
+    fn.command.name: fn.command
+    for module in MODULES
+    for fn in vars(module).values()
+    if isinstance(getattr(fn, "command", None), Command)
+}

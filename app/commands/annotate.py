@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.cli import UsageError, command, emit_json, read_text_arg
+from app.commands.common import UsageError, command, emit_json, read_text_arg
 
 
 def _tag_setup(p):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from app.cli import command, emit_json, filter_from, paper_line, paper_text, parse_day
+from app.commands.common import command, emit_json, filter_from, paper_line, paper_text, parse_day
 
 
 def _import_setup(p):
@@ -47,7 +47,7 @@ def _list_setup(p):
 @command("list", "list papers, newest first", _list_setup)
 def list_(lib, args) -> int:
     if args.limit is not None and args.limit < 0:
-        from app.cli import UsageError
+        from app.commands.common import UsageError
 
         raise UsageError("--limit must be 0 or more")
     for t in args.tag or ():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from app.cli import command
+from app.commands.common import command
 
 
 def _setup(p):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app import maintenance
-from app.cli import command, emit_json
+from app.commands.common import command, emit_json
 
 
 def _check_setup(p):

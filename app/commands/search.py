@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import sys
 
-import app.search  # noqa: F401  (attaches the index to libraries: sync after every commit)
-from app.cli import UsageError, command, emit_json
+from app.commands.common import UsageError, command, emit_json
 
 
 def _limit(p, default: int) -> None:
@@ -46,7 +45,7 @@ def _hits_json(lib, result) -> list[dict]:
 
 
 def _print(lib, result) -> None:
-    from app.cli import paper_line
+    from app.commands.common import paper_line
     from app.search.results import plain_text
 
     if result.note:

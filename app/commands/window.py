@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.cli import command, gui_launcher
+from app.commands.common import command, gui_launcher
 
 
 def _gui_setup(p):

@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from urllib.parse import urlsplit
 
+from app.links import paper_link, safe_url  # their one home; the formats import them here
 from app.records import PaperRecord
 
-_QUERY_ESCAPES = str.maketrans(
-    {ch: f"%{ord(ch):02X}" for ch in "%&#+=?/;:@$,<>\"'`{}|\\^[]()!*~"} | {" ": "+"}
-)
+__all__ = ["ExportOptions", "one_line", "paper_link", "safe_url", "tag_groups"]
 
 
 @dataclass(frozen=True)
@@ -33,27 +31,6 @@ def one_line(text: str) -> str:
     if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
         return text
     return " ".join(text.split())
-
-
-def safe_url(url: str | None) -> str | None:
-    """``url`` if it is a web address a reader may open (never ``javascript:`` and the like)."""
-    if not url:
-        return None
-    try:
-        scheme = urlsplit(url.strip()).scheme.lower()
-    except ValueError:
-        return None
-    return url.strip() if scheme in ("http", "https") else None
-
-
-def paper_link(p: PaperRecord) -> str:
-    """Where a title links to: the paper's own address, else its Daily Papers search."""
-    own = safe_url(p.url)
-    if own:
-        return own
-    # An IRI: non-ASCII stays readable (browsers encode it); only the query's own
-    # delimiters are percent-encoded. str.translate is ~10x faster than urllib's quote.
-    return "https://huggingface.co/papers?q=" + one_line(p.title).translate(_QUERY_ESCAPES)
 
 
 def tag_groups(papers: Iterable[PaperRecord]) -> list[tuple[str | None, list[int]]]:

@@ -1,51 +1,43 @@
 """JSON backup: every field, tags (with colours), note, star and read state.
 
-``paperdesk import`` recognises this file (see :mod:`app.backup_import`) and restores it.
+``paperdesk import`` recognises this file (see :mod:`app.importers.backup`) and restores it.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, TextIO
+from collections.abc import Iterator, Sequence
+from typing import Any, Protocol, TextIO
 
 from app.export.common import ExportOptions
-from app.export.selection import iter_papers
-from app.records import PaperRecord
+from app.export.selection import CHUNK
+from app.records import BACKUP_FORMAT_ID, BACKUP_VERSION, PaperRecord, TagInfo
 
-if TYPE_CHECKING:
-    from app.library import Library
+
+class Papers(Protocol):
+    """What the writer reads (the facade has it; services never import the facade)."""
+
+    def iter_papers(self, ids: Sequence[int], chunk: int = ...) -> Iterator[PaperRecord]: ...
+
+    def tags(self) -> list[TagInfo]: ...
+
 
 NAME, LABEL, EXTENSION = "json", "JSON (complete backup)", ".json"
 
-FORMAT_ID = "paperdesk-export"
-VERSION = 1
+FORMAT_ID = BACKUP_FORMAT_ID
+VERSION = BACKUP_VERSION
 
 
 _encode = json.JSONEncoder(ensure_ascii=False).encode  # one encoder, not one per paper
 
 
 def paper_json(p: PaperRecord) -> dict[str, Any]:
-    """DESIGN's paper fields; ``added_at`` keeps its microseconds so a restore is exact."""
-    return {
-        "id": p.id,
-        "title": p.title,
-        "abstract": p.abstract,
-        "authors_count": p.authors_count,
-        "organization": p.organization,
-        "published": p.published.isoformat() if p.published else None,
-        "upvotes": p.upvotes,
-        "url": p.url,
-        "links": p.links,
-        "tags": p.tags,
-        "note": p.note,
-        "starred": p.starred,
-        "read": p.read,
-        "added_at": p.added_at.isoformat() + "+00:00",  # stored naive, in UTC
-    }
+    """DESIGN's paper fields (``PaperRecord.to_json``, their one home); ``added_at`` keeps
+    its microseconds so a restore is exact."""
+    return p.to_json(exact=True)
 
 
-def write(lib: Library, ids: Sequence[int], out: TextIO, opts: ExportOptions) -> None:
+def write(lib: Papers, ids: Sequence[int], out: TextIO, opts: ExportOptions) -> None:
     # Streamed paper by paper: the document is never built whole in memory.
     head = {
         "format": FORMAT_ID,
@@ -59,7 +51,7 @@ def write(lib: Library, ids: Sequence[int], out: TextIO, opts: ExportOptions) ->
         out.write(f"  {json.dumps(key)}: {json.dumps(value, ensure_ascii=False)},\n")
     out.write('  "papers": [')
     used: set[str] = set()
-    for n, p in enumerate(iter_papers(lib, ids)):
+    for n, p in enumerate(lib.iter_papers(ids, CHUNK)):
         out.write(",\n    " if n else "\n    ")
         out.write(_encode(paper_json(p)))
         used.update(p.tags)

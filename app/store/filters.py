@@ -1,4 +1,4 @@
-"""Which papers a view shows, and the one rule for tag names."""
+"""Which papers a view shows, and the one rule for tag names (display form and key)."""
 
 from __future__ import annotations
 
@@ -32,3 +32,8 @@ def normalise_tag(name: str) -> str:
     if len(clean) > TAG_NAME_MAX:
         raise BadTagName(f"tag name {clean[:20]!r}… is longer than {TAG_NAME_MAX} characters")
     return clean
+
+
+def tag_key(name: str) -> str:
+    """The case-insensitive identity of a tag name (its stored ``name_key``)."""
+    return normalise_tag(name).casefold()

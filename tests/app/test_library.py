@@ -58,7 +58,7 @@ def test_merge_keeps_one_association_per_paper(seeded):
     a, b, c = seeded.paper_ids()[:3]
     seeded.add_tags([a, b], ["x"])
     seeded.add_tags([b, c], ["y"])
-    assert seeded.rename_tag("x", "Y") is True
+    assert seeded.rename_tag("x", "Y").merged is True
     assert [(t.name, t.count) for t in seeded.tags()] == [("y", 3)]
 
 

@@ -6,7 +6,8 @@ from datetime import date
 
 import pytest
 
-from app.pageparse import parse_page, resolve_date, title_key
+from app.importers.text_page import parse_page, resolve_date
+from app.store.merge import title_key
 
 ABSTRACT = (
     "We study how large language models forget and relearn facts across many training "

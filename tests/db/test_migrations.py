@@ -81,3 +81,44 @@ def test_an_older_library_is_backed_up_then_migrated(tmp_path):
     (backup,) = (folder / "backups").glob("pre-migration-*.sqlite")
     with sqlite3.connect(backup) as conn:
         assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
+
+
+def test_0003_lets_an_existing_library_log_colour_changes(tmp_path):
+    """A library at 0002, with papers, tags and feed rows, migrates to 0003 on open: its
+    rows survive, and a colour change is logged as kind ``color`` (refused before)."""
+    from alembic import command
+    from sqlalchemy.exc import IntegrityError
+
+    from db.engine import alembic_config
+
+    folder = tmp_path / "at2"
+    folder.mkdir()
+    engine = make_engine(folder / "library.sqlite")
+    command.upgrade(alembic_config(engine), "0002")
+    now = "'2025-01-01 00:00:00.000000'"
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO papers (title, title_key, abstract, upvotes, links, starred, read, "
+            f"added_at, updated_at) VALUES ('Old paper', 'old paper', 'x', 0, '', 0, 0, {now}, "
+            f"{now})"
+        )
+        conn.exec_driver_sql(
+            f"INSERT INTO tags (name, name_key, created_at) VALUES ('ml', 'ml', {now})"
+        )
+        conn.exec_driver_sql("INSERT INTO paper_tags (paper_id, tag_id) VALUES (1, 1)")
+        conn.exec_driver_sql(f"INSERT INTO changes (paper_id, kind, at) VALUES (1, 'add', {now})")
+        with pytest.raises(IntegrityError):  # what 0003 changes
+            conn.exec_driver_sql(
+                f"INSERT INTO changes (paper_id, kind, at) VALUES (NULL, 'color', {now})"
+            )
+    engine.dispose()
+    with Library.open(folder) as lib:
+        assert lib.changes_since(0) == [(1, 1, "add")]
+        assert [(t.name, t.count) for t in lib.tags()] == [("ml", 1)]
+        changes = lib.set_tag_color("ML", "#ff0000")
+        assert lib.changes_since(1) == [(2, None, "color")]
+        assert changes.kinds == {"color"} and changes.tag_meta and not changes.paper_ids
+        assert lib.tags()[0].color == "#ff0000"
+        with lib.engine.connect() as conn:
+            rev = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+    assert rev == head_revision()

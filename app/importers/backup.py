@@ -1,0 +1,152 @@
+"""Restore a Paperdesk JSON export (``paperdesk export --format json``) on import.
+
+Into an empty library the restore is exact: every paper with its id, fields, tags (and
+their colours), note, star and read state, and ``added_at``. Into a library that already
+holds some of the papers it merges like a page import does (by title), adding tags,
+filling a missing note, and setting star/read where the backup has them set.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import date, datetime, timezone
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.errors import PaperdeskError, RefusedFile
+from app.records import BACKUP_FORMAT_ID, BACKUP_VERSION, FileResult
+from app.store.filters import normalise_tag
+from app.store.merge import absorb, merge, record_import, title_key
+
+
+def is_export(payload: Any) -> bool:
+    return (
+        isinstance(payload, dict)
+        and payload.get("format") == BACKUP_FORMAT_ID
+        and isinstance(payload.get("papers"), list)
+    )
+
+
+def refuse_json(name: object) -> RefusedFile:
+    return RefusedFile(name, "is JSON, but not a Paperdesk export (no 'papers' list)")
+
+
+def restorer(name: object, payload: Any, as_of: date) -> Callable[[Session], FileResult]:
+    """The write step restoring ``payload`` (a parsed JSON document), for the library's
+    one-transaction import path. Raises :class:`RefusedFile` if it is not a valid Paperdesk
+    export; nothing is written then."""
+    if not is_export(payload):
+        raise refuse_json(name)
+    papers, colors = validate(name, payload)
+    # The file's bytes are not at hand here; the canonical JSON identifies the content.
+    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False)
+    digest = hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+    return lambda s: _store(s, name, digest, as_of, papers, colors)
+
+
+def validate(name: object, payload: dict[str, Any]) -> tuple[list[dict[str, Any]], dict]:
+    """Checked, typed paper rows and tag colours; :class:`RefusedFile` names the first
+    bad paper and why."""
+    version = payload.get("version")
+    if not isinstance(version, int) or version < 1:
+        raise RefusedFile(name, "is a Paperdesk export without a valid 'version'")
+    if version > BACKUP_VERSION:
+        raise RefusedFile(
+            name, f"is a version {version} Paperdesk export; upgrade Paperdesk to import it"
+        )
+    colors: dict[str, str | None] = {}
+    for n, t in enumerate(payload.get("tags") or [], 1):
+        if not isinstance(t, dict) or not isinstance(t.get("name"), str):
+            raise RefusedFile(name, f"tag {n} of the export is not a {{name, color}} record")
+        try:
+            colors[normalise_tag(t["name"])] = _opt(t.get("color"), str, "color")
+        except (PaperdeskError, _Bad) as exc:
+            raise RefusedFile(name, f"tag {n} of the export: {exc}") from None
+    rows = []
+    for n, raw in enumerate(payload["papers"], 1):
+        try:
+            rows.append(_paper(raw))
+        except (PaperdeskError, _Bad) as exc:
+            label = raw.get("title") if isinstance(raw, dict) else None
+            what = f"paper {n} ({label[:60]!r})" if isinstance(label, str) else f"paper {n}"
+            raise RefusedFile(name, f"{what}: {exc}") from None
+    return rows, colors
+
+
+class _Bad(Exception):
+    pass
+
+
+def _opt(value: Any, kind: type, field: str) -> Any:
+    if value is None or (isinstance(value, kind) and not isinstance(value, bool)):
+        return value
+    if kind is bool and isinstance(value, bool):
+        return value
+    raise _Bad(f"'{field}' must be {kind.__name__} or null, not {type(value).__name__}")
+
+
+def _paper(raw: Any) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise _Bad("is not a JSON object")
+    title = raw.get("title")
+    if not isinstance(title, str) or not title.strip():
+        raise _Bad("has no title")
+    authors = _opt(raw.get("authors_count"), int, "authors_count")
+    if authors is not None and authors <= 0:
+        raise _Bad("'authors_count' must be positive")
+    upvotes = _opt(raw.get("upvotes", 0), int, "upvotes") or 0
+    if upvotes < 0:
+        raise _Bad("'upvotes' cannot be negative")
+    published = _opt(raw.get("published"), str, "published")
+    added = _opt(raw.get("added_at"), str, "added_at")
+    links = raw.get("links") or []
+    tags = raw.get("tags") or []
+    if not isinstance(links, list) or not all(isinstance(x, str) for x in links):
+        raise _Bad("'links' must be a list of text")
+    if not isinstance(tags, list) or not all(isinstance(x, str) for x in tags):
+        raise _Bad("'tags' must be a list of text")
+    pid = _opt(raw.get("id"), int, "id")
+    try:
+        day = date.fromisoformat(published) if published else None
+        moment = datetime.fromisoformat(added) if added else None
+    except ValueError as exc:
+        raise _Bad(f"bad date: {exc}") from None
+    if moment is not None and moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)  # stored naive UTC
+    return {
+        "id": pid if pid and pid > 0 else None,
+        "title": title,
+        "abstract": _opt(raw.get("abstract", ""), str, "abstract") or "",
+        "authors_count": authors,
+        "organization": _opt(raw.get("organization"), str, "organization"),
+        "published": day,
+        "upvotes": upvotes,
+        "url": _opt(raw.get("url"), str, "url"),
+        "links": [x for x in links if x],
+        "tags": list(dict.fromkeys(normalise_tag(t) for t in tags)),
+        "note": _opt(raw.get("note", ""), str, "note") or "",
+        "starred": bool(_opt(raw.get("starred", False), bool, "starred")),
+        "read": bool(_opt(raw.get("read", False), bool, "read")),
+        "added_at": moment,
+    }
+
+
+def _store(
+    s: Session,
+    name: object,
+    digest: str,
+    as_of: date,
+    papers: list[dict[str, Any]],
+    colors: dict[str, str | None],
+) -> FileResult:
+    """Merge the backup's papers (one row per title key; repeats merge) in one go."""
+    result = FileResult(path=str(name), status="imported")
+    by_key: dict[str, dict[str, Any]] = {}
+    for p in papers:
+        absorb(by_key, title_key(p["title"]), p)
+    merge(s, by_key, result, set(), colors)
+    record_import(s, name, digest, as_of, result)
+    return result

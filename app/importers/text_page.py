@@ -1,0 +1,325 @@
+"""Parse a saved Hugging Face *Daily Papers* page (text) into papers.
+
+A page is a run of lines. Once blank lines and the page's own furniture (the e-mail
+banner, "Subscribe", "Daily Papers", "by AK and the research community", a lone page
+date) are set aside, what is left is, per paper: a title line, an abstract line, and an
+optional metadata block of three lines::
+
+    • 9 authors            (or an organisation line: "spiralworks Spiral Works")
+    ·
+    Dec 26, 2023 1         (a date, with or without a year, then optional upvotes)
+
+The compact layout has no blank lines and no metadata; the spaced one has both.
+Nothing here depends on either file: the rules above are the whole format.
+:func:`import_lines` hands the papers, a batch at a time, to the store's merge writer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from itertools import islice
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.errors import RefusedFile
+from app.records import FileResult
+from app.store.merge import absorb, merge, title_key
+
+BATCH = 5_000  # papers per INSERT batch: bounds memory, keeps executemany efficient
+
+MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"],
+        start=1,
+    )
+}
+_MONTH_RE = r"(?P<mon>jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+# "Dec 26, 2023 1" / "Jul 24 2" / "May 12, 2024" / "Oct 30"
+DATE_RE = re.compile(
+    rf"^{_MONTH_RE}\s+(?P<day>\d{{1,2}})(?:\s*,\s*(?P<year>\d{{4}}))?(?:\s+(?P<up>\d{{1,7}}))?$",
+    re.IGNORECASE,
+)
+AUTHORS_RE = re.compile(r"^[•·*\-]?\s*(?P<n>\d{1,5})\s+authors?$", re.IGNORECASE)
+SEPARATOR = {"·", "•", "-", "–", "—"}
+URL_RE = re.compile(r"https?://[^\s<>\"'`)\]}]+", re.IGNORECASE)
+
+_BANNERS = {
+    "new",
+    "get trending papers in your email inbox once a day!",
+    "get trending papers in your email inbox!",
+    "subscribe",
+    "daily papers",
+}
+_BY_AK = re.compile(r"^by\s*ak and the research community$", re.IGNORECASE)
+_SUBSCRIBE_GLUED = re.compile(r"^subscribe(?=\S)", re.IGNORECASE)
+
+TITLE_MAX = 500
+# Markdown, code and prose lines are not titles: this keeps notes and docs from passing
+# as pages.
+_NOT_TITLE_START = ("#", "|", "```", "- ", "* ", "> ", "//", "/*", "<", "{", "[", "=")
+_NOT_TITLE_END = (",", ";", ":", "{", "(", "[", "=", "\\")
+ABSTRACT_MIN_WORDS = 12  # real abstracts run to 100-300 words
+ABSTRACT_MIN_CHARS = 80
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def _has_words(text: str) -> bool:
+    """At least ABSTRACT_MIN_WORDS words of letters near the start: prose, not code."""
+    found = 0
+    for _ in _WORD.finditer(text, 0, 40 * ABSTRACT_MIN_WORDS):
+        found += 1
+        if found >= ABSTRACT_MIN_WORDS:
+            return True
+    return False
+
+
+@dataclass
+class ParsedPaper:
+    title: str
+    abstract: str = ""
+    authors_count: int | None = None
+    organization: str | None = None
+    published: date | None = None
+    upvotes: int = 0
+    links: list[str] = field(default_factory=list)
+    has_metadata: bool = False
+    key: str = ""  # title_key(title), set once the paper is checked
+
+
+@dataclass
+class ParsedPage:
+    papers: list[ParsedPaper]
+    problems: list[str]  # lines that could not be read as part of a paper
+
+
+_ODD_SPACE = re.compile(r"[\u00a0\u202f\u2000-\u200b\u3000\ufeff\x0b\x0c\x1c-\x1f\x85]")
+
+
+def clean_line(line: str) -> str:
+    """Normalise one line: NBSP, BOM and other odd spaces become single spaces; trim."""
+    line = line.strip()
+    # Rare: only then pay for a full rewrite (str checks are far cheaper than a regex).
+    if "  " in line or "\t" in line or (not line.isascii() and _ODD_SPACE.search(line)):
+        line = " ".join(line.replace("\ufeff", "").replace("\u200b", "").split())
+    return line
+
+
+def resolve_date(month: int, day: int, year: int | None, as_of: date) -> date | None:
+    """A date; without a year, the most recent such date not after ``as_of``."""
+    if year is not None:
+        try:
+            return date(year, month, day)
+        except ValueError:
+            return None
+    for y in range(as_of.year, as_of.year - 9, -1):  # Feb 29 may be up to 8 years back
+        try:
+            candidate = date(y, month, day)
+        except ValueError:
+            continue
+        if candidate <= as_of:
+            return candidate
+    return None
+
+
+def parse_date_line(line: str, as_of: date) -> tuple[date, int] | None:
+    """``(date, upvotes)`` for a metadata date line, or None if it is not one."""
+    m = DATE_RE.match(line)
+    if not m:
+        return None
+    month = MONTHS[m["mon"][:3].lower()]
+    year = int(m["year"]) if m["year"] else None
+    when = resolve_date(month, int(m["day"]), year, as_of)
+    if when is None:
+        return None
+    return when, int(m["up"]) if m["up"] else 0
+
+
+def organisation_name(line: str) -> str:
+    """``"spiralworks Spiral Works"`` -> ``"Spiral Works"``: keep the display name."""
+    handle, _, display = line.partition(" ")
+    return display.strip() or handle
+
+
+def extract_links(text: str) -> list[str]:
+    links: list[str] = []
+    if "http" not in text and "HTTP" not in text:
+        return links
+    for url in URL_RE.findall(text):
+        url = url.rstrip(".,;:!?'\"")
+        if url not in links:
+            links.append(url)
+    return links
+
+
+def _is_banner(line: str) -> bool:
+    return line.casefold() in _BANNERS or bool(_BY_AK.match(line))
+
+
+def parse_page(text: str, as_of: date) -> ParsedPage:
+    """Split a page's text into papers. Never raises on odd text; reports what it skipped."""
+    problems: list[str] = []
+    papers = list(iter_papers(text.splitlines(), as_of, problems))
+    return ParsedPage(papers, problems)
+
+
+def iter_papers(lines: Iterable[str], as_of: date, problems: list[str]) -> Iterator[ParsedPaper]:
+    """Papers in page order, read in one pass with three lines of look-ahead, so that a
+    100,000-paper page never sits in memory whole. Lines that are not part of a usable
+    paper are described in ``problems``."""
+    cleaned = (c for c in map(clean_line, lines) if c)
+    buf: deque[str] = deque()
+
+    def peek(k: int) -> str | None:
+        while len(buf) <= k:
+            nxt = next(cleaned, None)
+            if nxt is None:
+                return None
+            buf.append(nxt)
+        return buf[k]
+
+    def dated(k: int) -> tuple[date, int] | None:
+        sep = peek(k)
+        if sep is not None and sep in SEPARATOR:
+            nxt = peek(k + 1)
+            if nxt is not None:
+                return parse_date_line(nxt, as_of)
+        return None
+
+    current: ParsedPaper | None = None
+    seen_content = False
+    count = 0
+    while (line := peek(0)) is not None:
+        count += 1
+        # A metadata block: [authors | organisation] · date, or a shortened form of it.
+        # Titles and abstracts are most lines; a long line is never metadata.
+        meta: tuple[int | None, str | None, date | None, int] | None = None
+        size = 1
+        if len(line) <= 120:
+            am = AUTHORS_RE.match(line) if len(line) < 40 else None
+            when = dated(1)
+            if when and (am or not _looks_like_prose(line)):
+                authors = (int(am["n"]) or None) if am else None
+                meta = (authors, None if am else organisation_name(line), when[0], when[1])
+                size = 3
+            elif (when := dated(0)) is not None:
+                meta, size = (None, None, when[0], when[1]), 2
+            elif am:  # an author count with no date after it
+                meta = ((int(am["n"]) or None), None, None, 0)
+            elif "·" in line:  # the whole block on one line: "• 9 authors · Dec 26, 2023 1"
+                meta = _one_line_meta(line, as_of)
+        for _ in range(size):
+            buf.popleft()
+
+        if meta is not None:
+            if current is None or current.has_metadata:
+                problems.append(f"line {count}: metadata without a paper")
+                continue
+            current.authors_count, current.organization, current.published, current.upvotes = meta
+            current.has_metadata = True
+            continue
+        # Page furniture (banners, a lone page date) goes wherever it is.
+        if _is_banner(line) or DATE_RE.match(line):
+            continue
+        if not seen_content and _SUBSCRIBE_GLUED.match(line):  # "SubscribeFirst title"
+            line = line[len("subscribe") :].strip()
+        seen_content = True
+        if current is not None and not current.abstract and not current.has_metadata:
+            current.abstract = line
+            current.links = extract_links(line)
+            continue
+        if current is not None:
+            yield from _checked(current, problems)
+        current = ParsedPaper(title=line)
+    if current is not None:
+        yield from _checked(current, problems)
+
+
+def _one_line_meta(
+    line: str, as_of: date
+) -> tuple[int | None, str | None, date | None, int] | None:
+    who, _, when_text = (part.strip() for part in line.rpartition("·"))
+    when = parse_date_line(when_text, as_of)
+    if when is None or not who or _looks_like_prose(who):
+        return None
+    am = AUTHORS_RE.match(who)
+    if am:
+        return (int(am["n"]) or None), None, when[0], when[1]
+    return None, organisation_name(who.lstrip("•· ")), when[0], when[1]
+
+
+def _checked(paper: ParsedPaper, problems: list[str]) -> Iterator[ParsedPaper]:
+    reason = _unusable(paper)
+    if reason:
+        problems.append(f"{paper.title[:60]!r}: {reason}")
+    else:
+        yield paper
+
+
+def _looks_like_prose(line: str) -> bool:
+    return len(line.split()) > 12 or line.endswith(".")
+
+
+def _unusable(paper: ParsedPaper) -> str | None:
+    paper.key = title_key(paper.title)
+    if not paper.key:
+        return "title has no letters or digits"
+    if len(paper.title) > TITLE_MAX:
+        return "title line is too long to be a title"
+    if paper.title.startswith(_NOT_TITLE_START) or paper.title.endswith(_NOT_TITLE_END):
+        return "line does not look like a title (markup or a sentence)"
+    if not paper.abstract:
+        # A title alone is a paper only where the page's metadata vouches for it.
+        return None if paper.has_metadata else "no abstract"
+    if len(paper.abstract) < ABSTRACT_MIN_CHARS or not _has_words(paper.abstract):
+        return "abstract too short"
+    return None
+
+
+# -- into the store -----------------------------------------------------------------------------
+
+
+def no_papers(path: object) -> RefusedFile:
+    return RefusedFile(
+        path,
+        "holds no recognisable paper (expected a saved Daily Papers page: "
+        "a title line, then its abstract)",
+    )
+
+
+def import_lines(session: Session, path: object, lines: Iterable[str], as_of: date) -> FileResult:
+    """Parse ``lines`` and merge their papers in batches, inside the caller's transaction.
+    Raises :class:`RefusedFile` (the caller rolls back) if the text is not a page."""
+    problems: list[str] = []
+    result = FileResult(path=str(path), status="imported")
+    seen_new: set[int] = set()
+    papers = iter_papers(lines, as_of, problems)
+    total = 0
+    while batch := list(islice(papers, BATCH)):
+        total += len(batch)
+        by_key: dict[str, dict[str, Any]] = {}
+        for p in batch:
+            absorb(by_key, p.key or title_key(p.title), _row(p))
+        merge(session, by_key, result, seen_new)
+    if total == 0 or len(problems) > 2 * total:
+        raise no_papers(path)
+    result.skipped = problems
+    return result
+
+
+def _row(p: ParsedPaper) -> dict[str, Any]:
+    return {
+        "title": p.title,
+        "abstract": p.abstract,
+        "authors_count": p.authors_count,
+        "organization": p.organization,
+        "published": p.published,
+        "upvotes": p.upvotes,
+        "url": None,
+        "links": p.links,
+    }

@@ -1,0 +1,83 @@
+"""The change feed: every committed change a window or the index shows is one row.
+
+Writers call :func:`append` inside their own transaction, so a change and its feed rows
+commit together or not at all; readers keep a cursor (the last ``seq`` they saw) and call
+:func:`changes_since`.
+
+**Gap safety.** A reader moves its cursor to the highest ``seq`` it has read, so it must
+never see ``seq`` n+1 committed while ``seq`` n may still commit. On PostgreSQL, sequence
+values are handed out at INSERT and commit in any order, so this module *serialises feed
+appends*: the first :func:`append` of a transaction takes the feed's append lock
+(``db.engine.lock_feed``: a transaction-scoped advisory lock on PostgreSQL; on SQLite the
+write lock every write transaction already holds) and keeps it until commit. Feed rows
+therefore commit in ``seq`` order, a plain ``seq > cursor`` read is gap-free, and the
+cursor needs no rewrite for a server database. The price — writers that append wait for
+each other's commit — is what SQLite imposes on every write anyway; on PostgreSQL it only
+orders the short tail of a transaction that changed something a view shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from app.records import utcnow
+from app.store.changes import Changes
+from db import Change, read_session
+from db.engine import bulk_insert, lock_feed
+
+FeedRow = tuple[int, int | None, str]  # (seq, paper_id, kind)
+
+_START = "paperdesk.feed_start"  # session.info: the last seq before this transaction's rows
+
+
+def append(s: Session, ids: Iterable[int | None], kind: str) -> None:
+    """Append one ``kind`` row per id (``None``: library-wide) in the session's transaction."""
+    now = utcnow()
+    rows = [{"paper_id": i, "kind": kind, "at": now} for i in ids]
+    if not rows:
+        return
+    if _START not in s.info:
+        lock_feed(s)  # held to commit: see the module docstring
+        s.info[_START] = s.scalar(select(func.coalesce(func.max(Change.seq), 0))) or 0
+    bulk_insert(s, Change.__table__, rows)
+
+
+def appended(s: Session) -> list[FeedRow]:
+    """The rows this transaction has appended so far, oldest first (the lock is held, so
+    every row above the start is ours)."""
+    start = s.info.get(_START)
+    if start is None:
+        return []
+    return _rows(s, start, None)
+
+
+def changes_of(s: Session) -> Changes:
+    """The ``Changes`` record of the rows this transaction appended."""
+    rows = appended(s)
+    return Changes.from_feed(rows) if rows else Changes()
+
+
+def last_change(engine: Engine) -> int:
+    with read_session(engine) as s:
+        return s.scalar(select(func.coalesce(func.max(Change.seq), 0))) or 0
+
+
+def changes_since(engine: Engine, seq: int, limit: int | None = None) -> list[FeedRow]:
+    """``(seq, paper_id, kind)`` of every committed change after ``seq``, oldest first."""
+    with read_session(engine) as s:
+        return _rows(s, seq, limit)
+
+
+def _rows(s: Any, after: int, limit: int | None) -> list[FeedRow]:
+    stmt = (
+        select(Change.seq, Change.paper_id, Change.kind)
+        .where(Change.seq > after)
+        .order_by(Change.seq)
+    )
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return [(seq, pid, kind) for seq, pid, kind in s.execute(stmt)]
