@@ -71,6 +71,16 @@ def seeded(tmp_path, seeded_template) -> Library:
     lib.close()
 
 
+def require(what: str, present: bool, how: str) -> None:
+    """A test that needs a system tool or service: skipped where it is missing, but a
+    failure in CI (``CI`` set), where ``scripts/test`` installs or starts it."""
+    if present:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"{what} is missing in CI ({how})", pytrace=False)
+    pytest.skip(f"{what} is missing ({how})")
+
+
 def write(tmp_path: Path, name: str, content: str | bytes) -> Path:
     path = tmp_path / name
     if isinstance(content, bytes):
