@@ -33,8 +33,7 @@ def open_window(qtbot, settings_file):
     for window in made:
         if window.isVisible():
             window.close()
-        window.watcher.stop()
-        window._jobs.wait(5000)
+        window.shutdown()
 
 
 def wait_listing(qtbot, window, action, timeout=10_000):

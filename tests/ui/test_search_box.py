@@ -68,6 +68,8 @@ def test_the_query_can_be_saved_as_a_saved_search(qtbot, open_window, seeded):
     window = open_window(seeded)
     wait_listing(qtbot, window, lambda: window.set_query("erasure"))
     window.save_search_as("Erasing", "erasure")
+    window.ops.wait()  # stored on the writer thread
+    assert window.sidebar.index_of("saved:Erasing").isValid()
     assert ("Erasing", "erasure", "view:all") in seeded.saved_searches()
     wait_listing(qtbot, window, lambda: window.set_query(""))
     wait_listing(qtbot, window, lambda: window.sidebar.select_key("saved:Erasing"))

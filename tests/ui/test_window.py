@@ -179,9 +179,11 @@ def test_keyboard_moves_and_toggles_read(qtbot, open_window, seeded):
     pid = window.model.id_at(1)
     assert window.selected_ids() == [pid]
     QTest.keyClick(window.table, Qt.Key.Key_Space)
+    window.ops.wait()  # stored on the writer thread; the row heard of it
     assert seeded.get(pid).read is True
     assert not window.model.data(window.model.index(1, 0), Qt.ItemDataRole.FontRole)
     QTest.keyClick(window.table, Qt.Key.Key_Space)
+    window.ops.wait()
     assert seeded.get(pid).read is False
     # "/" focuses the search box; typing there does not move the table.
     QTest.keyClick(window.table, Qt.Key.Key_Slash)
