@@ -593,17 +593,14 @@ class MainWindow(QMainWindow):
         """The table and the reader follow ``libraryChanged``: each repaints once, and only
         what the flags say (a tag colour: nothing here; the sidebar and chips follow it)."""
         generation = self.index_follower.request()
+        # A renamed tag's papers are in the feed too (its name shows anew on each of them);
+        # a colour names no paper: no row or reader repaints for it.
         if changes.everything:
             self.model.forget()
-        else:
-            if "tags" in changes.kinds:  # a tag renamed or merged: its name shows in rows
-                self.model.forget()
-            elif changes.paper_ids:
-                self.model.refresh_papers(changes.paper_ids)
+        elif changes.paper_ids:
+            self.model.refresh_papers(changes.paper_ids)
         current = self.reader.paper
-        if current is not None and (
-            changes.everything or current.id in changes.paper_ids or "tags" in changes.kinds
-        ):
+        if current is not None and (changes.everything or current.id in changes.paper_ids):
             row = self.model.row_of(current.id)
             rec = self.model.record(row) if row >= 0 else None
             self.reader.show_paper(rec, self.reader.terms)

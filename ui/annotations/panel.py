@@ -240,5 +240,9 @@ class AnnotationPanel(QWidget):
             self.suggestions.set_names(names)
 
     def wait_for_suggestions(self, msecs: int = -1) -> bool:
-        """Tests: block until the suggestion search has finished (its result is queued)."""
+        """Block until a running suggestion search has finished (its result is queued)."""
         return self._suggest_job.wait(msecs)
+
+    def suggestions_pending(self) -> bool:
+        """A suggestion search is due, running, or its result not yet shown (tests)."""
+        return self._suggest_timer.isActive() or self._suggest_job.busy
