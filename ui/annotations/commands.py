@@ -91,10 +91,12 @@ class NoteStep(_Step):
         self.paper_id, self.before, self.after = paper_id, before, after
 
     def _redo(self, lib: Library) -> object:
-        return lib.set_note(self.paper_id, self.after)
+        lib.set_note(self.paper_id, self.after)
+        return self.paper_id
 
     def _undo(self, lib: Library) -> object:
-        return lib.set_note(self.paper_id, self.before)
+        lib.set_note(self.paper_id, self.before)
+        return self.paper_id
 
 
 class FlagStep(_Step):

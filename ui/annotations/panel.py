@@ -228,7 +228,9 @@ class AnnotationPanel(QWidget):
         self._suggest_job.submit(fetch)
 
     def _suggestions_arrived(self, result: object) -> None:
-        pid, names = result  # type: ignore[misc]
+        assert isinstance(result, tuple)  # (paper id, ranked names), from _update_suggestions
+        pid: int = result[0]
+        names: list[str] = result[1]
         if self._ids == [pid]:
             self._neighbour_tags = names
             self._show_suggestions()

@@ -154,8 +154,9 @@ class TagEditor(QWidget):
     def _rebuild_chips(self) -> None:
         while self._chips.count():
             item = self._chips.takeAt(0)
-            if item is not None and item.widget() is not None:
-                item.widget().deleteLater()
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
         for name, count in self._counts.items():
             chip = TagChip(name, self._colors.get(name), count, self._total, self._chips_box)
             chip.remove_clicked.connect(self.remove)
