@@ -618,7 +618,10 @@ class MainWindow(QMainWindow):
         key = self._view_key
         if key.startswith("saved:"):
             key = self.sidebar.saved_queries.get(key[6:], ("", "view:all"))[1]
-        if key.startswith("tag:") or key == "view:untagged":
+        tagged_rows = key.startswith("tag:") or key == "view:untagged"
+        # A query may name tags (``tag:x``). Notes are searchable too, but a note being typed
+        # must not re-run the search under the cursor (its paper could leave the listing).
+        if tagged_rows or self.search_box.text().strip():
             return bool(changes.kinds & {"tag", "tags"})
         return False
 

@@ -11,6 +11,7 @@ from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtTest import QTest
 
 from app.store.changes import Changes
+from tests.ui.conftest import wait_listing
 
 
 def spy(counts: Counter, obj: object, name: str, key: str | None = None) -> None:
@@ -135,3 +136,20 @@ def test_the_window_never_writes_the_index_on_the_gui_thread(
     assert {name for name, _t in whoosh_threads} >= {"__init__", "commit"}
     gui = [name for name, t in whoosh_threads if t is threading.main_thread()]
     assert gui == []  # … and not one Whoosh write ran on the GUI thread
+
+
+def test_a_search_follows_a_tag_added_in_the_window(qtbot, open_window, seeded):
+    window = open_window(seeded)
+    wait_listing(qtbot, window, lambda: window.set_query("tag:fresh"))
+    assert window.model.ids() == []
+    wait_listing(qtbot, window, lambda: window.set_query(""))
+    pid = window.model.id_at(2)
+    window.select_ids([pid])
+    wait_listing(qtbot, window, lambda: window.set_query("tag:fresh"))
+    window.select_paper(pid)
+    # The search runs again once the index has followed the change (off the GUI thread).
+    with qtbot.waitSignal(window.listingApplied, timeout=20_000):
+        window.panel.set_papers([pid])
+        assert window.panel.tag_editor.add("fresh")
+    assert window.model.ids() == [pid]
+    assert window.index_follower.indexed == window.index_follower.generation
