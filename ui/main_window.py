@@ -600,7 +600,10 @@ class MainWindow(QMainWindow):
         elif changes.paper_ids:
             self.model.refresh_papers(changes.paper_ids)
         current = self.reader.paper
-        if current is not None and (changes.everything or current.id in changes.paper_ids):
+        shown = changes.kinds != {"note"}  # the reader does not show the note
+        if current is not None and (
+            changes.everything or (shown and current.id in changes.paper_ids)
+        ):
             row = self.model.row_of(current.id)
             rec = self.model.record(row) if row >= 0 else None
             self.reader.show_paper(rec, self.reader.terms)

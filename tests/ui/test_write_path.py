@@ -153,3 +153,26 @@ def test_a_search_follows_a_tag_added_in_the_window(qtbot, open_window, seeded):
         assert window.panel.tag_editor.add("fresh")
     assert window.model.ids() == [pid]
     assert window.index_follower.indexed == window.index_follower.generation
+
+
+def test_a_note_saved_in_the_window_repaints_no_reader_sidebar_or_listing(
+    qtbot, open_window, seeded
+):
+    window = open_window(seeded)
+    pid = window.model.id_at(0)
+    window.select_ids([pid])
+    quiet(qtbot, window)
+    counts: Counter = Counter()
+    spy(counts, window.reader, "show_paper", "reader repaint")
+    spy(counts, window.sidebar, "refresh_tags", "sidebar update")
+    spy(counts, window, "refresh", "listing recompute")
+    spy(counts, window.panel.note_editor, "reload", "note reload")
+    spy(counts, window.panel, "refresh", "panel refresh")
+    editor = window.panel.note_editor
+    editor.text.setFocus()
+    QTest.keyClicks(editor.text, "kept")
+    assert editor.flush()
+    quiet(qtbot, window)
+    assert seeded.note(pid) == "kept"
+    # The panel hears of it once; the note field, which wrote it, is not read back.
+    assert counts == Counter({"panel refresh": 1})
