@@ -188,6 +188,10 @@ class AnnotationPanel(QWidget):
         # Mixed selection: set it on all; all set: clear it on all (like a tri-state box).
         value = self._summary[flag] < self._summary["papers"]
         commands.set_flag(self._stack, self.ops, self.feedback, flag, self._ids, value, self)
+        # Say it at once, so a second key press before the writer answers toggles back;
+        # the refresh that libraryChanged brings confirms it.
+        self._summary[flag] = self._summary["papers"] if value else 0
+        getattr(self, f"{'star' if flag == 'starred' else 'read'}_action").setChecked(value)
 
     def toggle_tag_key(self, k: int) -> None:
         """Key ``k + 1``: add the k-th coloured tag to all selected papers, or remove it if

@@ -110,3 +110,14 @@ def test_mark_read_after_n_seconds_is_off_by_default(qtbot, panel, seeded, stack
     assert seeded.get(b).read and not seeded.get(a).read
     stack.undo()
     assert not seeded.get(b).read
+
+
+def test_two_quick_presses_toggle_there_and_back(qtbot, panel, seeded, stack):
+    pid = seeded.paper_ids(limit=1)[0]
+    panel.set_papers([pid])
+    panel.toggle_star()
+    assert panel.star_action.isChecked()  # shown before the writer has answered
+    panel.toggle_star()
+    settle(panel)
+    assert not seeded.get(pid).starred and not panel.star_action.isChecked()
+    assert stack.count() == 2
