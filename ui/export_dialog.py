@@ -33,9 +33,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import Library, PaperFilter
+from app import Library, PaperdeskError, PaperFilter
 from app.export import FORMATS, ExportOptions, ExportResult, Selection, export, format_for_path
 from app.export.selection import count as selection_count
+from app.store.filters import tag_key
 from ui.jobs import LatestJob
 
 SCOPES = ("selected", "view", "tags")
@@ -197,10 +198,10 @@ class ExportDialog(QDialog):
         ]
 
     def set_tags(self, names: Sequence[str], match: str | None = None) -> None:
-        wanted = {n.casefold() for n in names}
+        wanted = {_key(n) for n in names}
         for i in range(self.tag_list.count()):
             it = self.tag_list.item(i)
-            on = it.data(Qt.ItemDataRole.UserRole).casefold() in wanted
+            on = _key(it.data(Qt.ItemDataRole.UserRole)) in wanted
             it.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
         if match is not None:
             self.match_box.setCurrentIndex(max(0, self.match_box.findData(match)))
@@ -406,3 +407,11 @@ def add_tag_export_action(window: QWidget, lib: Library, tag: str, menu: QMenu) 
 
     action = menu.addAction("Export…", open_dialog)
     action.setObjectName("exportTagAction")
+
+
+def _key(name: str) -> str:
+    """A tag's identity (the store's rule); a name that is not a valid tag matches nothing."""
+    try:
+        return tag_key(name)
+    except PaperdeskError:
+        return ""

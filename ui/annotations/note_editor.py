@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from app.errors import PaperdeskError
 from app.library import Library
+from app.links import is_web_link
 from app.store.changes import Changes
 from ui.annotations import commands
 from ui.annotations.commands import Feedback
@@ -257,5 +258,6 @@ class NoteEditor(QWidget):
 
 
 def _open_web_link(url: QUrl) -> None:
-    if url.scheme() in ("http", "https", "mailto"):
+    # The shared web-link rule, plus e-mail addresses, which a note may well mention.
+    if is_web_link(url.toString()) or url.scheme() == "mailto":
         QDesktopServices.openUrl(url)
