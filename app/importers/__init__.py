@@ -1,0 +1,1 @@
+"""One reader per saved form, and the sniffer that picks one."""
