@@ -53,6 +53,8 @@ def read(text: str, as_of: date) -> ParsedForm:  # noqa: ARG001 - the Hub's JSON
     if text.startswith("[", start):
         for index, (line, item) in enumerate(_array_items(text, start, problems), start=1):
             _add(papers, item, line, problems, index)
+        if not papers and not problems:
+            problems.append((1, "no papers in this JSON"))
         return ParsedForm(papers, problems, FORM)
     try:
         doc = json.loads(text)

@@ -46,13 +46,14 @@ _LINK = re.compile(
     r"(?:\[([^\[\]\s]{1,40})\]|\(\s*<?([^()\s<>]*)>?(?:\s+\"[^\"\n]*\")?\s*\))"
 )
 _DEF = re.compile(r"^ {0,3}\[([^\[\]]{1,40})\]:\s*<?(\S+?)>?(?:\s+[\"'(].*)?\s*$", re.MULTILINE)
-_HEADING = re.compile(r" {0,3}#{1,6}[ \t]*$")
+_HEADING = re.compile(r" {0,3}#{2,6}[ \t]*$")  # a card's heading; "# " is a page title
 _CONTINUED = re.compile(r"\n[ \t]*#{1,6}[ \t]*")
 _COUNTISH = re.compile(r"^(?:-|–|—|\d[\d,.]*\s*[kKmM]?)$")
 _AUTHORS = re.compile(r"^[*•·-]?\s*(\d[\d,]*)\s+authors?$", re.IGNORECASE)
 _NESTED = re.compile(r"^\s*!?\[([^\[\]]*)\]\s*(.*)$", re.DOTALL)
 _CAPTURED = re.compile(r"captured[^:\n]*:\s*(\d{4}-\d{2}-\d{2})", re.IGNORECASE)
 _PAGE_URL = re.compile(r"^\s*[-*]?\s*URL:\s*(\S+)", re.IGNORECASE | re.MULTILINE)
+_PAPER_PAGE = re.compile(r"^[ \t>*-]*published on\s+\w", re.IGNORECASE | re.MULTILINE)
 TRUNCATED = ("[content truncated]", "[truncated]", "…[truncated]")
 
 
@@ -81,7 +82,7 @@ def read(text: str, as_of: date) -> ParsedForm:
     links = [_link(m, text, refs) for m in _LINK.finditer(text)]
     cut_at = _truncation(text)
     cards = [k for k, link in enumerate(links) if link.heading]
-    if not cards:
+    if not cards or _PAPER_PAGE.search(text, 0, links[cards[0]].start):
         return _as_paper_page(text, links, line_of, as_of, problems)
     listed_on = _page_day(text, links[cards[0]].start, as_of)
     papers: list[PaperFields] = []

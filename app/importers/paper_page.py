@@ -73,6 +73,13 @@ _ENDS_ABSTRACT = (
     "project page",
     "github",
 )
+_DISCUSSION = (
+    "community",
+    "models citing this paper",
+    "datasets citing this paper",
+    "spaces citing this paper",
+    "collections including this paper",
+)
 _OF_THE_DAY = re.compile(r"^#\s*(\d+)\s+paper of the day\b", re.IGNORECASE)
 _MORE = re.compile(r"(?:…|\.\.\.)?\s*\+\s*(\d[\d,]*)\s+(?:more\s+)?authors?$", re.IGNORECASE)
 _UPVOTE = re.compile(r"^upvotes?\b\s*:?\s*(\S*)$", re.IGNORECASE)
@@ -158,13 +165,19 @@ def read_lines(
     if abstract_at is not None:
         end = _abstract(lines, abstract_at, paper)
     _buttons(lines, end, paper, problems)
-    head = " ".join(t for _, t in lines[: end + 1])
-    ids = ids_in(head) or ids_in(" ".join(u for n, _, u in links if n <= lines[end - 1][0]))
+    # The page's own part ends where the discussion starts: links past it are other people's.
+    own = next(
+        (j for j in range(end, len(lines)) if lines[j][1].casefold().startswith(_DISCUSSION)),
+        len(lines),
+    )
+    last_line = lines[own - 1][0] if own else 0
+    head = " ".join(t for _, t in lines[:own])
+    ids = ids_in(head) or ids_in(" ".join(u for n, _, u in links if n <= last_line))
     if not ids:
-        cites = [t for _, t in lines[end:] if t.casefold().startswith("cite ")]
+        cites = [t for _, t in lines[own:] if t.casefold().startswith("cite ")]
         ids = ids_in(" ".join(cites))
     paper.arxiv_id = ids[0] if ids else None
-    _links(lines[:end], links, paper)
+    _links(lines[:own], links, paper)
     if authors_extra is not None:
         paper.authors_count = len(paper.authors) + authors_extra
     return finish(paper)
@@ -340,4 +353,10 @@ def _links(lines: list[Line], links: list[Link], paper: PaperFields) -> None:
                 paper.links.append(url)
             if paper.github is None and github_repo(url):
                 paper.github = url
-    paper.links = [u for u in paper.links if "huggingface.co" not in u.lower()]
+    # The Hub's and arXiv's pages follow from the id; links are the paper's own.
+    paper.links = [u for u in paper.links if not _derived(u)]
+
+
+def _derived(url: str) -> bool:
+    low = url.lower()
+    return "huggingface.co/" in low or "arxiv.org/" in low
