@@ -59,7 +59,10 @@ def test_paper_page_capture_with_inline_links():
 
 
 def test_capture_cut_off_without_a_marker():
-    text = "### [Whole][1]\n\n[\n\nText of a whole card goes here.\n\n][2]\n[\n* 2 authors\n][3]\n·\nMar 1\n[\n4\n][4]\n\n### [Cut][5]\n\n[\n\nNo end"
+    text = (
+        "### [Whole][1]\n\n[\n\nText of a whole card goes here.\n\n][2]\n"
+        "[\n* 2 authors\n][3]\n·\nMar 1\n[\n4\n][4]\n\n### [Cut][5]\n\n[\n\nNo end"
+    )
     form = markdown_page.read(text, date(2026, 3, 20))
     assert [p.title for p in form.papers] == ["Whole"]
     assert form.papers[0].upvotes is None and form.papers[0].authors_count == 2

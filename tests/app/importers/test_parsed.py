@@ -42,5 +42,8 @@ def test_arxiv_ids():
     assert arxiv_id("hep-th/9901001") == "hep-th/9901001"
     assert arxiv_id("2513.00001") is None  # month 13
     assert arxiv_id("not an id") is None
-    text = "Cite arxiv.org/abs/2510.04618 and https://huggingface.co/papers/2401.00001v3 arxiv:2402.00002"
+    text = (
+        "Cite arxiv.org/abs/2510.04618 and https://huggingface.co/papers/2401.00001v3"
+        " arxiv:2402.00002"
+    )
     assert ids_in(text) == ["2510.04618", "2401.00001", "2402.00002"]

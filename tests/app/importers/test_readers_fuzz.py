@@ -8,7 +8,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.importers import forms, hub_json, html_page, markdown_page, paper_page
+from app.importers import forms, html_page, hub_json, markdown_page, paper_page
 from app.importers.parsed import INT_LIMIT, ParsedForm
 from tests.app.importers.conftest import PAGES, SAMPLES
 
