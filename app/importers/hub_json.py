@@ -21,8 +21,9 @@ item before the cut, and each problem names the item and its line.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 from datetime import date
-from typing import Any
+from typing import Any, TextIO
 
 from app.importers.parsed import (
     PaperFields,
@@ -81,41 +82,97 @@ def items_of(doc: Any) -> list[Any]:
     return []
 
 
-def _array_items(text: str, pos: int, problems: list[Problem]):
-    """(line, item) for each element of the top-level array starting at ``pos``."""
-    end = len(text)
+def _array_items(
+    text: str, pos: int, problems: list[Problem], more: Callable[[], str] | None = None
+):
+    """(line, item) for each element of the top-level array starting at ``pos``. With
+    ``more`` (a function giving the next chunk, "" at the end) the text is a window that
+    slides over a stream, so only one chunk and one item are held at a time."""
+    buf, eof = text, more is None
     pos += 1
-    line, line_pos = 1 + text.count("\n", 0, pos), pos
+    line = 1 + buf.count("\n", 0, pos)
     index = 0
-    while True:
-        while pos < end and text[pos] in _SPACE:
-            pos += 1
-        if pos >= end:
-            problems.append((line + text.count("\n", line_pos, pos), "the JSON array is cut off"))
-            return
-        if text[pos] == "]":
-            return
-        if index and text[pos] == ",":
-            pos += 1
-            while pos < end and text[pos] in _SPACE:
+
+    def refill() -> bool:
+        nonlocal buf, pos, eof
+        if eof or more is None:
+            return False
+        chunk = more()
+        if not chunk:
+            eof = True
+            return False
+        buf, pos = buf[pos:] + chunk, 0
+        return True
+
+    def skip_space() -> None:
+        nonlocal pos, line
+        while True:
+            start = pos
+            while pos < len(buf) and buf[pos] in _SPACE:
                 pos += 1
-        line += text.count("\n", line_pos, pos)
-        line_pos = pos
-        try:
-            item, pos = _DECODER.raw_decode(text, pos)
-        except (ValueError, RecursionError) as exc:
-            at = getattr(exc, "pos", pos)
-            cut = at >= end - 1 or "Unterminated" in str(exc)
-            why = "cut off" if cut else f"not readable JSON ({exc})"
-            problems.append((line, f"item {index + 1}: {why}; the rest of the file is skipped"))
+            line += buf.count("\n", start, pos)
+            if pos < len(buf) or not refill():
+                return
+
+    while True:
+        skip_space()
+        if pos >= len(buf):
+            problems.append((line, "the JSON array is cut off"))
             return
+        if buf[pos] == "]":
+            return
+        if index and buf[pos] == ",":
+            pos += 1
+            skip_space()
+        while True:
+            try:
+                item, end = _DECODER.raw_decode(buf, pos)
+                break
+            except (ValueError, RecursionError) as exc:
+                if refill():
+                    continue
+                at = getattr(exc, "pos", pos)
+                cut = at >= len(buf) - 1 or "Unterminated" in str(exc)
+                why = "cut off" if cut else f"not readable JSON ({exc})"
+                problems.append((line, f"item {index + 1}: {why}; the rest of the file is skipped"))
+                return
         index += 1
         yield line, item
-        while pos < end and text[pos] in _SPACE:
-            pos += 1
-        if pos < end and text[pos] not in ",]":
+        line += buf.count("\n", pos, end)
+        pos = end
+        skip_space()
+        if pos < len(buf) and buf[pos] not in ",]":
             problems.append((line, f"item {index}: unexpected text after it; the rest is skipped"))
             return
+
+
+def read_stream(stream: TextIO, as_of: date, chunk: int = 1 << 20) -> ParsedForm:
+    """Like :func:`read`, from an open text file read ``chunk`` characters at a time: a large
+    ``/api/daily_papers`` dump never sits in memory whole (only the papers read from it)."""
+    problems: list[Problem] = []
+    papers = list(iter_stream(stream, problems, chunk))
+    if not papers and not problems:
+        problems.append((1, "no papers in this JSON"))
+    return ParsedForm(papers, problems, FORM)
+
+
+def iter_stream(
+    stream: TextIO, problems: list[Problem], chunk: int = 1 << 20
+) -> Iterator[PaperFields]:
+    """The papers of a Hub JSON file one at a time, for a writer that stores them in
+    batches; problems are appended as they are found."""
+    head = stream.read(chunk).lstrip("\ufeff")
+    start = len(head) - len(head.lstrip(_SPACE))
+    if not head.startswith("[", start):  # one object: small by nature, read it whole
+        form = read(head + stream.read(), date.min)
+        problems.extend(form.problems)
+        yield from form.papers
+        return
+    items = _array_items(head, start, problems, lambda: stream.read(chunk))
+    for index, (line, item) in enumerate(items, start=1):
+        paper = from_item(item, line, problems, None, index)
+        if paper is not None:
+            yield paper
 
 
 def _line_of(text: str, pos: int) -> int:

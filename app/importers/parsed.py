@@ -74,6 +74,8 @@ def clean_text(value: object) -> str:
     paragraphs (newlines) kept. Non-strings give ""."""
     if not isinstance(value, str):
         return ""
+    if value.isprintable():  # the common case: no controls, odd spaces or newlines at all
+        return (" ".join(value.split()) if "  " in value else value).strip()
     if _INVISIBLE.search(value):
         value = _INVISIBLE.sub("", value)
     if "\r" in value:
@@ -89,6 +91,11 @@ def one_line(value: object) -> str:
 
 def prose(value: object) -> str:
     """An abstract: hard line wraps joined, blank-line paragraph breaks kept."""
+    if isinstance(value, str) and "\n\n" not in value and "\r" not in value:
+        # Hard-wrapped single paragraph (arXiv's way): one split and join does it all.
+        if _INVISIBLE.search(value):
+            value = _INVISIBLE.sub("", value)
+        return " ".join(value.split())
     text = clean_text(value)
     if "\n" not in text:
         return text

@@ -99,3 +99,16 @@ def test_empty_and_foreign_json():
         (1, "JSON, but not Hugging Face papers data")
     ]
     assert hub_json.read("{", AS_OF).problems[0][1].startswith("not readable JSON")
+
+
+def test_streamed_reading_matches_reading_whole(sample):
+    import io
+
+    text = sample("api-daily_papers_2024-10-25_first-2-items.json")
+    pretty = json.dumps(json.loads(text), indent=2)
+    for doc in (text, pretty, pretty[: len(pretty) // 2 + 300], "[]", json.dumps(_paper())):
+        whole = hub_json.read(doc, AS_OF)
+        for chunk in (7, 64, 1 << 20):
+            streamed = hub_json.read_stream(io.StringIO(doc), AS_OF, chunk)
+            assert streamed.papers == whole.papers
+            assert streamed.problems == whole.problems
