@@ -28,6 +28,7 @@ from app.importers.parsed import (
     ParsedForm,
     Problem,
     count,
+    fill_in,
     finish,
     ids_in,
     iso_day,
@@ -157,7 +158,7 @@ def _embedded(props: list[tuple[int, str, str]], problems: list[Problem]) -> lis
     """Papers from the ``data-props`` JSON; None when the page embeds none."""
     found = False
     papers: list[PaperFields] = []
-    seen: set[str] = set()
+    seen: dict[str, PaperFields] = {}
     for line, target, raw in props:
         if '"paper' not in raw and '"dailyPapers' not in raw:
             continue
@@ -178,9 +179,10 @@ def _embedded(props: list[tuple[int, str, str]], problems: list[Problem]) -> lis
             if paper is None:
                 continue
             key = paper.arxiv_id or paper.title
-            if key in seen:
+            if key in seen:  # a paper page's widgets each carry the paper: one, filled in
+                fill_in(seen[key], paper)
                 continue
-            seen.add(key)
+            seen[key] = paper
             papers.append(paper)
     return papers if found else None
 

@@ -50,7 +50,8 @@ _HEADING = re.compile(r" {0,3}#{2,6}[ \t]*$")  # a card's heading; "# " is a pag
 _CONTINUED = re.compile(r"\n[ \t]*#{1,6}[ \t]*")
 _COUNTISH = re.compile(r"^(?:-|–|—|\d[\d,.]*\s*[kKmM]?)$")
 _AUTHORS = re.compile(r"^[*•·-]?\s*(\d[\d,]*)\s+authors?$", re.IGNORECASE)
-_NESTED = re.compile(r"^\s*!?\[([^\[\]]*)\]\s*(.*)$", re.DOTALL)
+# [[logo] Name] or [![logo](src) Name]: an organisation's avatar and display name
+_NESTED = re.compile(r"^\s*!?\[([^\[\]]*)\](?:\([^()\s]*\))?\s*(.*)$", re.DOTALL)
 _CAPTURED = re.compile(r"captured[^:\n]*:\s*(\d{4}-\d{2}-\d{2})", re.IGNORECASE)
 _PAGE_URL = re.compile(r"^\s*[-*]?\s*URL:\s*(\S+)", re.IGNORECASE | re.MULTILINE)
 _PAPER_PAGE = re.compile(r"^[ \t>*-]*published on\s+\w", re.IGNORECASE | re.MULTILINE)

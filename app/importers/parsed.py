@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 
 INT_LIMIT = 2**31
@@ -106,6 +106,8 @@ def prose(value: object) -> str:
 def name(value: object) -> str:
     """A person's or organisation's name: one line, HTML entities decoded — twice if the page
     escaped it twice (``D&amp;#39;Mello`` -> ``D&#39;Mello`` -> ``D'Mello``)."""
+    if isinstance(value, str) and "&" not in value and value.isprintable() and "  " not in value:
+        return value.strip()  # the common case, kept cheap: lists run to hundreds of names
     text = one_line(value)
     for _ in range(2):
         if "&" not in text:
@@ -309,3 +311,12 @@ def finish(paper: PaperFields) -> PaperFields:
         if url and url not in paper.links:
             paper.links.append(url)
     return paper
+
+
+def fill_in(paper: PaperFields, other: PaperFields) -> None:
+    """Give ``paper`` what only ``other`` (the same paper, seen again on the page) has."""
+    for f in fields(PaperFields):
+        if f.name != "line" and getattr(paper, f.name) in (None, "", []):
+            value = getattr(other, f.name)
+            if value not in (None, "", []):
+                setattr(paper, f.name, value)

@@ -131,3 +131,14 @@ def test_page_with_no_papers():
     form = html_page.read(text, AS_OF)
     assert form.papers == []
     assert form.problems == [(1, "a Hugging Face papers page with no papers on it")]
+
+
+def test_a_paper_seen_by_two_widgets_is_one_paper_filled_in():
+    thin = {"paper": {"id": "2601.04321", "title": "Sparse Routers"}}
+    full = {
+        "paper": {"id": "2601.04321", "title": "Sparse Routers", "summary": "Abs.", "upvotes": 9},
+        "numComments": 1,
+    }
+    text = _props_page(thin, "PaperUpvote").replace("</body>", _props_page(full, "PaperPage"))
+    (paper,) = html_page.read(text, AS_OF).papers
+    assert (paper.abstract, paper.upvotes, paper.comments) == ("Abs.", 9, 1)

@@ -72,3 +72,19 @@ def test_capture_cut_off_without_a_marker():
 def test_page_with_no_papers():
     form = markdown_page.read("# Daily Papers\n\nNothing today.\n", date(2026, 3, 20))
     assert form.papers == [] and len(form.problems) == 1
+
+
+def test_inline_links_and_image_logo_organisation():
+    text = (
+        "[\n12\n](https://huggingface.co/login)\n\n"
+        "### [Title One](https://huggingface.co/papers/2401.00001)\n\n"
+        "[The abstract of the first paper is here and long enough.]"
+        "(https://huggingface.co/papers/2401.00001)\n"
+        "[![acme](https://x.example/a.png) Acme Labs](https://huggingface.co/acme)\n"
+        "·\n"
+        "Jan 3, 2024 [2](https://huggingface.co/papers/2401.00001#community)\n"
+    )
+    (paper,) = markdown_page.read(text, date(2024, 2, 1)).papers
+    assert (paper.arxiv_id, paper.upvotes, paper.comments) == ("2401.00001", 12, 2)
+    assert (paper.organization, paper.organization_id) == ("Acme Labs", "acme")
+    assert paper.published == date(2024, 1, 3)
