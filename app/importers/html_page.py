@@ -22,7 +22,7 @@ from datetime import date
 from html.parser import HTMLParser
 from typing import Any
 
-from app.importers.hub_json import from_item, items_of
+from app.importers.hub_json import from_item
 from app.importers.parsed import (
     PaperFields,
     ParsedForm,
@@ -160,7 +160,7 @@ def _embedded(props: list[tuple[int, str, str]], problems: list[Problem]) -> lis
     papers: list[PaperFields] = []
     seen: dict[str, PaperFields] = {}
     for line, target, raw in props:
-        if '"paper' not in raw and '"dailyPapers' not in raw:
+        if '"title' not in raw or ('"paper' not in raw and '"authors' not in raw):
             continue
         try:
             data = json.loads(raw)
@@ -223,7 +223,21 @@ def _items(data: dict[str, Any]) -> list[Any]:
     if isinstance(paper, dict) and paper.get("title"):
         # A paper page: the widget's own keys (numComments, submittedBy...) sit beside it.
         return [data]
-    return items_of(data) if "papers" in data else []
+    if isinstance(data.get("papers"), list):
+        return list(data["papers"])
+    # Other pages (search, trending) under other keys: the first list of paper items.
+    for value in data.values():
+        if isinstance(value, list) and value and all(_is_item(v) for v in value[:3]):
+            return list(value)
+    return []
+
+
+def _is_item(value: Any) -> bool:
+    if not isinstance(value, dict):
+        return False
+    inner = value.get("paper")
+    paper = inner if isinstance(inner, dict) else value
+    return isinstance(paper.get("title"), str) and isinstance(paper.get("id"), str)
 
 
 def _page_day(data: dict[str, Any], line: int, problems: list[Problem]) -> date | None:

@@ -59,6 +59,31 @@ _CHROME = {
     "authors",
     "·",
     ",",
+    # the site's navigation, as a copy of the whole page brings it along
+    "buckets",
+    "buckets new",
+    "tasks",
+    "huggingchat",
+    "collections",
+    "languages",
+    "organizations",
+    "blog",
+    "learn",
+    "discord",
+    "forum",
+    "github",
+    "solutions",
+    "website",
+    "team & enterprise",
+    "hugging face pro",
+    "enterprise support",
+    "inference providers",
+    "inference endpoints",
+    "storage buckets",
+    "subscribe",
+    "get trending papers in your email inbox once a day!",
+    "get trending papers in your email inbox!",
+    "paper page",
 }
 _ENDS_ABSTRACT = (
     "community",
@@ -214,8 +239,10 @@ def _title_index(lines: list[Line], anchor: int) -> int | None:
         low = text.casefold().lstrip("# ").strip()
         if not text or low in _CHROME or low.startswith("arxiv:") or _COUNT.match(low):
             continue
+        if _UPVOTE.match(low) or _N_UPVOTES.match(low) or _OF_THE_DAY.match(low):
+            continue
         if is_marker(text) or low.startswith(("[", "http", "* ", "- ", "![")) or len(low) < 3:
-            return None if k == anchor - 1 and is_marker(text) else None
+            return None
         return k
     return None
 

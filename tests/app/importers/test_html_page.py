@@ -142,3 +142,14 @@ def test_a_paper_seen_by_two_widgets_is_one_paper_filled_in():
     text = _props_page(thin, "PaperUpvote").replace("</body>", _props_page(full, "PaperPage"))
     (paper,) = html_page.read(text, AS_OF).papers
     assert (paper.abstract, paper.upvotes, paper.comments) == ("Abs.", 9, 1)
+
+
+def test_other_pages_list_their_papers_under_other_keys():
+    papers = [
+        {"paper": {"id": "2401.00001", "title": "One", "authors": [{"name": "A"}]}},
+        {"id": "2401.00002", "title": "Two", "authors": [{"name": "B"}]},
+    ]
+    text = _props_page({"query": "x", "searchResults": papers}, "PapersSearch")
+    form = html_page.read(text, AS_OF)
+    assert [p.arxiv_id for p in form.papers] == ["2401.00001", "2401.00002"]
+    assert form.papers[1].authors == ["B"]

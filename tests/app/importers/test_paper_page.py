@@ -140,3 +140,21 @@ def test_hard_wrapped_abstract_without_blank_lines_is_not_split():
     (paper,) = paper_page.read(text, date(2026, 3, 2)).papers
     assert paper.ai_summary is None
     assert paper.abstract.startswith("We study a problem") and paper.abstract.endswith("build on.")
+
+
+def test_navigation_is_not_taken_for_the_title():
+    text = "\n".join(
+        [
+            "Hugging Face",
+            "Models",
+            "Buckets new",
+            "Docs",
+            "Pricing",
+            "Upvote 3",
+            "Published on Jan 5",
+        ]
+        + ["Abstract", "Text."]
+    )
+    form = paper_page.read(text, date(2026, 2, 1))
+    assert form.papers == []
+    assert form.problems == [(7, "a paper page without a title line; skipped")]
