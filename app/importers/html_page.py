@@ -296,7 +296,7 @@ def _card(card: _Card, as_of: date, problems: list[Problem]) -> PaperFields | No
             paper.organization = name(text)
             paper.organization_id = href.strip("/")
     paper.abstract = prose(" ".join(abstract))
-    return finish(paper)
+    return finish(paper, problems)
 
 
 def _org_link(href: str) -> bool:

@@ -251,7 +251,7 @@ def from_item(
         problems.append((line, f"{where}: githubRepo is not a GitHub repository URL"))
     fields.github_stars = count(p.get("githubStars"), f"{where}: GitHub stars", line, problems)
     fields.project_page = web_url(p.get("projectPage"))
-    return finish(fields)
+    return finish(fields, problems)
 
 
 def _user(value: Any) -> str | None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -93,7 +94,7 @@ def read(text: str, as_of: date) -> ParsedForm:
         if upvote_box and n and upvote_box.start < links[cards[n - 1]].end:
             upvote_box = None
         stop = links[cards[n + 1]].start if n + 1 < len(cards) else len(text)
-        after = [link for link in links[k + 1 : cards[n + 1] if n + 1 < len(cards) else None]]
+        after = links[k + 1 : cards[n + 1] if n + 1 < len(cards) else None]
         if n + 1 < len(cards) and after and _COUNTISH.match(after[-1].text.strip()):
             stop = after[-1].start
             after = after[:-1]
@@ -108,7 +109,8 @@ def read(text: str, as_of: date) -> ParsedForm:
             problems.append((line, f"card {title[:60]!r} is cut off by the capture; skipped"))
             continue
         paper.listed_on = listed_on
-        papers.append(finish(paper))
+        if finish(paper, problems) is not None:
+            papers.append(paper)
     return ParsedForm(papers, problems, FORM)
 
 
@@ -148,7 +150,7 @@ def _card(
     after: list[_Link],
     text: str,
     stop: int,
-    line_of,
+    line_of: Callable[[int], int],
     as_of: date,
     problems: list[Problem],
 ) -> PaperFields | None:
@@ -225,8 +227,15 @@ def _org_id(url: str | None) -> str | None:
     return None
 
 
-def _as_paper_page(text, links, line_of, as_of, problems) -> ParsedForm:
-    """A paper page captured as Markdown: links flattened to their text, then read as text."""
+def _as_paper_page(
+    text: str,
+    links: list[_Link],
+    line_of: Callable[[int], int],
+    as_of: date,
+    problems: list[Problem],
+) -> ParsedForm:
+    """A paper page captured as Markdown: links flattened to their text, then read as text.
+    A link that spans lines leaves as many line breaks behind, so line numbers stay true."""
     out: list[str] = []
     pos = 0
     found: list[tuple[int, str, str]] = []
@@ -234,19 +243,13 @@ def _as_paper_page(text, links, line_of, as_of, problems) -> ParsedForm:
         out.append(text[pos : link.start])
         nested = _NESTED.match(link.text)
         label = nested[2] if nested and nested[2].strip() else link.text
-        out.append(label)
+        out.append(label + "\n" * (text.count("\n", link.start, link.end) - label.count("\n")))
         if link.url:
             found.append((line_of(link.start), one_line(label), link.url))
         pos = link.end
     out.append(text[pos:])
     flat = "".join(out)
-    # Line numbers of the flattened text drift where a link spans lines; close enough to
-    # point at the paper, and only the paper's own line is reported.
     lines = [(i, one_line(raw).lstrip("#").strip()) for i, raw in enumerate(flat.splitlines(), 1)]
     lines = [(i, t) for i, t in lines if t.casefold() not in {"```", "```text"}]
     paper = paper_page.read_lines(lines, as_of, problems, found)
-    if paper is not None and paper.arxiv_id is None:
-        ids = [pid for _, _, url in found for pid in ids_in(url)]
-        paper.arxiv_id = ids[0] if ids else None
-        paper = finish(paper) if paper.url else finish(paper)
     return ParsedForm([paper] if paper else [], problems, FORM)

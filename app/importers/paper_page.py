@@ -211,7 +211,7 @@ def read_lines(
     _links(lines[:own], links, paper)
     if authors_extra is not None:
         paper.authors_count = len(paper.authors) + authors_extra
-    return finish(paper)
+    return finish(paper, problems)
 
 
 _FEATURED = "featured in daily papers on"

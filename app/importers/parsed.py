@@ -300,9 +300,22 @@ def hub_url(pid: str | None) -> str | None:
     return f"https://huggingface.co/papers/{pid}" if pid else None
 
 
-def finish(paper: PaperFields) -> PaperFields:
-    """Fill what follows from the rest: the Hub URL from the id, the count from the names,
-    GitHub and project page kept among the links."""
+TITLE_MAX = 1000  # the store's title key holds this many characters
+NAME_MAX = 300  # organisation and user names
+
+
+def finish(paper: PaperFields, problems: list[Problem]) -> PaperFields | None:
+    """Fill what follows from the rest (the Hub URL from the id, the count from the names,
+    GitHub and project page among the links) and apply the store's limits: a paper whose
+    title is too long is skipped; a name too long is dropped; each with a problem."""
+    if len(paper.title) > TITLE_MAX:
+        problems.append((paper.line, f"title longer than {TITLE_MAX} characters; skipped"))
+        return None
+    for key in ("organization", "organization_id", "submitted_by"):
+        value = getattr(paper, key)
+        if value is not None and len(value) > NAME_MAX:
+            problems.append((paper.line, f"{key} longer than {NAME_MAX} characters; dropped"))
+            setattr(paper, key, None)
     if paper.url is None:
         paper.url = hub_url(paper.arxiv_id)
     if paper.authors_count is None and paper.authors:

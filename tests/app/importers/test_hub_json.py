@@ -112,3 +112,17 @@ def test_streamed_reading_matches_reading_whole(sample):
             streamed = hub_json.read_stream(io.StringIO(doc), AS_OF, chunk)
             assert streamed.papers == whole.papers
             assert streamed.problems == whole.problems
+
+
+def test_store_limits_on_titles_and_names():
+    items = [
+        _paper(title="x" * 1001),
+        _paper(id="2601.00002", organization={"name": "o" * 301, "fullname": "Fine Name"}),
+    ]
+    form = hub_json.read(json.dumps(items), AS_OF)
+    (paper,) = form.papers
+    assert (paper.organization, paper.organization_id) == ("Fine Name", None)
+    assert [why for _, why in form.problems] == [
+        "title longer than 1000 characters; skipped",
+        "organization_id longer than 300 characters; dropped",
+    ]
