@@ -23,6 +23,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 from app.importers.hub_json import from_item
+from app.importers.paper_page import is_marker, read_lines
 from app.importers.parsed import (
     PaperFields,
     ParsedForm,
@@ -40,6 +41,36 @@ from app.importers.parsed import (
 
 FORM = "html"
 _HEADINGS = {"h1", "h2", "h3", "h4"}
+_BLOCKS = _HEADINGS | {
+    "p",
+    "div",
+    "li",
+    "ul",
+    "ol",
+    "br",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "main",
+    "nav",
+    "table",
+    "tr",
+    "td",
+    "th",
+    "blockquote",
+    "pre",
+    "dd",
+    "dt",
+    "hr",
+    "form",
+    "h5",
+    "h6",
+    "time",
+    "body",
+    "head",
+    "title",
+}
 _AUTHORS = re.compile(r"^[·•*]?\s*(\d[\d,]*)\s+authors?$", re.IGNORECASE)
 _DECODER = json.JSONDecoder()
 _COUNTISH = re.compile(r"^(?:-|–|—|\d[\d,.]*\s*[kKmM]?)$")
@@ -66,11 +97,27 @@ class _Reader(HTMLParser):
         self.skip = 0  # inside <script>/<style>/<svg>
         self.cut_props: tuple[int, str] | None = None  # a tag cut off inside its data-props
         self.last_data = ""
+        # The page as text, one line per block, with its links: for a paper page's fallback.
+        self.lines: list[tuple[int, str]] = []
+        self.words: list[str] = []
+        self.words_line = 0
+        self.links: list[tuple[int, str, str]] = []
+        self.open_links: list[tuple[int, str, list[str]]] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in ("script", "style", "svg", "template"):
             self.skip += 1
             return
+        if tag in _BLOCKS:
+            self._flush()
+        if tag == "a":
+            href = next((v or "" for k, v in attrs if k == "href"), "")
+            self.open_links.append((self.getpos()[0], href, []))
+        elif tag in ("link", "meta"):
+            values = dict(attrs)
+            if values.get("rel") == "canonical" or values.get("property") == "og:url":
+                url = values.get("href") or values.get("content") or ""
+                self.links.append((0, "", url))
         if attrs:
             target = props = None
             for key, value in attrs:
@@ -100,6 +147,12 @@ class _Reader(HTMLParser):
         if tag in ("script", "style", "svg", "template"):
             self.skip = max(0, self.skip - 1)
             return
+        if tag in _BLOCKS:
+            self._flush()
+        if tag == "a" and self.open_links:
+            line, href, words = self.open_links.pop()
+            if href:
+                self.links.append((line, one_line(" ".join(words)), href))
         if self.card is None:
             return
         elif tag == "article":
@@ -122,12 +175,27 @@ class _Reader(HTMLParser):
             self.cut_props = (self.getpos()[0], data)
             return
         self.last_data = data
+        text = one_line(data)
+        if text:
+            if not self.words:
+                self.words_line = self.getpos()[0]
+            self.words.append(text)
+            if self.open_links:
+                self.open_links[-1][2].append(text)
         if self.card is None:
             return
-        text = one_line(data)
         if text:
             where = "h" if self.heading else "p" if self.paragraph else ""
             self.card.tokens.append((where, text, self.href[-1] if self.href else ""))
+
+    def _flush(self) -> None:
+        if self.words:
+            self.lines.append((self.words_line, " ".join(self.words)))
+            self.words = []
+
+    def close(self) -> None:
+        super().close()
+        self._flush()
 
 
 def read(text: str, as_of: date) -> ParsedForm:
@@ -142,11 +210,14 @@ def read(text: str, as_of: date) -> ParsedForm:
     papers = _embedded(reader.props, problems)
     if reader.cut_props is not None:
         papers = (papers or []) + _salvage(*reader.cut_props, problems)
+    if papers is None and not reader.cards and any(is_marker(t) for _, t in reader.lines):
+        # A paper page without its embedded data: read its text as a copied page.
+        one = read_lines(reader.lines, as_of, problems, reader.links)
+        papers = [one] if one else []
     if papers is None:
         papers = []
-        page_day = None
         for card in reader.cards:
-            paper = _card(card, page_day or as_of, problems)
+            paper = _card(card, as_of, problems)
             if paper is not None:
                 papers.append(paper)
     if not papers and not any("cut off" in why for _, why in problems):

@@ -201,14 +201,16 @@ def read_lines(
         (j for j in range(end, len(lines)) if lines[j][1].casefold().startswith(_DISCUSSION)),
         len(lines),
     )
-    last_line = lines[own - 1][0] if own else 0
+    # Links up to the discussion's first line (a block's links may sit on later source lines
+    # than the block's text starts on).
+    last_line = lines[own][0] - 1 if own < len(lines) else 2**31
     head = " ".join(t for _, t in lines[:own])
     ids = ids_in(head) or ids_in(" ".join(u for n, _, u in links if n <= last_line))
     if not ids:
         cites = [t for _, t in lines[own:] if t.casefold().startswith("cite ")]
         ids = ids_in(" ".join(cites))
     paper.arxiv_id = ids[0] if ids else None
-    _links(lines[:own], links, paper)
+    _links(lines[:own], [link for link in links if link[0] <= last_line], paper)
     if authors_extra is not None:
         paper.authors_count = len(paper.authors) + authors_extra
     return finish(paper, problems)
@@ -411,10 +413,7 @@ def _buttons(lines: list[Line], start: int, paper: PaperFields, problems: list[P
 
 
 def _links(lines: list[Line], links: list[Link], paper: PaperFields) -> None:
-    last = lines[-1][0] if lines else 0
-    for no, label, url in links:
-        if no > last:
-            break
+    for _, label, url in links:
         if url not in paper.links and url.lower().startswith("http"):
             paper.links.append(url)
         low = label.casefold()

@@ -153,3 +153,19 @@ def test_other_pages_list_their_papers_under_other_keys():
     form = html_page.read(text, AS_OF)
     assert [p.arxiv_id for p in form.papers] == ["2401.00001", "2401.00002"]
     assert form.papers[1].authors == ["B"]
+
+
+def test_paper_page_without_embedded_data_is_read_from_its_text():
+    form = html_page.read(page("paper-no-data.html"), date(2026, 2, 1))
+    assert form.problems == []
+    (paper,) = form.papers
+    assert paper.title == "Sparse Routers Revisited: When Fewer Experts Win"
+    assert paper.arxiv_id == "2601.04321"
+    assert (paper.published, paper.listed_on) == (date(2026, 1, 5), date(2026, 1, 6))
+    assert (paper.submitted_by, paper.paper_of_the_day, paper.upvotes) == ("alice", 2, 17)
+    assert paper.authors == ["Ann Lee", "Bo D'Mello"] and paper.authors_count == 10
+    assert paper.abstract.startswith("Mixture-of-experts models route each token")
+    assert paper.abstract.endswith("at equal compute.")
+    assert (paper.github, paper.github_stars) == ("https://github.com/ann/sparse-routers", 240)
+    assert paper.project_page == "https://sparse-routers.github.io"
+    assert "https://github.com/other/repo" not in paper.links
