@@ -7,7 +7,9 @@ second time (``D&#39;Mello``) and are decoded again by :func:`parsed.name`. Item
 the Hub's JSON (:mod:`hub_json`). Only when no embedded papers are found are the cards'
 markup read: each ``<article>`` with a heading is one card (title in the heading, arXiv id
 from its ``/papers/<id>`` link, the number before the heading is upvotes, the
-``#community`` link's number is comments, ``N authors``, ``Submitted by``, the date).
+``#community`` link's number is comments, ``N authors``, ``Submitted by``, the date); a page
+with neither data nor cards but with a paper page's lines is read as a copied paper page
+(its text, one line per block, and its links).
 
 Python's ``html.parser``; no regular expressions over tags.
 """
@@ -97,6 +99,7 @@ class _Reader(HTMLParser):
         self.skip = 0  # inside <script>/<style>/<svg>
         self.cut_props: tuple[int, str] | None = None  # a tag cut off inside its data-props
         self.last_data = ""
+        self.has_data = False  # embedded paper data seen: cards and text are not needed
         # The page as text, one line per block, with its links: for a paper page's fallback.
         self.lines: list[tuple[int, str]] = []
         self.words: list[str] = []
@@ -108,6 +111,19 @@ class _Reader(HTMLParser):
         if tag in ("script", "style", "svg", "template"):
             self.skip += 1
             return
+        if attrs:
+            target = props = None
+            for key, value in attrs:
+                if key == "data-props":
+                    props = value
+                elif key == "data-target":
+                    target = value
+            if props:
+                self.props.append((self.getpos()[0], target or "", props))
+                if '"dailyPapers":[{' in props or ('"paper":{' in props and '"title"' in props):
+                    self.has_data = True  # the markup after it need not be collected
+        if self.has_data:
+            return
         if tag in _BLOCKS:
             self._flush()
         if tag == "a":
@@ -118,15 +134,6 @@ class _Reader(HTMLParser):
             if values.get("rel") == "canonical" or values.get("property") == "og:url":
                 url = values.get("href") or values.get("content") or ""
                 self.links.append((0, "", url))
-        if attrs:
-            target = props = None
-            for key, value in attrs:
-                if key == "data-props":
-                    props = value
-                elif key == "data-target":
-                    target = value
-            if props:
-                self.props.append((self.getpos()[0], target or "", props))
         if tag == "article":
             if self.card is None:
                 self.card = _Card(self.getpos()[0])
@@ -146,6 +153,8 @@ class _Reader(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag in ("script", "style", "svg", "template"):
             self.skip = max(0, self.skip - 1)
+            return
+        if self.has_data:
             return
         if tag in _BLOCKS:
             self._flush()
@@ -175,6 +184,8 @@ class _Reader(HTMLParser):
             self.cut_props = (self.getpos()[0], data)
             return
         self.last_data = data
+        if self.has_data:
+            return
         text = one_line(data)
         if text:
             if not self.words:
