@@ -50,7 +50,10 @@ _DEF = re.compile(r"^ {0,3}\[([^\[\]]{1,40})\]:\s*<?(\S+?)>?(?:\s+[\"'(].*)?\s*$
 _HEADING = re.compile(r" {0,3}#{2,6}[ \t]*$")  # a card's heading; "# " is a page title
 _CONTINUED = re.compile(r"\n[ \t]*#{1,6}[ \t]*")
 _COUNTISH = re.compile(r"^(?:-|–|—|\d[\d,.]*\s*[kKmM]?)$")
-_AUTHORS = re.compile(r"^[*•·-]?\s*(\d[\d,]*)\s+authors?$", re.IGNORECASE)
+# "* 3 authors", or the end of a list of avatar images: "* ![][8]\n* · 533 authors"
+_AUTHORS = re.compile(r"(?:^|[\s*•·-])(\d[\d,]*)\s+authors?\s*$", re.IGNORECASE)
+_IMAGE = re.compile(r"!\[[^\[\]]*\](?:\[[^\[\]]*\]|\([^()]*\))")
+_SUBMITTED = re.compile(r"submitted\s+by\b[ \t:]*", re.IGNORECASE)
 # [[logo] Name] or [![logo](src) Name]: an organisation's avatar and display name
 _NESTED = re.compile(r"^\s*!?\[([^\[\]]*)\](?:\([^()\s]*\))?\s*(.*)$", re.DOTALL)
 _CAPTURED = re.compile(r"captured[^:\n]*:\s*(\d{4}-\d{2}-\d{2})", re.IGNORECASE)
@@ -109,6 +112,8 @@ def read(text: str, as_of: date) -> ParsedForm:
             problems.append((line, f"card {title[:60]!r} is cut off by the capture; skipped"))
             continue
         paper.listed_on = listed_on
+        pre_start = links[cards[n - 1]].end if n else 0
+        paper.submitted_by = _submitter(text[pre_start : head.start])
         if finish(paper, problems) is not None:
             papers.append(paper)
     return ParsedForm(papers, problems, FORM)
@@ -169,7 +174,7 @@ def _card(
         pos = link.end
         if not ids and link.url:
             ids = ids_in(link.url)
-        if m := _AUTHORS.match(inner):
+        if m := _AUTHORS.search(inner):
             paper.authors_count = count(m[1].replace(",", ""), "authors", line, problems)
             whole = True
         elif (url := link.url or "").endswith("#community") or (
@@ -178,7 +183,7 @@ def _card(
             and line_of(link.start) == _date_line(text, link.start)
         ):
             paper.comments = count(inner, "comments", line_of(link.start), problems)
-        elif (nested := _NESTED.match(link.text)) and nested[2].strip():
+        elif (nested := _NESTED.match(link.text)) and _is_name(nested[2]):
             paper.organization = name(nested[2]) or None
             paper.organization_id = _org_id(url)
             whole = True
@@ -187,6 +192,27 @@ def _card(
     whole = _plain(text[pos:stop], paper, as_of) or whole
     paper.arxiv_id = ids[0] if ids else None
     return paper if whole else None
+
+
+def _is_name(text: str) -> bool:
+    text = text.strip()
+    return bool(text) and text[0] not in "[(!" and any(c.isalpha() for c in text)
+
+
+def _submitter(chunk: str) -> str | None:
+    """The name after the last ``Submitted by`` in ``chunk`` (a list card shows it above
+    its upvote box), images and link brackets removed."""
+    found = list(_SUBMITTED.finditer(chunk))[-1:]
+    if not found:
+        return None
+    end = found[0].end()
+    rest = _IMAGE.sub(" ", chunk[end : end + 400])
+    rest = _LINK.sub(lambda m: m[1], rest)
+    for raw in rest.splitlines():
+        text = one_line(raw).strip("[]· ")
+        if text:
+            return name(text) or None
+    return None
 
 
 def _plain(chunk: str, paper: PaperFields, as_of: date) -> bool:

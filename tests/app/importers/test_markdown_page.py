@@ -88,3 +88,19 @@ def test_inline_links_and_image_logo_organisation():
     assert (paper.arxiv_id, paper.upvotes, paper.comments) == ("2401.00001", 12, 2)
     assert (paper.organization, paper.organization_id) == ("Acme Labs", "acme")
     assert paper.published == date(2024, 1, 3)
+
+
+def test_2024_layout_thumbnails_avatars_and_submitter_above_the_card():
+    form = markdown_page.read(page("daily-2024.md"), date(2024, 8, 2))
+    assert form.problems == []
+    llama, tora = form.papers
+    assert (llama.arxiv_id, llama.upvotes, llama.comments) == ("2407.21783", 94, 5)
+    assert (llama.authors_count, llama.organization, llama.submitted_by) == (533, None, "akhaliq")
+    assert llama.listed_on == date(2024, 8, 1) and llama.published is None
+    assert (tora.arxiv_id, tora.upvotes, tora.comments, tora.authors_count) == (
+        "2407.21705",
+        0,
+        None,
+        5,
+    )
+    assert tora.submitted_by == "akhaliq"

@@ -86,13 +86,17 @@ def test_hub_json_never_raises(text):
 
 
 @_relaxed
-@given(mutated(_seed("daily-page_2024-08-01.html", "cards-2026.html")))
+@given(mutated(_seed("daily-page_2024-08-01.html", "cards-2026.html", "paper-no-data.html")))
 def test_html_never_raises(text):
     _sound(html_page.read(text, AS_OF))
 
 
 @_relaxed
-@given(mutated(_seed("search-page_markdown-capture.md", "daily-2026.md", "paper-2026.md")))
+@given(
+    mutated(
+        _seed("search-page_markdown-capture.md", "daily-2026.md", "paper-2026.md", "daily-2024.md")
+    )
+)
 def test_markdown_never_raises(text):
     _sound(markdown_page.read(text, AS_OF))
 
