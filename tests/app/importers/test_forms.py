@@ -68,3 +68,12 @@ def test_paper_page_text_needs_its_own_lines():
     assert forms.sniff_form("Title\nPublished on Oct 6\nAbstract\nText") == "paper-page"
     assert forms.sniff_form("Title\nAuthors: A , B\nAbstract\nText") == "paper-page"
     assert forms.sniff_form("Title\nSubmitted by x\nAbstract\nText") is None
+
+
+def test_the_seed_text_pages_are_left_to_the_list_reader():
+    from app.paths import sample_pages
+
+    seeds = list(sample_pages())
+    assert seeds
+    for path in seeds:
+        assert forms.sniff(path.read_text(encoding="utf-8")[: forms.HEAD_CHARS]) == (None, None)
