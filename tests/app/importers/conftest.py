@@ -1,4 +1,7 @@
-"""Paths of the real captures (../shared/samples) and of the small pages written here."""
+"""Paths of the real captures and of the small pages written here.
+
+``samples/`` holds verbatim copies of the shared real captures (public material; see
+``samples/README.md`` for where each comes from)."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from pathlib import Path
 import pytest
 
 PAGES = Path(__file__).parent / "pages"
-SAMPLES = Path("/work/shared/samples")
+SAMPLES = Path(__file__).parent / "samples"
 
 
 def page(name: str) -> str:
