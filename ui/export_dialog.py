@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from PySide6.QtCore import QSettings, QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -32,9 +33,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import Library, PaperFilter
+from app import Library, PaperdeskError, PaperFilter
 from app.export import FORMATS, ExportOptions, ExportResult, Selection, export, format_for_path
 from app.export.selection import count as selection_count
+from app.store.filters import tag_key
 from ui.jobs import LatestJob
 
 SCOPES = ("selected", "view", "tags")
@@ -92,16 +94,16 @@ class ExportDialog(QDialog):
 
     def _build(self) -> None:
         n = len(self.selected_ids)
-        self.scope_selected = QRadioButton(f"Selected papers ({n})", objectName="scopeSelected")
+        self.scope_selected = _named(QRadioButton(f"Selected papers ({n})"), "scopeSelected")
         self.scope_selected.setEnabled(n > 0)
         view = "Current view" + (f" (search: {self.current_query})" if self.current_query else "")
-        self.scope_view = QRadioButton(view, objectName="scopeView")
-        self.scope_tags = QRadioButton("Papers with tags:", objectName="scopeTags")
+        self.scope_view = _named(QRadioButton(view), "scopeView")
+        self.scope_tags = _named(QRadioButton("Papers with tags:"), "scopeTags")
         self.scope_group = QButtonGroup(self)
         for i, button in enumerate((self.scope_selected, self.scope_view, self.scope_tags)):
             self.scope_group.addButton(button, i)
 
-        self.tag_list = QListWidget(objectName="exportTagList")
+        self.tag_list = _named(QListWidget(), "exportTagList")
         for info in sorted(self.lib.tags(), key=lambda t: t.name.casefold()):
             item = QListWidgetItem(f"{info.name} ({info.count})")
             item.setData(Qt.ItemDataRole.UserRole, info.name)
@@ -109,20 +111,20 @@ class ExportDialog(QDialog):
             item.setCheckState(Qt.CheckState.Unchecked)
             self.tag_list.addItem(item)
         self.tag_list.setMaximumHeight(160)
-        self.match_box = QComboBox(objectName="exportMatch")
+        self.match_box = _named(QComboBox(), "exportMatch")
         self.match_box.addItem("with any of them", "any")
         self.match_box.addItem("with all of them", "all")
 
-        self.format_box = QComboBox(objectName="exportFormat")
+        self.format_box = _named(QComboBox(), "exportFormat")
         for name, module in FORMATS.items():
             self.format_box.addItem(module.LABEL, name)
-        self.group_by_tag = QCheckBox("Group by tag", objectName="exportGroupByTag")
+        self.group_by_tag = _named(QCheckBox("Group by tag"), "exportGroupByTag")
 
-        self.dest_edit = QLineEdit(objectName="exportDestination")
+        self.dest_edit = _named(QLineEdit(), "exportDestination")
         self.dest_edit.setPlaceholderText("File to write")
-        self.browse_button = QPushButton("Browse…", objectName="exportBrowse")
-        self.count_label = QLabel(objectName="exportCount")
-        self.message = QLabel(objectName="exportMessage")
+        self.browse_button = _named(QPushButton("Browse…"), "exportBrowse")
+        self.count_label = _named(QLabel(), "exportCount")
+        self.message = _named(QLabel(), "exportMessage")
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
@@ -160,7 +162,7 @@ class ExportDialog(QDialog):
         self.resize(520, 460)
 
     def _connect(self) -> None:
-        self.scope_group.idToggled.connect(lambda _id, on: on and self._scope_changed())
+        self.scope_group.idToggled.connect(self._scope_toggled)
         self.tag_list.itemChanged.connect(lambda _item: self._choices_changed())
         self.match_box.currentIndexChanged.connect(lambda _i: self._choices_changed())
         self.format_box.currentIndexChanged.connect(lambda _i: self._format_changed())
@@ -196,10 +198,10 @@ class ExportDialog(QDialog):
         ]
 
     def set_tags(self, names: Sequence[str], match: str | None = None) -> None:
-        wanted = {n.casefold() for n in names}
+        wanted = {_key(n) for n in names}
         for i in range(self.tag_list.count()):
             it = self.tag_list.item(i)
-            on = it.data(Qt.ItemDataRole.UserRole).casefold() in wanted
+            on = _key(it.data(Qt.ItemDataRole.UserRole)) in wanted
             it.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
         if match is not None:
             self.match_box.setCurrentIndex(max(0, self.match_box.findData(match)))
@@ -225,6 +227,10 @@ class ExportDialog(QDialog):
             title = "Reading list"
         grouped = self.group_by_tag.isChecked() and self.format in GROUPABLE
         return ExportOptions(title=title, group_by_tag=grouped)
+
+    def _scope_toggled(self, _id: int, on: bool) -> None:
+        if on:
+            self._scope_changed()
 
     def _scope_changed(self) -> None:
         tags_on = self.scope == "tags"
@@ -378,6 +384,15 @@ class ExportDialog(QDialog):
         s.sync()
 
 
+W = TypeVar("W", bound=QWidget)
+
+
+def _named(widget: W, name: str) -> W:
+    """``widget`` with its object name set (for tests and accessibility)."""
+    widget.setObjectName(name)
+    return widget
+
+
 def _slug(text: str) -> str:
     return re.sub(r"[^\w]+", "-", text, flags=re.UNICODE).strip("-").lower()[:60]
 
@@ -392,3 +407,11 @@ def add_tag_export_action(window: QWidget, lib: Library, tag: str, menu: QMenu) 
 
     action = menu.addAction("Export…", open_dialog)
     action.setObjectName("exportTagAction")
+
+
+def _key(name: str) -> str:
+    """A tag's identity (the store's rule); a name that is not a valid tag matches nothing."""
+    try:
+        return tag_key(name)
+    except PaperdeskError:
+        return ""

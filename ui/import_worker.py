@@ -1,7 +1,8 @@
 """Child process for the window's background import (Qt-free; run by ``ui.import_task``).
 
 ``python -m ui.import_worker LIBRARY_DIR [--as-of YYYY-MM-DD] FILE...`` imports the files
-one transaction each and prints one JSON line per file, then ``{"done": true}``. SIGTERM
+one transaction each and prints one JSON line per file, brings the search index up to date,
+then prints ``{"done": true}``. SIGTERM
 cancels: the file being imported is rolled back (its transaction never commits) and the
 rest are skipped. A separate process keeps the parsing's GIL hold out of the window.
 """
@@ -32,7 +33,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, _cancel)
 
-    import app.commands  # noqa: F401  (modules that hook into Library.open, e.g. the index)
     from app import Library
     from app.errors import PaperdeskError
 
@@ -50,6 +50,9 @@ def main(argv: list[str] | None = None) -> int:
             say({"start": i, "of": len(args.files), "path": name})
             result = lib.import_file(Path(name), as_of=args.as_of)
             say({"file": i, "of": len(args.files), "result": result.to_json()})
+        # Searchable when the import is done (as the CLI's import is): the index catches up
+        # with the feed here, in this process, not in the window.
+        lib.index.sync()
         say({"done": True})
     except Cancelled:
         say({"cancelled": True})

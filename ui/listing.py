@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from app import Library, PaperFilter
 from app.records import PaperRecord
+
+if TYPE_CHECKING:
+    from app.search import SearchResult
 
 SEARCH_LIMIT = 2000  # hits listed for a query; the status bar says when there are more
 PREFETCH = 120  # records of the first rows, read in the worker so the first paint needn't
@@ -75,11 +79,9 @@ def _listing(lib: Library, req: ListRequest) -> Listing:
     )
 
 
-def _search(lib: Library, query: str, req: ListRequest):
-    kwargs = {"limit": SEARCH_LIMIT, "as_you_type": req.as_you_type}
-    if req.flt != PaperFilter():
-        kwargs["flt"] = req.flt
-    return lib.search(query, **kwargs)  # type: ignore[attr-defined]
+def _search(lib: Library, query: str, req: ListRequest) -> SearchResult:
+    flt = req.flt if req.flt != PaperFilter() else None
+    return lib.search(query, limit=SEARCH_LIMIT, as_you_type=req.as_you_type, flt=flt)
 
 
 def _note_of(result: object) -> str | None:

@@ -27,16 +27,15 @@ from PySide6.QtWidgets import (
 )
 
 from app import Library
-from app.errors import PaperdeskError
-from app.search import index_for
+from app.store.changes import Changes
 from ui import resources_path
 from ui.annotations.panel import AnnotationPanel
 from ui.annotations.tag_manager import TagManager
-from ui.change_watch import ChangeWatcher
 from ui.import_summary import ImportSummaryDialog
 from ui.import_task import ImportTask
 from ui.jobs import LatestJob
 from ui.listing import Listing, ListRequest, compute_listing
+from ui.operations import IndexFollower, Operations
 from ui.paper_model import COLUMNS, PaperTableModel
 from ui.reader import ReaderPane, paper_link
 from ui.shortcuts import ShortcutsDialog
@@ -63,7 +62,9 @@ class MainWindow(QMainWindow):
     """The Paperdesk window on an open :class:`app.Library`.
 
     ``settings`` defaults to the per-user ``QSettings("Paperdesk", "paperdesk")``; tests
-    pass a file of their own.
+    pass a file of their own. Every write runs on ``ops.writer``; views learn of changes
+    only from ``changes.libraryChanged(changes, initiator)``; ``index_follower`` keeps the
+    search index up with the feed on its own thread.
     """
 
     listingApplied = Signal()  # the table shows a fresh listing (tests and benchmarks wait)
@@ -73,9 +74,18 @@ class MainWindow(QMainWindow):
     def __init__(self, lib: Library, settings: QSettings | None = None, parent=None) -> None:
         super().__init__(parent)
         self.lib = lib
-        # A bulk change made here (tagging thousands of papers) is indexed on a thread: the
-        # window never waits for Whoosh.
-        index_for(lib).background_commits = True
+        self.ops = Operations(lib, self)
+        self.changes = self.ops.changes
+        self.ops.on_failure(lambda text: self.status.showMessage(text, 8000))
+        # While the facade still indexes on commit (on the writer thread), a bulk change is
+        # handed to a thread there too, so the writer is never held up by Whoosh either.
+        index = lib.index
+        if hasattr(index, "background_commits"):
+            index.background_commits = True
+        self.index_follower = IndexFollower(lib, self)
+        self.index_follower.synced.connect(self._index_synced)
+        self._search_waits_for: int | None = None  # follower generation a re-search awaits
+        self._stopped = False
         self.settings = settings or QSettings("Paperdesk", "paperdesk")
         self.setWindowTitle(f"Paperdesk — {lib.path.name}")
         self.setWindowIcon(QIcon(str(resources_path("icons", "paperdesk.svg"))))
@@ -104,9 +114,7 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._restore_settings()
 
-        self.watcher = ChangeWatcher(lib, self)
-        self.watcher.changed.connect(self._on_changes)
-        self.watcher.bulk_changed.connect(self._on_bulk_change)
+        self.changes.libraryChanged.connect(self._library_changed)
         self.refresh()
 
     # -- building --------------------------------------------------------------------------
@@ -132,7 +140,7 @@ class MainWindow(QMainWindow):
         self.toolbar.addWidget(self.hint)
         self.addToolBar(self.toolbar)
 
-        self.sidebar = Sidebar(self.lib, self)
+        self.sidebar = Sidebar(self.lib, self, self.changes)
         self.sidebar.viewSelected.connect(self._view_selected)
         self.sidebar.deleteSavedRequested.connect(self._delete_saved)
         self.sidebar.tagMenuAboutToShow.connect(self._tag_export_entry)  # "Export…" on a tag
@@ -165,10 +173,9 @@ class MainWindow(QMainWindow):
         self.table.doubleClicked.connect(lambda _idx: self.open_current_link())
 
         self.reader = ReaderPane(self)
-        self.panel = AnnotationPanel(self.lib, self.undo_stack, self)
-        self.panel.changed.connect(self._papers_changed_here)
+        self.panel = AnnotationPanel(self.ops, self.undo_stack, self)
 
-        self.tag_manager = TagManager(self.lib, self.undo_stack, self, self.panel.feedback)
+        self.tag_manager = TagManager(self.ops, self.undo_stack, self, self.panel.feedback)
         self.sidebar.tagMenuAboutToShow.connect(self._tag_menu)
         rename = QShortcut(QKeySequence(Qt.Key.Key_F2), self.sidebar, self._rename_current_tag)
         rename.setContext(Qt.ShortcutContext.WidgetShortcut)
@@ -313,7 +320,7 @@ class MainWindow(QMainWindow):
         selected = self.selected_ids()
         top_id = self.model.id_at(self.table.rowAt(0))
         # Records read before a change this window has since applied would be stale.
-        fresh = listing.seq >= self.watcher.seq
+        fresh = listing.seq >= self.changes.seq
         # The reset clears the selection and we restore it: the reader and the annotation
         # panel hear about it once, and only if the selection really changed.
         self._applying = True
@@ -425,13 +432,12 @@ class MainWindow(QMainWindow):
 
     def save_search_as(self, name: str, query: str) -> None:
         view = self._view_key if self._view_key.startswith("view:") else "view:all"
-        try:
-            self.lib.save_search(name, query, view)
-        except PaperdeskError as exc:
-            self.status.showMessage(str(exc), 8000)
-            return
-        self.sidebar.refresh_saved()
-        self.status.showMessage(f"Saved search {' '.join(name.split())!r}", 5000)
+
+        def saved(_result: object) -> None:
+            self.sidebar.refresh_saved()  # saved searches are not in the change feed
+            self.status.showMessage(f"Saved search {' '.join(name.split())!r}", 5000)
+
+        self.ops.op(lambda lib: lib.save_search(name, query, view), self).success(saved).run()
 
     def _tag_export_entry(self, tag: str, menu) -> None:
         from ui.export_dialog import add_tag_export_action
@@ -454,8 +460,9 @@ class MainWindow(QMainWindow):
             self.tag_manager.rename(key[4:])
 
     def _delete_saved(self, name: str) -> None:
-        self.lib.delete_saved_search(name)
-        self.sidebar.refresh_saved()
+        self.ops.op(lambda lib: lib.delete_saved_search(name), self.sidebar).success(
+            lambda _r: self.sidebar.refresh_saved()
+        ).run()
 
     # -- sidebar and sort ------------------------------------------------------------------
 
@@ -577,43 +584,55 @@ class MainWindow(QMainWindow):
 
     def toggle_read(self) -> None:
         """Space: through the annotation panel's undoable step."""
-        ids = self.selected_ids()
-        if not ids:
-            return
-        self.panel.toggle_read()
-        self._papers_changed_here(ids)
-
-    def _papers_changed_here(self, ids) -> None:
-        self._refresh_papers(list(ids))
+        if self.selected_ids():
+            self.panel.toggle_read()
 
     # -- changes from anywhere -------------------------------------------------------------
 
-    def _on_changes(self, rows: list) -> None:
-        kinds = {kind for _seq, _pid, kind in rows}
-        ids = {pid for _seq, pid, _kind in rows if pid is not None}
-        if kinds & {"add", "delete", "tags"} or (
-            kinds & {"tag"} and self._view_key.startswith("tag:")
-        ):
-            self.refresh(keep_position=True)
-        self._refresh_papers(ids)
-        if kinds & {"tag", "tags", "add", "delete"}:
-            self.sidebar.refresh_tags()
-        if ids & set(self.selected_ids()) or kinds & {"tags"}:
-            self.panel.refresh()  # the panel leaves other processes' changes to us
-
-    def _on_bulk_change(self) -> None:
-        self.model.forget()
-        self.sidebar.refresh_tags()
-        self.panel.refresh()
-        self.refresh(keep_position=True)
-
-    def _refresh_papers(self, ids) -> None:
-        self.model.refresh_papers(ids)
+    def _library_changed(self, changes: Changes, _initiator: object) -> None:
+        """The table and the reader follow ``libraryChanged``: each repaints once, and only
+        what the flags say (a tag colour: nothing here; the sidebar and chips follow it)."""
+        generation = self.index_follower.request()
+        # A renamed tag's papers are in the feed too (its name shows anew on each of them);
+        # a colour names no paper: no row or reader repaints for it.
+        if changes.everything:
+            self.model.forget()
+        elif changes.paper_ids:
+            self.model.refresh_papers(changes.paper_ids)
         current = self.reader.paper
-        if current is not None and current.id in set(ids):
+        shown = changes.kinds != {"note"}  # the reader does not show the note
+        if current is not None and (
+            changes.everything or (shown and current.id in changes.paper_ids)
+        ):
             row = self.model.row_of(current.id)
             rec = self.model.record(row) if row >= 0 else None
             self.reader.show_paper(rec, self.reader.terms)
+        if self._listing_affected(changes):
+            if self.search_box.text().strip():
+                # Hits come from the index: search again once it has followed this change.
+                self._search_waits_for = generation
+            else:
+                self.refresh(keep_position=True)
+
+    def _listing_affected(self, changes: Changes) -> bool:
+        """Whether the rows listed (not just their contents) may differ after ``changes``."""
+        if changes.everything or changes.kinds & {"add", "delete"}:
+            return True
+        key = self._view_key
+        if key.startswith("saved:"):
+            key = self.sidebar.saved_queries.get(key[6:], ("", "view:all"))[1]
+        tagged_rows = key.startswith("tag:") or key == "view:untagged"
+        # A query may name tags (``tag:x``). Notes are searchable too, but a note being typed
+        # must not re-run the search under the cursor (its paper could leave the listing).
+        if tagged_rows or self.search_box.text().strip():
+            return bool(changes.kinds & {"tag", "tags"})
+        return False
+
+    def _index_synced(self, generation: int) -> None:
+        waiting = self._search_waits_for
+        if waiting is not None and generation >= waiting:
+            self._search_waits_for = None
+            self.refresh(keep_position=True)
 
     # -- import and export -----------------------------------------------------------------
 
@@ -657,7 +676,7 @@ class MainWindow(QMainWindow):
     def _import_done(self) -> None:
         self.progress.hide()
         self.cancel_button.hide()
-        self.watcher.poll()  # show the new papers now, not at the next tick
+        self.changes.poll()  # show the new papers now, not at the next tick
 
     def _import_finished(self, report) -> None:
         self._import_done()
@@ -763,9 +782,18 @@ class MainWindow(QMainWindow):
         self.panel.flush()
         if self.remember_state:
             self.save_settings()
-        self.watcher.stop()
+        self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Store every queued write, stop following the feed, stop the threads (once)."""
+        if self._stopped:
+            return
+        self._stopped = True
+        self.ops.stop()
         if self.import_task is not None and self.import_task.is_running():
             self.import_task.cancel()
             self.import_task.wait(10_000)
+        self.index_follower.stop()
         self._jobs.wait(5000)
-        super().closeEvent(event)
+        self.panel.wait_for_suggestions(5000)

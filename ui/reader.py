@@ -78,11 +78,16 @@ class ReaderPane(QTextBrowser):
         self.show_paper(None)
 
     def show_paper(self, rec: PaperRecord | None, terms: Sequence[str] = ()) -> None:
+        same = rec is not None and self.paper is not None and self.paper.id == rec.id
         self.paper, self.terms = rec, list(terms)
         if rec is None:
             self.setHtml('<p style="color: gray">Select a paper to read it here.</p>')
             return
+        bar = self.verticalScrollBar()
+        keep = bar.value() if same else 0  # the same paper repainted (starred): stay put
         self.setHtml(paper_html(rec, self.terms, *(DARK_HIT if self.is_dark() else LIGHT_HIT)))
+        if keep:
+            bar.setValue(keep)
 
     def changeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         # The system switched between light and dark: redraw with colours that fit.

@@ -16,6 +16,8 @@ from PySide6.QtWidgets import QAbstractItemView, QMenu, QTreeView
 
 from app import Library, PaperFilter
 from app.records import TagInfo, utcnow
+from app.store.changes import Changes
+from ui.operations.changes import TAG_LIST_KINDS, ChangeFeed
 
 KEY_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -54,10 +56,11 @@ class Sidebar(QTreeView):
     savedMenuAboutToShow = Signal(str, QMenu)
     deleteSavedRequested = Signal(str)
 
-    def __init__(self, lib: Library, parent=None) -> None:
+    def __init__(self, lib: Library, parent=None, changes: ChangeFeed | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("sidebar")
         self._lib = lib
+        self._feed = changes
         self.setHeaderHidden(True)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -78,6 +81,13 @@ class Sidebar(QTreeView):
         self.expandAll()
         self.selectionModel().currentChanged.connect(self._current_changed)
         self.select_key("view:all")
+        if changes is not None:
+            changes.libraryChanged.connect(self.library_changed)
+
+    def library_changed(self, changes: Changes, _initiator: object) -> None:
+        """Counts, names and colours follow the change feed (once per change)."""
+        if changes.everything or changes.kinds & TAG_LIST_KINDS:
+            self.refresh_tags()
 
     # -- building --------------------------------------------------------------------------
 
@@ -99,7 +109,8 @@ class Sidebar(QTreeView):
 
     def refresh_tags(self, tags: list[TagInfo] | None = None) -> None:
         """Rebuild the tag list (names, counts, colours), keeping the selection."""
-        tags = self._lib.tags() if tags is None else tags
+        if tags is None:
+            tags = self._feed.tags() if self._feed is not None else self._lib.tags()
         current = self.current_key()
         self._tags.removeRows(0, self._tags.rowCount())
         for tag in tags:

@@ -11,16 +11,13 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 
 from app.errors import PaperdeskError
 from app.export import to_bibtex, to_csv, to_html, to_json, to_markdown, to_ris
 from app.export.atomic import ExportError, atomic_write
 from app.export.common import ExportOptions
-from app.export.selection import Selection, resolve
-
-if TYPE_CHECKING:
-    from app.library import Library
+from app.export.selection import Papers, Selection, resolve
 
 __all__ = [
     "FORMATS",
@@ -47,7 +44,7 @@ class ExportResult:
 
 
 def export(
-    lib: Library,
+    lib: Papers,
     selection: Selection,
     fmt: str,
     dest: str | Path | None = None,

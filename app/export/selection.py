@@ -4,15 +4,34 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from app.errors import PaperdeskError
-from app.records import PaperRecord
-
-if TYPE_CHECKING:
-    from app.library import Library, PaperFilter
+from app.records import PaperRecord, TagInfo
+from app.store.filters import PaperFilter
 
 CHUNK = 2000  # papers held in memory at once while writing
+
+
+class Papers(Protocol):
+    """What an export reads of a library: the facade has it, and services never import the
+    facade (the arrows point down)."""
+
+    def require(self, ids: Sequence[int]) -> list[int]: ...
+
+    def paper_ids(
+        self, flt: PaperFilter | None = ..., sort: str = ..., descending: bool = ...
+    ) -> list[int]: ...
+
+    def count(self, flt: PaperFilter | None = ...) -> int: ...
+
+    def tag_id(self, name: str) -> int: ...
+
+    def tags(self) -> list[TagInfo]: ...
+
+    def search(self, query: str, limit: int = ...) -> Any: ...
+
+    def iter_papers(self, ids: Sequence[int], chunk: int = ...) -> Iterator[PaperRecord]: ...
 
 
 @dataclass(frozen=True)
@@ -30,7 +49,7 @@ class Selection:
     descending: bool = True
 
 
-def resolve(lib: Library, sel: Selection) -> list[int]:
+def resolve(lib: Papers, sel: Selection) -> list[int]:
     """The ids ``sel`` selects, in export order. Unknown tags raise ``UnknownTag``."""
     if sel.ids is not None:
         return lib.require(sel.ids)
@@ -43,7 +62,7 @@ def resolve(lib: Library, sel: Selection) -> list[int]:
     return ids
 
 
-def count(lib: Library, sel: Selection) -> int:
+def count(lib: Papers, sel: Selection) -> int:
     """How many papers ``sel`` exports: one SQL count unless a search query is involved."""
     if sel.ids is not None:
         return len(lib.require(sel.ids))
@@ -52,9 +71,7 @@ def count(lib: Library, sel: Selection) -> int:
     return lib.count(_filter(lib, sel))
 
 
-def _filter(lib: Library, sel: Selection) -> PaperFilter:
-    from app.store.filters import PaperFilter
-
+def _filter(lib: Papers, sel: Selection) -> PaperFilter:
     if sel.match not in ("any", "all"):
         raise PaperdeskError(f"unknown match {sel.match!r}; use 'any' or 'all'")
     for name in sel.tags:
@@ -66,12 +83,12 @@ def _filter(lib: Library, sel: Selection) -> PaperFilter:
     return replace(flt, starred=True) if sel.starred else flt
 
 
-def search_ids(lib: Library, query: str) -> list[int]:
+def search_ids(lib: Papers, query: str) -> list[int]:
     """Every paper id the search index finds for ``query``, best first (the limit is the
     library's size, so no hit is cut off)."""
     return [hit.paper_id for hit in lib.search(query, limit=max(1, lib.count())).hits]
 
 
-def iter_papers(lib: Library, ids: Sequence[int], chunk: int = CHUNK) -> Iterator[PaperRecord]:
+def iter_papers(lib: Papers, ids: Sequence[int], chunk: int = CHUNK) -> Iterator[PaperRecord]:
     """Records for ``ids`` in order, ``chunk`` at a time, as one consistent snapshot."""
     return lib.iter_papers(ids, chunk)

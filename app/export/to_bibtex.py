@@ -6,17 +6,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 
 import bibtexparser
 from bibtexparser import model
 
 from app.export.common import ExportOptions, one_line, safe_url
-from app.export.selection import CHUNK, iter_papers
+from app.export.selection import CHUNK, Papers, iter_papers
 from app.records import PaperRecord
-
-if TYPE_CHECKING:
-    from app.library import Library
 
 NAME, LABEL, EXTENSION = "bibtex", "BibTeX", ".bib"
 
@@ -135,7 +132,7 @@ _FORMAT = bibtexparser.BibtexFormat()
 _FORMAT.block_separator = "\n"  # one blank line between entries (its default leaves two)
 
 
-def write(lib: Library, ids: Sequence[int], out: TextIO, opts: ExportOptions) -> None:
+def write(lib: Papers, ids: Sequence[int], out: TextIO, opts: ExportOptions) -> None:
     if len(ids) > LIBRARY_WRITER_MAX:
         buffer: list[str] = []
         for p in iter_papers(lib, ids):

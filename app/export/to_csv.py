@@ -4,14 +4,11 @@ neutralised."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 
 from app.export.common import ExportOptions
-from app.export.selection import iter_papers
+from app.export.selection import Papers, iter_papers
 from app.records import PaperRecord, iso_utc
-
-if TYPE_CHECKING:
-    from app.library import Library
 
 NAME, LABEL, EXTENSION = "csv", "CSV (spreadsheet)", ".csv"
 
@@ -73,7 +70,7 @@ def _line(cells: list[str]) -> str:
     return ",".join([c if c.isdigit() or not c else _cell(c) for c in cells]) + "\r\n"
 
 
-def write(lib: Library, ids: Sequence[int], out: TextIO, opts: ExportOptions) -> None:
+def write(lib: Papers, ids: Sequence[int], out: TextIO, opts: ExportOptions) -> None:
     out.write(",".join(COLUMNS) + "\r\n")
     buffer: list[str] = []
     for p in iter_papers(lib, ids):

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from html import escape
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 
 from app.export.common import ExportOptions, paper_link, tag_groups
-from app.export.selection import iter_papers
-from app.records import PaperRecord
-
-if TYPE_CHECKING:
-    from app.library import Library
+from app.export.selection import Papers, iter_papers
+from app.records import PaperRecord, metadata_line
 
 NAME, LABEL, EXTENSION = "html", "HTML page", ".html"
 
@@ -33,17 +30,10 @@ details { margin-top: .3rem; } summary { cursor: pointer; color: #555; font-size
 
 
 def article(p: PaperRecord) -> str:
-    meta = [p.published.isoformat() if p.published else "undated", f"{p.upvotes} upvotes"]
-    if p.authors_count:
-        meta.append(f"{p.authors_count} authors")
-    if p.organization:
-        meta.append(escape(p.organization))
-    if p.starred:
-        meta.append("★ starred")
     parts = [
         f'<article id="paper-{p.id}">',
         f'<h3><a href="{escape(paper_link(p))}">{escape(p.title)}</a></h3>',
-        f'<div class="meta">{" · ".join(meta)}</div>',
+        f'<div class="meta">{metadata_line(p, escape=escape)}</div>',
     ]
     if p.tags:
         spans = "".join(f'<span class="tag">{escape(t)}</span>' for t in p.tags)
@@ -56,7 +46,7 @@ def article(p: PaperRecord) -> str:
     return "\n".join(parts) + "\n"
 
 
-def write(lib: Library, ids: Sequence[int], out: TextIO, opts: ExportOptions) -> None:
+def write(lib: Papers, ids: Sequence[int], out: TextIO, opts: ExportOptions) -> None:
     title = escape(opts.title)
     out.write(
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'

@@ -6,21 +6,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
-from typing import Any, Protocol, TextIO
+from collections.abc import Sequence
+from typing import Any, TextIO
 
 from app.export.common import ExportOptions
-from app.export.selection import CHUNK
-from app.records import BACKUP_FORMAT_ID, BACKUP_VERSION, PaperRecord, TagInfo
-
-
-class Papers(Protocol):
-    """What the writer reads (the facade has it; services never import the facade)."""
-
-    def iter_papers(self, ids: Sequence[int], chunk: int = ...) -> Iterator[PaperRecord]: ...
-
-    def tags(self) -> list[TagInfo]: ...
-
+from app.export.selection import CHUNK, Papers
+from app.records import BACKUP_FORMAT_ID, BACKUP_VERSION, PaperRecord
 
 NAME, LABEL, EXTENSION = "json", "JSON (complete backup)", ".json"
 

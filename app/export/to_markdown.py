@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 
 from app.export.common import ExportOptions, one_line, paper_link, tag_groups
-from app.export.selection import iter_papers
+from app.export.selection import Papers, iter_papers
 from app.records import PaperRecord
-
-if TYPE_CHECKING:
-    from app.library import Library
 
 NAME, LABEL, EXTENSION = "md", "Markdown reading list", ".md"
 
@@ -71,7 +68,7 @@ def paper_item(p: PaperRecord) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write(lib: Library, ids: Sequence[int], out: TextIO, opts: ExportOptions) -> None:
+def write(lib: Papers, ids: Sequence[int], out: TextIO, opts: ExportOptions) -> None:
     out.write(f"# {escape(opts.title)}\n\n")
     out.write(f"{len(ids)} papers, exported {opts.moment():%Y-%m-%d}.\n\n")
     if not opts.group_by_tag:

@@ -4,17 +4,14 @@ note, PY/DA, UR."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any, TextIO
 
 import rispy
 from rispy.writer import RisWriter
 
 from app.export.common import ExportOptions, one_line, safe_url
-from app.export.selection import CHUNK, iter_papers
+from app.export.selection import CHUNK, Papers, iter_papers
 from app.records import PaperRecord
-
-if TYPE_CHECKING:
-    from app.library import Library
 
 NAME, LABEL, EXTENSION = "ris", "RIS (Zotero, EndNote, Mendeley)", ".ris"
 
@@ -77,7 +74,7 @@ def reference_text(p: PaperRecord) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write(lib: Library, ids: Sequence[int], out: TextIO, opts: ExportOptions) -> None:
+def write(lib: Papers, ids: Sequence[int], out: TextIO, opts: ExportOptions) -> None:
     if len(ids) <= RISPY_WRITER_MAX:  # a reading list: rispy writes it
         rispy.dump([reference(p) for p in iter_papers(lib, ids)], out, implementation=_Writer)
         return

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from PySide6.QtCore import QSettings
 
@@ -33,8 +35,28 @@ def open_window(qtbot, settings_file):
     for window in made:
         if window.isVisible():
             window.close()
-        window.watcher.stop()
-        window._jobs.wait(5000)
+        window.shutdown()
+
+
+@pytest.fixture
+def whoosh_threads(monkeypatch):
+    """The thread of every Whoosh index write (writer opened, segment committed)."""
+    from whoosh.writing import SegmentWriter
+
+    seen: list[tuple[str, threading.Thread]] = []
+
+    def record(name: str):
+        method = getattr(SegmentWriter, name)
+
+        def recorded(self, *args, **kwargs):
+            seen.append((name, threading.current_thread()))
+            return method(self, *args, **kwargs)
+
+        monkeypatch.setattr(SegmentWriter, name, recorded)
+
+    for name in ("__init__", "commit", "_commit_toc"):  # _commit_toc: the bulk path's commit
+        record(name)
+    return seen
 
 
 def wait_listing(qtbot, window, action, timeout=10_000):

@@ -35,7 +35,19 @@ def test_enter_runs_the_full_query_and_hits_are_highlighted(qtbot, open_window, 
     wait_listing(qtbot, window, lambda: QTest.keyClick(window.search_box, Qt.Key.Key_Return))
     assert window.model.ids() == _hits(seeded, "erasure")  # relevance order
     window.select_ids([window.model.id_at(0)])
-    assert 'class="hit"' in window.reader.toHtml() or "background-color" in window.reader.toHtml()
+    # The reader marks the query's words (and only them) with the hit background.
+    from PySide6.QtCore import QRegularExpression
+    from PySide6.QtGui import QTextDocument
+
+    from ui.reader import DARK_HIT, LIGHT_HIT
+
+    hit = (DARK_HIT if window.reader.is_dark() else LIGHT_HIT)[0]
+    doc = window.reader.document()
+    word = doc.find(QRegularExpression(r"(?i)\berasure\b"))
+    assert not word.isNull()
+    assert word.charFormat().background().color().name() == hit
+    other = doc.find("the", 0, QTextDocument.FindFlag.FindWholeWords)
+    assert not other.isNull() and other.charFormat().background().color().name() != hit
 
 
 def test_view_and_query_combine(qtbot, open_window, seeded):
@@ -68,6 +80,8 @@ def test_the_query_can_be_saved_as_a_saved_search(qtbot, open_window, seeded):
     window = open_window(seeded)
     wait_listing(qtbot, window, lambda: window.set_query("erasure"))
     window.save_search_as("Erasing", "erasure")
+    window.ops.wait()  # stored on the writer thread
+    assert window.sidebar.index_of("saved:Erasing").isValid()
     assert ("Erasing", "erasure", "view:all") in seeded.saved_searches()
     wait_listing(qtbot, window, lambda: window.set_query(""))
     wait_listing(qtbot, window, lambda: window.sidebar.select_key("saved:Erasing"))

@@ -179,9 +179,11 @@ def test_keyboard_moves_and_toggles_read(qtbot, open_window, seeded):
     pid = window.model.id_at(1)
     assert window.selected_ids() == [pid]
     QTest.keyClick(window.table, Qt.Key.Key_Space)
+    window.ops.wait()  # stored on the writer thread; the row heard of it
     assert seeded.get(pid).read is True
     assert not window.model.data(window.model.index(1, 0), Qt.ItemDataRole.FontRole)
     QTest.keyClick(window.table, Qt.Key.Key_Space)
+    window.ops.wait()
     assert seeded.get(pid).read is False
     # "/" focuses the search box; typing there does not move the table.
     QTest.keyClick(window.table, Qt.Key.Key_Slash)
@@ -273,13 +275,34 @@ def test_tag_menu_renames_with_undo_and_the_sidebar_follows(qtbot, open_window, 
     assert "(4)" in window.sidebar.index_of("tag:draft").data()
 
 
-def test_ctrl_e_opens_export_with_the_selection_and_view(qtbot, open_window, seeded):
+def test_ctrl_e_opens_export_with_the_selection_and_view(qtbot, open_window, seeded, tmp_path):
+    import csv
+
+    from app.library import PaperFilter
+
+    starred = seeded.paper_ids()[10:15]
+    seeded.set_starred(starred)
     window = open_window(seeded)
-    assert window.export_action.isVisible()
-    assert window.export_action.isEnabled()
+    wait_listing(qtbot, window, lambda: window.sidebar.select_key("view:starred"))
     chosen = window.model.ids()[:3]
     window.select_ids(chosen)
-    window.export_action.trigger()
+    window.table.setFocus()
+    QTest.keyClick(window.table, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
     dialog = window.findChild(QDialog, "exportDialog")
     assert dialog is not None and dialog.isVisible()
-    dialog.close()
+    # The dialog has the window's choices: its selection, and its view as "current view".
+    assert dialog.selected_ids == chosen and dialog.scope == "selected"
+    assert dialog.current_filter == PaperFilter(starred=True) and dialog.current_query == ""
+    qtbot.waitUntil(lambda: dialog.last_count == 3, timeout=10_000)
+    with qtbot.waitSignal(dialog.countChanged, timeout=10_000) as counted:
+        dialog.set_scope("view")
+    assert counted.args[0] == 5
+    dialog.set_format("csv")
+    dest = tmp_path / "starred.csv"
+    dialog.dest_edit.setText(str(dest))
+    with qtbot.waitSignal(dialog.exported, timeout=20_000) as done:
+        qtbot.mouseClick(dialog.export_button, Qt.MouseButton.LeftButton)
+    assert done.args == [5, str(dest)]
+    with dest.open(encoding="utf-8-sig", newline="") as fh:
+        assert sorted(int(r["id"]) for r in csv.DictReader(fh)) == sorted(starred)
+    assert not dialog.isVisible()

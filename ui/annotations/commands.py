@@ -1,31 +1,34 @@
-"""Undo steps for annotations. Each step goes through ``app.Library`` and restores exact states.
+"""Undo steps for annotations. Each step goes through ``app.Library`` on the window's writer
+thread (``ui.operations``) and restores exact states.
 
 The action runs *before* its step is pushed (so a refused tag name is an inline message,
-not a half-made step); the first ``redo()`` that ``QUndoStack.push`` calls is skipped.
+not a half-made step): it is an operation whose success pushes the step; the first
+``redo()`` that ``QUndoStack.push`` calls is skipped. What changed reaches the views through
+``libraryChanged`` alone.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from app.errors import PaperdeskError
 from app.library import Library
+from ui.operations import Operations
 
 
 class Feedback(QObject):
-    """What the steps report: papers whose annotations changed, or one line saying why not."""
+    """Where the steps report a refusal: one line, shown inline by the view."""
 
-    changed = Signal(list)  # paper ids (may be empty: a tag renamed that no paper carries)
     failed = Signal(str)
 
 
 class _Step(QUndoCommand):
-    def __init__(self, lib: Library, text: str, feedback: Feedback) -> None:
+    def __init__(self, ops: Operations, text: str, feedback: Feedback) -> None:
         super().__init__(text)
-        self._lib = lib
+        self._ops = ops
         self._feedback = feedback
         self._pushed = False
 
@@ -38,149 +41,229 @@ class _Step(QUndoCommand):
     def undo(self) -> None:
         self._run(self._undo)
 
-    def _run(self, fn: Callable[[], list[int]]) -> None:
-        # Qt calls undo()/redo() from C++: an exception must not escape. A step that
-        # cannot be applied (e.g. the CLI took the tag's name meanwhile) becomes obsolete,
-        # so QUndoStack drops it instead of leaving the stack out of step with the library.
-        try:
-            ids = fn()
-        except PaperdeskError as exc:
+    def _run(self, fn: Callable[[Library], Any]) -> None:
+        # Qt calls undo()/redo() from C++: nothing may raise here. The write runs on the
+        # writer thread, and this waits for its outcome (one small write, after those
+        # queued before it): QUndoStack decides right after undo()/redo() returns whether
+        # the step is obsolete. A step that cannot be applied (e.g. the CLI took the tag's
+        # name meanwhile) says why and becomes obsolete, so the stack drops it instead of
+        # leaving itself out of step with the library.
+        def failed(reason: str) -> None:
             self.setObsolete(True)
-            self._feedback.failed.emit(f"Cannot {self.text().lower()}: {exc}")
-            return
-        self._feedback.changed.emit(ids)
+            self._feedback.failed.emit(f"Cannot {self.text().lower()}: {reason}")
 
-    def _redo(self) -> list[int]:
+        self._ops.op(fn, initiator=self._ops).failure(failed).run()
+        self._ops.wait()
+
+    def _redo(self, lib: Library) -> object:
         raise NotImplementedError
 
-    def _undo(self) -> list[int]:
+    def _undo(self, lib: Library) -> object:
         raise NotImplementedError
 
 
 class TagStep(_Step):
     """Any tag change (add/remove single or bulk, rename, merge, delete, colour)."""
 
-    def __init__(self, lib: Library, delta: Library.TagDelta, text: str, feedback: Feedback):
-        super().__init__(lib, text, feedback)
+    def __init__(self, ops: Operations, delta: Library.TagDelta, text: str, feedback: Feedback):
+        super().__init__(ops, text, feedback)
         self.delta = delta
 
-    def _redo(self) -> list[int]:
-        self.delta = self._lib.apply_tag_delta(self.delta)
-        return self.delta.paper_ids
+    # These run on the writer thread, one after another: each reads the delta the previous
+    # one left (a quick undo-redo-undo never works from a stale delta).
+    def _redo(self, lib: Library) -> object:
+        self.delta = lib.apply_tag_delta(self.delta)
+        return self.delta
 
-    def _undo(self) -> list[int]:
+    def _undo(self, lib: Library) -> object:
         # Keep the delta as applied: a re-created tag may have got a new id.
-        self.delta = self._lib.apply_tag_delta(self.delta.inverse()).inverse()
-        return self.delta.paper_ids
+        self.delta = lib.apply_tag_delta(self.delta.inverse()).inverse()
+        return self.delta
 
 
 class NoteStep(_Step):
-    """One note edit: the text typed between two pauses.
-
-    ``settle`` (the editor's background writer's ``wait``) runs first, so an undo never
-    races a save still on its way to the library.
-    """
+    """One note edit: the text typed between two pauses (queued after its own save)."""
 
     def __init__(
-        self,
-        lib: Library,
-        paper_id: int,
-        before: str,
-        after: str,
-        feedback: Feedback,
-        settle: Callable[[], None] | None = None,
-    ):
-        super().__init__(lib, "Edit note", feedback)
+        self, ops: Operations, paper_id: int, before: str, after: str, feedback: Feedback
+    ) -> None:
+        super().__init__(ops, "Edit note", feedback)
         self.paper_id, self.before, self.after = paper_id, before, after
-        self._settle = settle or (lambda: None)
 
-    def _redo(self) -> list[int]:
-        self._settle()
-        self._lib.set_note(self.paper_id, self.after)
-        return [self.paper_id]
+    def _redo(self, lib: Library) -> object:
+        lib.set_note(self.paper_id, self.after)
+        return self.paper_id
 
-    def _undo(self) -> list[int]:
-        self._settle()
-        self._lib.set_note(self.paper_id, self.before)
-        return [self.paper_id]
+    def _undo(self, lib: Library) -> object:
+        lib.set_note(self.paper_id, self.before)
+        return self.paper_id
 
 
 class FlagStep(_Step):
     """Star or read set on the papers whose value really changed."""
 
-    def __init__(self, lib: Library, flag: str, ids: list[int], value: bool, feedback: Feedback):
+    def __init__(
+        self, ops: Operations, flag: str, ids: list[int], value: bool, feedback: Feedback
+    ) -> None:
         word = {("starred", True): "Star", ("starred", False): "Unstar"}.get(
             (flag, value), "Mark read" if value else "Mark unread"
         )
-        super().__init__(lib, f"{word} {_papers(len(ids))}", feedback)
-        self._setter = lib.set_starred if flag == "starred" else lib.set_read
-        self.ids, self.value = ids, value
+        super().__init__(ops, f"{word} {_papers(len(ids))}", feedback)
+        self.flag, self.ids, self.value = flag, ids, value
 
-    def _redo(self) -> list[int]:
-        self._setter(self.ids, self.value)
-        return self.ids
+    def _set(self, lib: Library, value: bool) -> object:
+        setter = lib.set_starred if self.flag == "starred" else lib.set_read
+        return setter(self.ids, value)
 
-    def _undo(self) -> list[int]:
-        self._setter(self.ids, not self.value)
-        return self.ids
+    def _redo(self, lib: Library) -> object:
+        return self._set(lib, self.value)
 
-
-# -- actions: run once, then push the step that undoes/redoes them ---------------------------
+    def _undo(self, lib: Library) -> object:
+        return self._set(lib, not self.value)
 
 
-def _push_tags(stack: QUndoStack, lib: Library, fb: Feedback, text: str, delta) -> bool:
-    if not delta:
-        return False
-    stack.push(TagStep(lib, delta, text, fb))
-    fb.changed.emit(delta.paper_ids)
-    return True
+# -- actions: run once (on the writer), then push the step that undoes/redoes them -----------
+
+Refused = Callable[[str], None]
 
 
-def add_tags(stack, lib, fb, ids: Sequence[int], names: Sequence[str]) -> bool:
-    """Tag ``ids`` (one transaction, one undo step). Raises PaperdeskError for bad input."""
-    delta = lib.add_tags_undoable(ids, names)
+def _tag_action(
+    stack: QUndoStack,
+    ops: Operations,
+    fb: Feedback,
+    fn: Callable[[Library], Library.TagDelta],
+    text: Callable[[Library.TagDelta], str],
+    initiator: object,
+    refused: Refused | None,
+    done: Callable[[bool], None] | None,
+) -> None:
+    def pushed(delta: Library.TagDelta) -> None:  # on the GUI thread, once stored
+        if delta:
+            stack.push(TagStep(ops, delta, text(delta), fb))
+        if done is not None:
+            done(bool(delta))
+
+    ops.op(fn, initiator).success(pushed).failure(refused or fb.failed.emit).run()
+
+
+def add_tags(
+    stack: QUndoStack,
+    ops: Operations,
+    fb: Feedback,
+    ids: Sequence[int],
+    names: Sequence[str],
+    initiator: object = None,
+    refused: Refused | None = None,
+    done: Callable[[bool], None] | None = None,
+) -> None:
+    """Tag ``ids`` (one transaction, one undo step); a bad name goes to ``refused``."""
+    ids, names = list(ids), list(names)
     what = ", ".join(repr(n) for n in names)
-    return _push_tags(stack, lib, fb, f"Add tag {what} to {_papers(len(ids))}", delta)
+    _tag_action(
+        stack,
+        ops,
+        fb,
+        lambda lib: lib.add_tags_undoable(ids, names),
+        lambda _d: f"Add tag {what} to {_papers(len(ids))}",
+        initiator,
+        refused,
+        done,
+    )
 
 
-def remove_tags(stack, lib, fb, ids: Sequence[int], names: Sequence[str]) -> bool:
-    delta = lib.remove_tags_undoable(ids, names)
+def remove_tags(
+    stack: QUndoStack,
+    ops: Operations,
+    fb: Feedback,
+    ids: Sequence[int],
+    names: Sequence[str],
+    initiator: object = None,
+    refused: Refused | None = None,
+    done: Callable[[bool], None] | None = None,
+) -> None:
+    ids, names = list(ids), list(names)
     what = ", ".join(repr(n) for n in names)
-    return _push_tags(stack, lib, fb, f"Remove tag {what} from {_papers(len(ids))}", delta)
+    _tag_action(
+        stack,
+        ops,
+        fb,
+        lambda lib: lib.remove_tags_undoable(ids, names),
+        lambda _d: f"Remove tag {what} from {_papers(len(ids))}",
+        initiator,
+        refused,
+        done,
+    )
 
 
-def rename_tag(stack, lib, fb, old: str, new: str) -> bool:
+def rename_tag(
+    stack: QUndoStack, ops: Operations, fb: Feedback, old: str, new: str, initiator: object = None
+) -> None:
     """Rename, or merge into the existing tag ``new`` (ask the user first: see TagManager)."""
-    delta = lib.rename_tag_undoable(old, new)
-    verb = "Merge tag" if delta.merged else "Rename tag"
-    return _push_tags(stack, lib, fb, f"{verb} {old!r} into {new!r}", delta)
+
+    def text(delta: Library.TagDelta) -> str:
+        verb = "Merge tag" if delta.merged else "Rename tag"
+        return f"{verb} {old!r} into {new!r}"
+
+    fn: Callable[[Library], Library.TagDelta] = lambda lib: lib.rename_tag_undoable(old, new)  # noqa: E731
+    _tag_action(stack, ops, fb, fn, text, initiator, None, None)
 
 
-def delete_tag(stack, lib, fb, name: str) -> bool:
-    return _push_tags(stack, lib, fb, f"Delete tag {name!r}", lib.delete_tag_undoable(name))
+def delete_tag(
+    stack: QUndoStack, ops: Operations, fb: Feedback, name: str, initiator: object = None
+) -> None:
+    _tag_action(
+        stack,
+        ops,
+        fb,
+        lambda lib: lib.delete_tag_undoable(name),
+        lambda _d: f"Delete tag {name!r}",
+        initiator,
+        None,
+        None,
+    )
 
 
-def set_tag_color(stack, lib, fb, name: str, color: str | None) -> bool:
-    delta = lib.set_tag_color_undoable(name, color)
-    return _push_tags(stack, lib, fb, f"Colour tag {name!r}", delta)
+def set_tag_color(
+    stack: QUndoStack,
+    ops: Operations,
+    fb: Feedback,
+    name: str,
+    color: str | None,
+    initiator: object = None,
+) -> None:
+    _tag_action(
+        stack,
+        ops,
+        fb,
+        lambda lib: lib.set_tag_color_undoable(name, color),
+        lambda _d: f"Colour tag {name!r}",
+        initiator,
+        None,
+        None,
+    )
 
 
-def set_note(stack, lib, fb, paper_id: int, before: str, after: str) -> None:
-    """Save a note now (on this thread) as one undo step; the editor saves in the background."""
-    lib.set_note(paper_id, after)
-    stack.push(NoteStep(lib, paper_id, before, after, fb))
-    fb.changed.emit([paper_id])
-
-
-def set_flag(stack, lib, fb, flag: str, ids: Sequence[int], value: bool) -> bool:
+def set_flag(
+    stack: QUndoStack,
+    ops: Operations,
+    fb: Feedback,
+    flag: str,
+    ids: Sequence[int],
+    value: bool,
+    initiator: object = None,
+) -> None:
     """Star/unstar or read/unread; the step remembers only papers that really changed."""
-    setter = lib.set_starred if flag == "starred" else lib.set_read
-    changed = setter(ids, value)
-    if not changed:
-        return False
-    stack.push(FlagStep(lib, flag, changed, value, fb))
-    fb.changed.emit(changed)
-    return True
+    ids = list(ids)
+
+    def run(lib: Library) -> list[int]:
+        setter = lib.set_starred if flag == "starred" else lib.set_read
+        return setter(ids, value)
+
+    def pushed(changed: list[int]) -> None:
+        if changed:
+            stack.push(FlagStep(ops, flag, list(changed), value, fb))
+
+    ops.op(run, initiator).success(pushed).failure(fb.failed.emit).run()
 
 
 def _papers(n: int) -> str:

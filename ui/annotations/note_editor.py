@@ -18,10 +18,12 @@ from PySide6.QtWidgets import (
 
 from app.errors import PaperdeskError
 from app.library import Library
+from app.links import is_web_link
+from app.store.changes import Changes
 from ui.annotations import commands
 from ui.annotations.commands import Feedback
 from ui.annotations.markdown_view import render_note
-from ui.annotations.note_writer import NoteWriter
+from ui.operations import Operations, ops_for
 
 # Saved this long after the last keystroke (the issue asks for within 1 s); each pause
 # is also one undo step ("typing coalesced per pause").
@@ -43,22 +45,24 @@ class NoteEditor(QWidget):
 
     def __init__(
         self,
-        library: Library,
+        library: Library | Operations,
         undo_stack: QUndoStack,
         feedback: Feedback | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("noteEditor")
-        self._lib = library
+        self.ops = ops_for(library, self)
+        self._lib = self.ops.lib
         self._stack = undo_stack
+        if feedback is None:  # standalone: follow changes ourselves (a panel tells us)
+            self.ops.changes.libraryChanged.connect(self._library_changed)
         self.feedback = feedback or Feedback(self)
         self._paper: int | None = None
         self._saved_text: str | None = ""  # None: unknown (a save failed)
         self._dirty = False
         self._failed = False
-        self.writer = NoteWriter(library, self)
-        self.writer.finished.connect(self._collect, Qt.ConnectionType.QueuedConnection)
+        self._saving = 0  # saves queued on the writer, not yet answered
 
         col = QVBoxLayout(self)
         col.setContentsMargins(0, 0, 0, 0)
@@ -96,7 +100,6 @@ class NoteEditor(QWidget):
         self._timer.timeout.connect(self._autosave)
         self.text.textChanged.connect(self._typed)
         self.text.installEventFilter(self)
-        self.feedback.changed.connect(self._changed_elsewhere)
         app = QApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.flush)  # safety net: quitting saves too
@@ -160,46 +163,59 @@ class NoteEditor(QWidget):
         if text == self._saved_text:
             self.status.setText("Saved")
             return
-        step = commands.NoteStep(
-            self._lib, self._paper, self._saved_text or "", text, self.feedback, self.writer.wait
-        )
+        paper_id = self._paper
+        step = commands.NoteStep(self.ops, paper_id, self._saved_text or "", text, self.feedback)
         self._stack.push(step)
         self._saved_text = text
         self.status.setText("Saving…")
-        self.writer.save(self._paper, text)
+        self._saving += 1
+        self.ops.op(lambda lib: lib.set_note(paper_id, text), initiator=self).success(
+            lambda _r: self._stored(paper_id, text, "")
+        ).failure(lambda reason: self._stored(paper_id, text, reason)).run()
+
+    def busy(self) -> bool:
+        """A save is on its way to the library."""
+        return self._saving > 0
 
     def flush(self) -> bool:
-        """Save a pending edit now and wait until it is stored (and indexed).
+        """Save a pending edit now and wait until it is stored.
 
         False if it could not be saved (the reason is in the status line)."""
         self._autosave()
-        self.writer.wait()
-        self._collect()
+        if self._saving:
+            self.ops.wait()
         return not self._failed
 
-    def _collect(self) -> None:
-        for paper_id, text, error in self.writer.collect():
-            if error:
-                self._failed = True
-                self.status.setText(f"Not saved: {error}")
-                if paper_id == self._paper:
-                    # The library still has the older text: try again at the next pause.
-                    try:
-                        self._saved_text = self._lib.note(paper_id)
-                    except PaperdeskError:
-                        self._saved_text = None
-                    self._dirty = True
-                continue
-            self._failed = False
-            if paper_id == self._paper and not self._dirty and text == self._saved_text:
-                self.status.setText("Saved")
-            self.saved.emit(paper_id)
-            self.feedback.changed.emit([paper_id])
+    def _stored(self, paper_id: int, text: str, error: str) -> None:
+        self._saving -= 1
+        if error:
+            self._failed = True
+            self.status.setText(f"Not saved: {error}")
+            if paper_id == self._paper:
+                # The library still has the older text: try again at the next pause.
+                try:
+                    self._saved_text = self._lib.note(paper_id)
+                except PaperdeskError:
+                    self._saved_text = None
+                self._dirty = True
+            return
+        self._failed = False
+        if paper_id == self._paper and not self._dirty and text == self._saved_text:
+            self.status.setText("Saved")
+        self.saved.emit(paper_id)
 
-    def _changed_elsewhere(self, ids: list) -> None:
+    def _library_changed(self, changes: Changes, initiator: object) -> None:
+        if initiator is self:  # our own save: the field already shows it
+            return
+        if self._paper is not None and (
+            changes.everything or self._paper in changes.annotation | changes.content
+        ):
+            self.reload()
+
+    def _changed_elsewhere(self) -> None:
         # An undo/redo (or another process) changed this paper's note: show it, unless the
         # user is typing or a save is on its way — then their text wins.
-        if self._paper is None or self._paper not in ids or self._dirty or self.writer.busy():
+        if self._paper is None or self._dirty or self.busy():
             return
         try:
             body = self._lib.note(self._paper)
@@ -214,8 +230,7 @@ class NoteEditor(QWidget):
 
     def reload(self) -> None:
         """Re-read the note (after a change by another process), keeping unsaved typing."""
-        if self._paper is not None:
-            self._changed_elsewhere([self._paper])
+        self._changed_elsewhere()
 
     # -- preview -----------------------------------------------------------------------------
 
@@ -243,5 +258,6 @@ class NoteEditor(QWidget):
 
 
 def _open_web_link(url: QUrl) -> None:
-    if url.scheme() in ("http", "https", "mailto"):
+    # The shared web-link rule, plus e-mail addresses, which a note may well mention.
+    if is_web_link(url.toString()) or url.scheme() == "mailto":
         QDesktopServices.openUrl(url)

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QKeyCombination, Qt, QTimer, Signal
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QKeyCombination, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence, QUndoStack
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWidget
 
 from app.errors import PaperdeskError
 from app.library import Library
+from app.records import TagInfo
+from app.store.changes import Changes
 from ui.annotations import commands
 from ui.annotations.commands import Feedback
 from ui.annotations.note_editor import NoteEditor
-from ui.annotations.suggestions import SuggestedTags, suggest_tags
+from ui.annotations.suggestions import SuggestedTags, neighbour_tags, pick_suggestions
 from ui.annotations.tag_editor import TagEditor
+from ui.jobs import LatestJob
+from ui.operations import Operations, ops_for
 
 TAG_KEYS = 9
 
@@ -22,25 +29,25 @@ class AnnotationPanel(QWidget):
 
     The window calls ``set_papers(ids)`` and ``flush()`` on selection change and close, and
     adds ``actions()`` to its toolbar/menus (star S, read R, keys 1–9 toggle coloured tags).
-    ``changed`` carries the ids of papers whose annotations changed (also by undo/redo).
+    Its writes run on the window's writer (``ops``); it learns of every change, its own
+    included, from ``ops.changes.libraryChanged`` and refreshes once per change.
     """
 
-    changed = Signal(list)
-    _library_changed = Signal()  # queued hop: Library listeners may run on any thread
-
     def __init__(
-        self, library: Library, undo_stack: QUndoStack, parent: QWidget | None = None
+        self, library: Library | Operations, undo_stack: QUndoStack, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
         self.setObjectName("annotationPanel")
-        self._lib = library
+        self.ops = ops_for(library, self)
+        self._lib = self.ops.lib
         self._stack = undo_stack
         self._ids: list[int] = []
-        self._summary: dict = {"papers": 0, "starred": 0, "read": 0, "tags": {}}
+        self._summary: dict[str, Any] = {"papers": 0, "starred": 0, "read": 0, "tags": {}}
         self._key_tags: list[str] = []
+        self._neighbour_tags: list[str] = []  # ranked tags of the paper's related papers
         self.feedback = Feedback(self)
-        self.feedback.changed.connect(self._on_changed)
         self.feedback.failed.connect(self.show_message)
+        self.ops.changes.libraryChanged.connect(self.library_changed)
 
         col = QVBoxLayout(self)
         head = QHBoxLayout()
@@ -69,12 +76,12 @@ class AnnotationPanel(QWidget):
         head.addWidget(self.summary, 1)
         col.addLayout(head)
 
-        self.tag_editor = TagEditor(library, undo_stack, self.feedback, self)
+        self.tag_editor = TagEditor(self.ops, undo_stack, self.feedback, self)
         col.addWidget(self.tag_editor)
         self.suggestions = SuggestedTags(self)
         self.suggestions.chosen.connect(self.tag_editor.add)
         col.addWidget(self.suggestions)
-        self.note_editor = NoteEditor(library, undo_stack, self.feedback, self)
+        self.note_editor = NoteEditor(self.ops, undo_stack, self.feedback, self)
         col.addWidget(self.note_editor, 1)
         self.message = QLabel(self)
         self.message.setObjectName("annotationMessage")
@@ -98,20 +105,12 @@ class AnnotationPanel(QWidget):
         self._auto_read = QTimer(self)
         self._auto_read.setSingleShot(True)
         self._auto_read.timeout.connect(self._mark_read_now)
+        # Suggestions search the index (more-like-this): off the GUI thread, newest wins.
+        self._suggest_job = LatestJob(self, threads=1)
+        self._suggest_job.finished.connect(self._suggestions_arrived)
         self._suggest_timer = QTimer(self)
         self._suggest_timer.setSingleShot(True)
         self._suggest_timer.timeout.connect(self._update_suggestions)
-        self._refresh_timer = QTimer(self)
-        self._refresh_timer.setSingleShot(True)
-        self._refresh_timer.timeout.connect(self._refresh_if_new)
-        self._seen = -1
-
-        # Changes committed by this process (the CLI in another process reaches the window
-        # through the change feed; the window then calls refresh()).
-        self._library_changed.connect(self._refresh_timer.start, Qt.ConnectionType.QueuedConnection)
-        emit = self._library_changed.emit
-        library.subscribe(emit)
-        self.destroyed.connect(lambda *_: library.unsubscribe(emit))
         self.set_papers([])
 
     # -- the window's side -------------------------------------------------------------------
@@ -128,6 +127,7 @@ class AnnotationPanel(QWidget):
         self.note_editor.set_paper(self._ids[0] if len(self._ids) == 1 else None)
         self.note_editor.setEnabled(len(self._ids) == 1)
         self.refresh()
+        self._neighbour_tags = []
         self.suggestions.set_names([])
         if len(self._ids) == 1:
             self._suggest_timer.start(0)  # after the selection has painted
@@ -140,13 +140,19 @@ class AnnotationPanel(QWidget):
         """Save the note being typed now; the window calls this on selection change/close."""
         return self.note_editor.flush()
 
-    def refresh(self) -> None:
+    def library_changed(self, changes: Changes, initiator: object) -> None:
+        """``libraryChanged``: refresh once if it touches the selection or the tags."""
+        mine = set(self._ids)
+        if not (changes.everything or changes.tag_meta or changes.paper_ids & mine):
+            return
+        self.refresh(note=initiator is not self.note_editor)
+
+    def refresh(self, note: bool = True) -> None:
         """Re-read the selection's state (after a change here, by undo, or by another process)."""
         try:
-            self._seen = self._lib.last_change()
             self._summary = self._lib.annotation_summary(self._ids)
-            tag_infos = self._lib.tags()
-        except PaperdeskError as exc:  # called from timers and signals: say it, inline
+            tag_infos: list[TagInfo] = self.ops.changes.tags()
+        except PaperdeskError as exc:  # called from signals: say it, inline
             self.show_message(str(exc))
             return
         n = self._summary["papers"]
@@ -156,7 +162,9 @@ class AnnotationPanel(QWidget):
         self.read_action.setChecked(n > 0 and self._summary["read"] == n)
         self.summary.setText("" if n <= 1 else f"{n} papers selected")
         self.tag_editor.refresh(self._summary, tag_infos)
-        self.note_editor.reload()
+        if note:
+            self.note_editor.reload()
+        self._show_suggestions()
         # Keys 1–9: the coloured tags in name order, so a key keeps its tag as counts change.
         coloured = sorted((t.name for t in tag_infos if t.color), key=str.casefold)
         self._key_tags = coloured[:TAG_KEYS]
@@ -179,9 +187,11 @@ class AnnotationPanel(QWidget):
             return
         # Mixed selection: set it on all; all set: clear it on all (like a tri-state box).
         value = self._summary[flag] < self._summary["papers"]
-        self._run(
-            lambda: commands.set_flag(self._stack, self._lib, self.feedback, flag, self._ids, value)
-        )
+        commands.set_flag(self._stack, self.ops, self.feedback, flag, self._ids, value, self)
+        # Say it at once, so a second key press before the writer answers toggles back;
+        # the refresh that libraryChanged brings confirms it.
+        self._summary[flag] = self._summary["papers"] if value else 0
+        getattr(self, f"{'star' if flag == 'starred' else 'read'}_action").setChecked(value)
 
     def toggle_tag_key(self, k: int) -> None:
         """Key ``k + 1``: add the k-th coloured tag to all selected papers, or remove it if
@@ -191,9 +201,9 @@ class AnnotationPanel(QWidget):
         name = self._key_tags[k]
         carried = self._summary["tags"].get(name, 0)
         if carried >= self._summary["papers"]:
-            self._run(lambda: self.tag_editor.remove(name))
+            self.tag_editor.remove(name)
         else:
-            self._run(lambda: self.tag_editor.add(name))
+            self.tag_editor.add(name)
 
     def set_auto_read(self, seconds: float | None) -> None:
         """Mark a paper read after it has been shown alone for ``seconds``; None turns off."""
@@ -208,33 +218,37 @@ class AnnotationPanel(QWidget):
 
     def _mark_read_now(self) -> None:
         if len(self._ids) == 1 and not self._summary["read"]:
-            self._run(
-                lambda: commands.set_flag(
-                    self._stack, self._lib, self.feedback, "read", self._ids, True
-                )
-            )
-
-    def _run(self, fn) -> None:
-        try:
-            fn()
-        except PaperdeskError as exc:
-            self.show_message(str(exc))
+            commands.set_flag(self._stack, self.ops, self.feedback, "read", self._ids, True, self)
 
     def show_message(self, text: str) -> None:
         self.message.setText(text)
         self.message.show()
 
-    def _on_changed(self, ids: list) -> None:
-        self.refresh()
-        if len(self._ids) == 1 and self._ids[0] in ids:
-            self._suggest_timer.start(0)  # a tag just added is no longer a suggestion
-        self.changed.emit(list(ids))
-
-    def _refresh_if_new(self) -> None:
-        # A commit we already showed (our own step) needs no second read.
-        if self._lib.last_change() != self._seen:
-            self.refresh()
-
     def _update_suggestions(self) -> None:
-        if len(self._ids) == 1:
-            self.suggestions.set_names(suggest_tags(self._lib, self._ids[0]))
+        if len(self._ids) != 1:
+            return
+        lib, pid = self._lib, self._ids[0]
+        fetch: Callable[[], tuple[int, list[str]]] = lambda: (pid, neighbour_tags(lib, pid))  # noqa: E731
+        self._suggest_job.submit(fetch)
+
+    def _suggestions_arrived(self, result: object) -> None:
+        assert isinstance(result, tuple)  # (paper id, ranked names), from _update_suggestions
+        pid: int = result[0]
+        names: list[str] = result[1]
+        if self._ids == [pid]:
+            self._neighbour_tags = names
+            self._show_suggestions()
+
+    def _show_suggestions(self) -> None:
+        # A tag just added is no longer a suggestion: filter the ranked list again, no query.
+        names = pick_suggestions(self._neighbour_tags, self._summary["tags"])
+        if names != self.suggestions.names():
+            self.suggestions.set_names(names)
+
+    def wait_for_suggestions(self, msecs: int = -1) -> bool:
+        """Block until a running suggestion search has finished (its result is queued)."""
+        return self._suggest_job.wait(msecs)
+
+    def suggestions_pending(self) -> bool:
+        """A suggestion search is due, running, or its result not yet shown (tests)."""
+        return self._suggest_timer.isActive() or self._suggest_job.busy

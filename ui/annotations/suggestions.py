@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter
+from collections.abc import Iterable
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QToolButton, QWidget
@@ -15,23 +15,36 @@ NEIGHBOURS = 10
 SHOWN = 5
 
 
-def suggest_tags(lib: Library, paper_id: int, limit: int = SHOWN) -> list[str]:
-    """Tags carried by ``paper_id``'s related papers but not by it, most frequent first."""
+def neighbour_tags(lib: Library, paper_id: int) -> list[str]:
+    """Tags on ``paper_id``'s related papers, most frequent first (those it carries too).
+
+    Searches the index: run it off the GUI thread. The caller filters out the paper's own
+    tags (:func:`pick_suggestions`), so a tag added later needs no second search.
+    """
     try:
         found = lib.related(paper_id, limit=NEIGHBOURS)
         ids = [h.paper_id for h in found.hits if h.paper_id != paper_id][:NEIGHBOURS]
         if not ids:
             return []
-        mine = {t.casefold() for t in lib.annotation_summary([paper_id])["tags"]}
-        counts: Counter[str] = Counter()
-        for name, n in lib.annotation_summary(ids)["tags"].items():
-            if name.casefold() not in mine:
-                counts[name] = n
+        counts = lib.annotation_summary(ids)["tags"]
     except PaperdeskError:
         return []
-    return [name for name, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0].casefold()))][
-        :limit
-    ]
+    return [name for name, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0].casefold()))]
+
+
+def pick_suggestions(ranked: list[str], own: Iterable[str], limit: int = SHOWN) -> list[str]:
+    """The first ``limit`` of ``ranked`` that the paper (carrying ``own``) lacks."""
+    mine = {t.casefold() for t in own}
+    return [name for name in ranked if name.casefold() not in mine][:limit]
+
+
+def suggest_tags(lib: Library, paper_id: int, limit: int = SHOWN) -> list[str]:
+    """Tags carried by ``paper_id``'s related papers but not by it, most frequent first."""
+    try:
+        own = lib.annotation_summary([paper_id])["tags"]
+    except PaperdeskError:
+        return []
+    return pick_suggestions(neighbour_tags(lib, paper_id), own, limit)
 
 
 class SuggestedTags(QWidget):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QEvent, QObject, QStringListModel, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QUndoStack
 from PySide6.QtWidgets import (
@@ -15,11 +17,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.errors import PaperdeskError
 from app.library import Library
+from app.records import TagInfo
+from app.store.changes import Changes
 from ui.annotations import commands
 from ui.annotations.commands import Feedback
 from ui.annotations.flow_layout import flow_widget
+from ui.operations import Operations, ops_for
 
 
 class TagChip(QFrame):
@@ -62,18 +66,20 @@ class TagEditor(QWidget):
 
     def __init__(
         self,
-        library: Library,
+        library: Library | Operations,
         undo_stack: QUndoStack,
         feedback: Feedback | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("tagEditor")
-        self._lib = library
+        self.ops = ops_for(library, self)
+        self._lib = self.ops.lib
         self._stack = undo_stack
-        if feedback is None:  # standalone: refresh ourselves (a panel refreshes us otherwise)
+        if feedback is None:  # standalone: follow changes ourselves (a panel refreshes us)
             feedback = Feedback(self)
-            feedback.changed.connect(lambda _ids: self.refresh())
+            feedback.failed.connect(self.show_error)
+            self.ops.changes.libraryChanged.connect(self._library_changed)
         self.feedback = feedback
         self._ids: list[int] = []
         self._counts: dict[str, int] = {}
@@ -127,12 +133,16 @@ class TagEditor(QWidget):
         """The chips shown, in order (any tag that at least one selected paper carries)."""
         return list(self._counts)
 
-    def refresh(self, summary: dict | None = None, tag_infos: list | None = None) -> None:
+    def _library_changed(self, changes: Changes, _initiator: object) -> None:
+        if changes.everything or changes.tag_meta or changes.annotation & set(self._ids):
+            self.refresh()
+
+    def refresh(self, summary: dict | None = None, tag_infos: list[TagInfo] | None = None) -> None:
         """Reload chips and completions (pass what the panel already read, to read once)."""
         if summary is None:
             summary = self._lib.annotation_summary(self._ids)
         if tag_infos is None:
-            tag_infos = self._lib.tags()
+            tag_infos = self.ops.changes.tags()
         self._counts = dict(summary["tags"])
         self._total = summary["papers"]
         self._colors = {t.name: t.color for t in tag_infos}
@@ -144,8 +154,9 @@ class TagEditor(QWidget):
     def _rebuild_chips(self) -> None:
         while self._chips.count():
             item = self._chips.takeAt(0)
-            if item is not None and item.widget() is not None:
-                item.widget().deleteLater()
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
         for name, count in self._counts.items():
             chip = TagChip(name, self._colors.get(name), count, self._total, self._chips_box)
             chip.remove_clicked.connect(self.remove)
@@ -166,33 +177,32 @@ class TagEditor(QWidget):
         text = self.input.text()
         if not text:  # Enter in the empty field does nothing; spaces get a message
             return False
-        ok = self.add(text)
-        if ok is not None:
-            self.input.clear()
-        return bool(ok)
 
-    def add(self, name: str) -> bool | None:
-        """Add ``name`` to the selection; None if refused (the reason shows inline)."""
-        if not self._ids:
-            return None
-        try:
-            done = commands.add_tags(self._stack, self._lib, self.feedback, self._ids, [name])
-        except PaperdeskError as exc:
-            self.show_error(str(exc))
-            return None
-        self.error.hide()
-        return done
+        def stored(_changed: bool) -> None:
+            if self.input.text() == text:  # accepted: clear it, unless typing went on
+                self.input.clear()
 
-    def remove(self, name: str) -> bool | None:
+        return self.add(text, stored)
+
+    def add(self, name: str, done: Callable[[bool], None] | None = None) -> bool:
+        """Add ``name`` to the selection on the writer thread; False if nothing is
+        selected. A refused name shows inline when the writer answers."""
         if not self._ids:
-            return None
-        try:
-            done = commands.remove_tags(self._stack, self._lib, self.feedback, self._ids, [name])
-        except PaperdeskError as exc:
-            self.show_error(str(exc))
-            return None
+            return False
         self.error.hide()
-        return done
+        commands.add_tags(
+            self._stack, self.ops, self.feedback, self._ids, [name], self, self.show_error, done
+        )
+        return True
+
+    def remove(self, name: str) -> bool:
+        if not self._ids:
+            return False
+        self.error.hide()
+        commands.remove_tags(
+            self._stack, self.ops, self.feedback, self._ids, [name], self, self.show_error
+        )
+        return True
 
     def show_error(self, text: str) -> None:
         self.error.setText(text)

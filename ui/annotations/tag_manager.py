@@ -11,34 +11,38 @@ from PySide6.QtWidgets import QColorDialog, QInputDialog, QLineEdit, QMessageBox
 
 from app.errors import PaperdeskError
 from app.library import Library
+from app.store.filters import normalise_tag
 from ui.annotations import commands
 from ui.annotations.commands import Feedback
+from ui.operations import Operations, ops_for
 
 
 class TagManager(QObject):
     """Tag-wide operations for a view: each asks what it must, then is one undo step.
 
     Failures (empty name, unknown tag, …) are emitted on ``feedback.failed`` as one line
-    for the view to show inline; the methods return whether something changed.
+    for the view to show inline; the methods return whether a change was started (it runs
+    on the writer thread; a refusal found there arrives on ``feedback.failed`` too).
     """
 
     def __init__(
         self,
-        library: Library,
+        library: Library | Operations,
         undo_stack: QUndoStack,
         parent_widget: QWidget | None = None,
         feedback: Feedback | None = None,
     ) -> None:
         super().__init__(parent_widget)
-        self._lib = library
+        self.ops = ops_for(library, self)
+        self._lib = self.ops.lib
         self._stack = undo_stack
         self._window = parent_widget
         self.feedback = feedback or Feedback(self)
 
     def count(self, name: str) -> int:
         """How many papers carry tag ``name`` (0 if there is no such tag)."""
-        key = name.strip().casefold()
-        return next((t.count for t in self._lib.tags() if t.name.casefold() == key), 0)
+        key = _key(name)
+        return next((t.count for t in self.ops.changes.tags() if _key(t.name) == key), 0)
 
     def rename(self, old: str, new: str | None = None) -> bool:
         """Rename ``old`` (asking for the new name if not given). Onto an existing tag's
@@ -50,11 +54,10 @@ class TagManager(QObject):
             if not ok:
                 return False
         try:
+            self._lib.tag_id(old)  # a read: an unknown tag is refused at once
             same = self._lib.tag_exists(new) and self._lib.tag_id(new) != self._lib.tag_id(old)
             if same:
-                target = next(
-                    t.name for t in self._lib.tags() if t.name.casefold() == new.strip().casefold()
-                )
+                target = next(t.name for t in self.ops.changes.tags() if _key(t.name) == _key(new))
                 n = self.count(old)
                 if not self.confirm(
                     "Merge tags",
@@ -62,7 +65,8 @@ class TagManager(QObject):
                     f"{target!r}? You can undo this.",
                 ):
                     return False
-            return commands.rename_tag(self._stack, self._lib, self.feedback, old, new)
+            commands.rename_tag(self._stack, self.ops, self.feedback, old, new, self)
+            return True
         except PaperdeskError as exc:
             self.feedback.failed.emit(str(exc))
             return False
@@ -76,7 +80,8 @@ class TagManager(QObject):
                 "Delete tag", f"Delete the tag {name!r} from {_papers(n)}? You can undo this."
             ):
                 return False
-            return commands.delete_tag(self._stack, self._lib, self.feedback, name)
+            commands.delete_tag(self._stack, self.ops, self.feedback, name, self)
+            return True
         except PaperdeskError as exc:
             self.feedback.failed.emit(str(exc))
             return False
@@ -94,11 +99,8 @@ class TagManager(QObject):
                 self.feedback.failed.emit(f"{color!r} is not a colour (use #rrggbb)")
                 return False
             color = q.name()
-        try:
-            return commands.set_tag_color(self._stack, self._lib, self.feedback, name, color)
-        except PaperdeskError as exc:
-            self.feedback.failed.emit(str(exc))
-            return False
+        commands.set_tag_color(self._stack, self.ops, self.feedback, name, color, self)
+        return True
 
     def confirm(self, title: str, text: str) -> bool:
         """Ask yes/no in a window-modal box (No is the default)."""
@@ -112,6 +114,13 @@ class TagManager(QObject):
         box.setObjectName("tagConfirm")
         box.setDefaultButton(QMessageBox.StandardButton.No)
         return box.exec() == QMessageBox.StandardButton.Yes
+
+
+def _key(name: str) -> str:
+    try:
+        return normalise_tag(name).casefold()
+    except PaperdeskError:
+        return name.strip().casefold()
 
 
 def _papers(n: int) -> str:

@@ -27,6 +27,12 @@ def panel(qtbot, seeded, stack):
     return p
 
 
+def settle(widget) -> None:
+    """Wait until the writes ``widget`` queued on its writer thread are stored and every
+    view has heard of them (one ``libraryChanged`` each)."""
+    widget.ops.wait()
+
+
 def db_state(lib) -> tuple:
     """Everything an annotation can touch, read straight from the SQLite file."""
     con = sqlite3.connect(lib.db_path)

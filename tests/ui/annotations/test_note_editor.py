@@ -151,17 +151,25 @@ def test_a_note_that_cannot_be_saved_says_why_and_keeps_the_text(qtbot, seeded, 
 
 
 def test_autosave_does_not_block_typing(qtbot, seeded, stack):
+    import threading
+
     pid = seeded.paper_ids(limit=1)[0]
     editor = NoteEditor(seeded, stack)
     qtbot.addWidget(editor)
     editor.set_paper(pid)
+    # Hold the writer thread busy (a slow disk): the save of "abc" queues behind it.
+    release = threading.Event()
+    editor.ops.op(lambda _lib: release.wait(10)).run()
     editor.text.setFocus()
     qtbot.keyClicks(editor.text, "abc")
     editor._autosave()  # what the pause timer does: queues the save, returns at once
-    qtbot.keyClicks(editor.text, "def")  # typing on while the writer saves "abc"
+    qtbot.keyClicks(editor.text, "def")  # typing goes on while the save waits
+    assert editor.busy() and seeded.note(pid) == ""  # nothing was written on this thread
+    assert editor.text.toPlainText() == "abcdef"
+    release.set()
     with qtbot.waitSignal(editor.saved, timeout=5000):
         pass
-    assert seeded.note(pid) in ("abc", "abcdef")
+    assert seeded.note(pid) == "abc"
     assert editor.text.toPlainText() == "abcdef"  # never reloaded over the user's typing
     assert editor.flush() and seeded.note(pid) == "abcdef"
     assert stack.count() == 2

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from tests.ui.annotations.conftest import db_state, tagged
+from tests.ui.annotations.conftest import db_state, settle, tagged
 
 
 def type_tag(qtbot, editor, text: str) -> None:
@@ -12,6 +12,7 @@ def type_tag(qtbot, editor, text: str) -> None:
     qtbot.keyClicks(editor.input, text)
     editor.completer.popup().hide()  # Enter below must add what was typed
     qtbot.keyClick(editor.input, Qt.Key.Key_Return)
+    settle(editor)
 
 
 def test_typing_and_enter_tags_the_paper(qtbot, panel, seeded, stack):
@@ -56,6 +57,7 @@ def test_completion_is_case_insensitive_most_used_first(qtbot, panel, seeded, st
     popup.setCurrentIndex(model.index(1, 0))
     qtbot.keyClick(popup, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: editor.input.text() == "")
+    settle(editor)
     assert tagged(seeded, "robotics") == {ids[0], ids[1], ids[-1]}
     assert [t.name for t in seeded.tags()].count("Robotics") == 1
     assert stack.count() == 1
@@ -69,13 +71,16 @@ def test_chip_cross_and_backspace_remove(qtbot, panel, seeded, stack):
     assert editor.tags() == ["a", "b", "c"]
     chip_b = next(c for c in editor.chips() if c.name == "b")
     qtbot.mouseClick(chip_b.remove_button, Qt.MouseButton.LeftButton)
+    settle(editor)
     assert seeded.get(pid).tags == ["a", "c"]
     editor.input.setFocus()
     qtbot.keyClick(editor.input, Qt.Key.Key_Backspace)
+    settle(editor)
     assert seeded.get(pid).tags == ["a"]
     assert editor.tags() == ["a"]
     qtbot.keyClicks(editor.input, "zz")
     qtbot.keyClick(editor.input, Qt.Key.Key_Backspace)  # edits the text, removes no tag
+    settle(editor)
     assert editor.input.text() == "z" and seeded.get(pid).tags == ["a"]
     stack.undo()
     stack.undo()
@@ -110,6 +115,7 @@ def test_bulk_tag_500_papers_one_transaction_one_undo_step(qtbot, panel, library
     assert not library.tag_exists("batch")
     # Removing from all 500 is one step too.
     p.tag_editor.remove("survey")
+    settle(p)
     assert tagged(library, "survey") == set() and stack.count() == 1
     stack.undo()
     assert tagged(library, "survey") == set(ids[:10])

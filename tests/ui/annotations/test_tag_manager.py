@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from tests.ui.annotations.conftest import db_state, tagged
+from tests.ui.annotations.conftest import db_state, settle, tagged
 from ui.annotations import TagManager
 
 
@@ -28,16 +28,18 @@ def test_rename_then_merge_then_undo_both(qtbot, panel, seeded, stack):
     seeded.add_tags(ids[:6], ["nlp"])
     seeded.add_tags(ids[4:], ["Language"])
     seeded.set_tag_color("nlp", "#ff8800")
-    manager = TagManager(seeded, stack, panel, panel.feedback)
+    manager = TagManager(panel.ops, stack, panel, panel.feedback)
     start = db_state(seeded)
 
     assert manager.rename("nlp", "NLP models")  # a plain rename: no question
+    settle(manager)
     assert tagged(seeded, "nlp models") == set(ids[:6])
     renamed = db_state(seeded)
 
     seen: list[str] = []
     answer_dialog(qtbot, QMessageBox.StandardButton.Yes, seen)
     assert manager.rename("NLP models", "language")
+    settle(manager)
     assert "Merge 'NLP models' (6 papers) into 'Language'" in seen[0]
     assert not seeded.tag_exists("NLP models")
     assert tagged(seeded, "Language") == set(ids)
@@ -72,6 +74,7 @@ def test_delete_asks_with_the_count_and_undo_restores(qtbot, seeded, stack):
     seen: list[str] = []
     answer_dialog(qtbot, QMessageBox.StandardButton.Yes, seen)
     assert manager.delete("doomed")
+    settle(manager)
     assert "from 12 papers" in seen[0]
     assert not seeded.tag_exists("doomed")
     stack.undo()
@@ -85,6 +88,7 @@ def test_colour_and_bad_names_are_one_line(qtbot, seeded, stack):
     failures: list[str] = []
     manager.feedback.failed.connect(failures.append)
     assert manager.set_color("c", "#AbCdEf")
+    settle(manager)
     assert {t.name: t.color for t in seeded.tags()}["c"] == "#abcdef"
     assert not manager.set_color("c", "not a colour")
     assert not manager.rename("c", "   ")
@@ -101,9 +105,10 @@ def test_an_undo_that_cannot_apply_says_why_and_leaves_the_library_alone(
 ):
     ids = seeded.paper_ids(limit=3)
     seeded.add_tags(ids, ["x"])
-    manager = TagManager(seeded, stack, panel, panel.feedback)
+    manager = TagManager(panel.ops, stack, panel, panel.feedback)
     answer_dialog(qtbot, QMessageBox.StandardButton.Yes, [])
     assert manager.delete("x")
+    settle(manager)
     seeded.add_tags(ids[:1], ["X"])  # meanwhile (e.g. the command line) a new "X"
     before = db_state(seeded)
     stack.undo()
