@@ -49,7 +49,8 @@ paper_tags = Table(
 
 
 class Paper(Base):
-    """One research paper; a title seen again merges into the same row (``title_key``)."""
+    """One research paper: the same arXiv id, or without one the same normalised title
+    (``title_key``), merges into the same row."""
 
     __tablename__ = "papers"
 
@@ -62,10 +63,24 @@ class Paper(Base):
     authors_count: Mapped[int | None] = mapped_column(Integer, index=True)
     organization: Mapped[str | None] = mapped_column(String(300), index=True)
     published: Mapped[date | None] = mapped_column(Date, index=True)
-    upvotes: Mapped[int] = mapped_column(Integer, default=0, index=True)
+    # Counts as the most recent capture showed them; None = the form did not show it.
+    upvotes: Mapped[int | None] = mapped_column(Integer, index=True)
     url: Mapped[str | None] = mapped_column(String(2000))
     # URLs found in the abstract, newline-separated (kept as text: portable and compact).
     links: Mapped[str] = mapped_column(Text, default="")
+    # The arXiv id (``2510.04618``): with it, the same id is the same paper in any form.
+    arxiv_id: Mapped[str | None] = mapped_column(String(40), unique=True, index=True)
+    # Author names in order, as a JSON list (``authors_count`` may exceed its length).
+    authors: Mapped[str | None] = mapped_column(Text)
+    organization_id: Mapped[str | None] = mapped_column(String(300))  # the Hub's name
+    listed_on: Mapped[date | None] = mapped_column(Date, index=True)  # on Daily Papers
+    comments: Mapped[int | None] = mapped_column(Integer, index=True)
+    submitted_by: Mapped[str | None] = mapped_column(String(300))
+    ai_summary: Mapped[str | None] = mapped_column(Text)  # generated, kept apart
+    ai_keywords: Mapped[str | None] = mapped_column(Text)  # JSON list
+    github: Mapped[str | None] = mapped_column(String(2000))
+    github_stars: Mapped[int | None] = mapped_column(Integer)
+    project_page: Mapped[str | None] = mapped_column(String(2000))
     starred: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     read: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     added_at: Mapped[datetime] = mapped_column(DateTime, index=True)
@@ -81,6 +96,10 @@ class Paper(Base):
         CheckConstraint("upvotes >= 0", name="upvotes_not_negative"),
         CheckConstraint(
             "authors_count IS NULL OR authors_count > 0", name="authors_count_positive"
+        ),
+        CheckConstraint("comments IS NULL OR comments >= 0", name="comments_not_negative"),
+        CheckConstraint(
+            "github_stars IS NULL OR github_stars >= 0", name="github_stars_not_negative"
         ),
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
@@ -27,6 +28,17 @@ _RECORD_COLUMNS = (
     Paper.starred,
     Paper.read,
     type_coerce(Paper.added_at, String),
+    Paper.arxiv_id,
+    Paper.authors,
+    Paper.organization_id,
+    type_coerce(Paper.listed_on, String),
+    Paper.comments,
+    Paper.submitted_by,
+    Paper.ai_summary,
+    Paper.ai_keywords,
+    Paper.github,
+    Paper.github_stars,
+    Paper.project_page,
 )
 
 
@@ -52,13 +64,28 @@ def records(conn: Any, ids: list[int]) -> list[PaperRecord]:
         r = rows.get(i)
         if r is None:
             continue
-        _, title, abstract, authors, org, published, upvotes, url, links, starred, read, added = r
+        (
+            _,
+            title,
+            abstract,
+            count,
+            org,
+            published,
+            upvotes,
+            url,
+            links,
+            starred,
+            read,
+            added,
+            *more,
+        ) = r
+        arxiv, names, org_id, listed, comments, by, summary, keywords, gh, stars, page = more
         out.append(
             PaperRecord(
                 i,
                 title,
                 abstract,
-                authors,
+                count,
                 org,
                 _day(published),
                 upvotes,
@@ -69,9 +96,31 @@ def records(conn: Any, ids: list[int]) -> list[PaperRecord]:
                 bool(starred),
                 bool(read),
                 _moment(added),
+                arxiv_id=arxiv,
+                authors=json_list(names),
+                organization_id=org_id,
+                listed_on=_day(listed),
+                comments=comments,
+                submitted_by=by,
+                ai_summary=summary,
+                ai_keywords=json_list(keywords),
+                github=gh,
+                github_stars=stars,
+                project_page=page,
             )
         )
     return out
+
+
+def json_list(value: str | None) -> list[str]:
+    """A JSON list column (authors, AI keywords) as a list; NULL or damage gives []."""
+    if not value:
+        return []
+    try:
+        items = json.loads(value)
+    except ValueError:
+        return []
+    return [str(x) for x in items] if isinstance(items, list) else []
 
 
 def _day(value: Any) -> date | None:

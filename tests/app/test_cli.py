@@ -15,6 +15,17 @@ from tests.conftest import SEEDS
 
 FIELDS = {
     "id",
+    "arxiv_id",
+    "authors",
+    "organization_id",
+    "listed_on",
+    "comments",
+    "submitted_by",
+    "ai_summary",
+    "ai_keywords",
+    "github",
+    "github_stars",
+    "project_page",
     "title",
     "abstract",
     "authors_count",

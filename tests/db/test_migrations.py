@@ -122,3 +122,61 @@ def test_0003_lets_an_existing_library_log_colour_changes(tmp_path):
         with lib.engine.connect() as conn:
             rev = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
     assert rev == head_revision()
+
+
+def test_0004_moves_the_old_trailing_numbers_into_comments(tmp_path):
+    """A library at 0003 (the old text reader stored the number after a card's date as
+    upvotes) migrates on open: that number becomes ``comments``, ``upvotes`` becomes
+    unknown; a paper without a date line keeps unknown comments. Tags and notes survive the
+    table copy, and a second paper may not take the same arXiv id."""
+    from alembic import command
+    from sqlalchemy.exc import IntegrityError
+
+    from db.engine import alembic_config
+
+    folder = tmp_path / "at3"
+    folder.mkdir()
+    engine = make_engine(folder / "library.sqlite")
+    command.upgrade(alembic_config(engine), "0003")
+    now = "'2025-01-01 00:00:00.000000'"
+    with engine.begin() as conn:
+        for title, published, upvotes in [
+            ("Dated with one", "'2023-12-26'", 1),
+            ("Dated with none", "'2024-05-12'", 0),
+            ("Compact", "NULL", 0),
+        ]:
+            conn.exec_driver_sql(
+                "INSERT INTO papers (title, title_key, abstract, published, upvotes, links, "
+                f"starred, read, added_at, updated_at) VALUES ('{title}', '{title.lower()}', "
+                f"'x', {published}, {upvotes}, '', 0, 0, {now}, {now})"
+            )
+        conn.exec_driver_sql(
+            f"INSERT INTO tags (name, name_key, created_at) VALUES ('ml', 'ml', {now})"
+        )
+        conn.exec_driver_sql("INSERT INTO paper_tags (paper_id, tag_id) VALUES (1, 1)")
+        conn.exec_driver_sql(
+            f"INSERT INTO notes (paper_id, body, updated_at) VALUES (1, 'n', {now})"
+        )
+    engine.dispose()
+    with Library.open(folder) as lib:
+        got = {p.title: (p.upvotes, p.comments) for p in lib.list_papers()}
+        assert got == {
+            "Dated with one": (None, 1),
+            "Dated with none": (None, 0),
+            "Compact": (None, None),
+        }
+        (first,) = [p for p in lib.list_papers() if p.title == "Dated with one"]
+        assert first.tags == ["ml"] and first.note == "n"
+        with lib.engine.begin() as conn:
+            conn.exec_driver_sql("UPDATE papers SET arxiv_id = '2312.00001' WHERE id = 1")
+            with pytest.raises(IntegrityError):
+                conn.exec_driver_sql("UPDATE papers SET arxiv_id = '2312.00001' WHERE id = 2")
+        with lib.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    # And back: the old schema's "upvotes" held the comment counts.
+    engine = make_engine(folder / "library.sqlite")
+    command.downgrade(alembic_config(engine), "0003")
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql("SELECT title, upvotes FROM papers ORDER BY id").all()
+    engine.dispose()
+    assert rows == [("Dated with one", 1), ("Dated with none", 0), ("Compact", 0)]
