@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 
 from app.library import Library, PaperFilter
-from app.search import index_for
 from tests.app.search.conftest import found
 from tests.bench.synth import AS_OF, page_text
 
@@ -23,7 +22,7 @@ def _page(title: str, abstract: str) -> str:
 
 
 def _stamp_seq(lib: Library) -> int:
-    return index_for(lib).stamp()["seq"]
+    return lib.index.stamp()["seq"]
 
 
 def test_import_is_searchable_when_it_returns(library):

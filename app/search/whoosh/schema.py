@@ -103,8 +103,10 @@ def day_number(day: date) -> int:
     return day.year * 10000 + day.month * 100 + day.day
 
 
-def document(row: dict[str, Any], tags: list[str], note: str) -> dict[str, Any]:
-    """The index document of one paper (``row``: the papers table's columns)."""
+def document(row: dict[str, Any]) -> dict[str, Any]:
+    """The index document of one paper (``row``: see app/search/rows.py)."""
+    tags: list[str] = row.get("tags") or []
+    note: str = row.get("note") or ""
     doc: dict[str, Any] = {
         "id": row["id"],
         "title": row["title"],
