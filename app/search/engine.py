@@ -13,7 +13,7 @@ from collections.abc import Callable, Hashable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy import Engine
 
@@ -22,6 +22,7 @@ from app.store.filters import PaperFilter
 Progress = Callable[[int, int], None]  # (papers done, papers in all)
 
 
+@runtime_checkable
 class IndexSource(Protocol):
     """The store the index follows (today's ``Library`` satisfies it, as will the store)."""
 

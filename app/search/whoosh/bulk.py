@@ -170,8 +170,8 @@ def index_in_processes(
                 p.stdout.close()
         for t in readers:
             t.join(timeout=5)
-        for log in logs:
-            log.close()
+        for f in logs:
+            f.close()
     if errors:
         writer.cancel()
         raise RuntimeError(errors[0])
