@@ -204,17 +204,22 @@ class WhooshWriter:
     def __init__(self, w: SegmentWriter, fresh: bool) -> None:
         self.w = w
         self._fresh = fresh  # an empty index: nothing to replace, plain adds
+        self._gone: set[int] = set()  # deleted in this transaction: plain adds
 
     def upsert(self, papers: Iterable[dict[str, Any]]) -> None:
-        add = self.w.add_document if self._fresh else self.w.update_document
         for paper in papers:
-            add(**document(paper))
+            doc = document(paper)
+            if self._fresh or doc["id"] in self._gone:
+                self.w.add_document(**doc)
+            else:
+                self.w.update_document(**doc)
 
     def delete(self, ids: Iterable[int]) -> None:
         if self._fresh:
             return
         for pid in ids:
             self.w.delete_by_term("id", pid)
+            self._gone.add(pid)
 
 
 class WhooshReader:
