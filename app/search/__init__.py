@@ -13,6 +13,7 @@ from typing import Any
 from app.search.engine import IndexSource, ParsedQuery, SearchEngine
 from app.search.index import SearchIndex
 from app.search.results import Hit, SearchResult
+from app.search.whoosh.schema import match_spans
 
 __all__ = [
     "Hit",
@@ -22,6 +23,7 @@ __all__ = [
     "SearchIndex",
     "SearchResult",
     "index_for",
+    "match_spans",
 ]
 
 

@@ -17,12 +17,12 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
 from app.errors import PaperdeskError
-from app.search.engine import EngineReader, IdFilter, IndexSource, Progress
+from app.search.engine import EngineReader, IdFilter, IndexSource, Progress, SearchEngine
 from app.search.rows import papers_by_id, snapshot_ids
 from app.search.whoosh import WhooshEngine, file_lock
 from app.search.whoosh.schema import SCHEMA_VERSION
@@ -54,7 +54,7 @@ class SearchIndex:
         self.folder = library_folder / INDEX_DIR
         self._sync_lock = threading.RLock()  # this process's writer path
         self._open_lock = threading.Lock()  # guards self._engine / self._build
-        self._engine: WhooshEngine | None = None
+        self._engine: SearchEngine | None = None
         self._build: str | None = None  # build id of the index self._engine is on
         self.rebuilding = False
         self.progress: tuple[int, int] = (0, 0)
@@ -122,7 +122,7 @@ class SearchIndex:
 
     # -- the engine on the current build ---------------------------------------------------
 
-    def _current(self) -> WhooshEngine:
+    def _current(self) -> SearchEngine:
         """The engine on the index the stamp names (a new build: a new engine)."""
         build = (self.stamp() or {}).get("build")
         with self._open_lock:
@@ -144,22 +144,14 @@ class SearchIndex:
     def reading(self) -> Iterator[EngineReader | None]:
         """A reader on the current index, for this thread alone while the block runs;
         None when the files cannot be opened (they are then marked damaged)."""
-        engine = self._current()
-        try:
-            ctx = engine.reading()
-            reader = ctx.__enter__()
-        except Exception:
-            self.damaged = True
-            self._drop_engine()
-            yield None
-            return
-        try:
+        with ExitStack() as stack:
+            try:
+                reader: EngineReader | None = stack.enter_context(self._current().reading())
+            except Exception:
+                self.damaged = True
+                self._drop_engine()
+                reader = None
             yield reader
-        except BaseException as exc:
-            if not ctx.__exit__(type(exc), exc, exc.__traceback__):
-                raise
-        else:
-            ctx.__exit__(None, None, None)
 
     def only(self, flt: PaperFilter) -> IdFilter:
         """Hits restricted to a sidebar view, recomputed after every change."""

@@ -21,7 +21,7 @@ from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from whoosh import index as whoosh_index
 
-from app.search import IndexSource, SearchIndex
+from app.search import IndexSource, SearchIndex, match_spans
 from app.search.rows import papers_by_id
 from app.search.whoosh import WhooshEngine
 from app.search.whoosh.fast import FastScorer
@@ -268,6 +268,23 @@ def test_highlights_mark_exactly_the_result_terms(corpus):
     assert marked_any
     # The prefix stands for whole words: "eras*" marks "erasure", never the bare prefix.
     assert any("erasure" in _marked(" ".join(h.highlights.values())) for h in r.hits)
+
+
+def test_match_spans_mark_what_the_engine_highlights(corpus):
+    """What a reader marks with ``match_spans(text, result.terms[field])`` is exactly what
+    the engine's own highlight marks (the whole title; no prefix guessing)."""
+    import html
+
+    r = corpus.search("concept erasure", limit=10)
+    assert r.hits
+    for h in r.hits:
+        title = corpus.get(h.paper_id).title
+        spans = [title[a:b] for a, b in match_spans(title, r.terms["title"])]
+        marked = [
+            html.unescape(m) for m in re.findall(r"<b>(.*?)</b>", h.highlights.get("title", ""))
+        ]
+        assert spans == marked, title
+        assert all(w.lower() in {"concept", "erasure"} for w in spans)
 
 
 # -- the index follows the feed ----------------------------------------------------------------
