@@ -23,7 +23,7 @@ from typing import Any
 
 from app.errors import PaperdeskError
 from app.search.engine import EngineReader, IdFilter, IndexSource, Progress, SearchEngine
-from app.search.rows import papers_by_id, snapshot_ids
+from app.search.rows import papers_by_id
 from app.search.whoosh import WhooshEngine, file_lock
 from app.search.whoosh.schema import SCHEMA_VERSION
 from app.store.changes import Changes
@@ -237,7 +237,11 @@ class SearchIndex:
         try:
             for left in leftovers(self.path):  # we hold the lock: no other rebuild runs
                 shutil.rmtree(left, ignore_errors=True)
-            seq, ids = snapshot_ids(self.source.engine)
+            # The cursor first, then the papers: a change committed in between is in both
+            # the build and the catch-up after it, and replaying it is harmless. (The
+            # source's cursor is the gap-safe one; never read max(seq) here.)
+            seq = self.source.last_change()
+            ids = self.source.paper_ids(sort="id", descending=False)
             self.progress = (0, len(ids))
             tmp = self.path / f"index.building-{os.getpid()}-{uuid.uuid4().hex[:6]}"
             tmp.mkdir()

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 
 from app.store.records import tags_and_notes
-from db import Change, Paper, read_session
+from db import Paper, read_session
 
 _CHUNK = 500
 _COLUMNS = (
@@ -26,14 +26,6 @@ _COLUMNS = (
     Paper.starred,
     Paper.read,
 )
-
-
-def snapshot_ids(engine: Engine) -> tuple[int, list[int]]:
-    """The change-feed position and every paper id, read in one transaction."""
-    with read_session(engine) as s:
-        seq = s.scalar(select(func.coalesce(func.max(Change.seq), 0))) or 0
-        ids = list(s.scalars(select(Paper.id).order_by(Paper.id)))
-    return seq, ids
 
 
 def papers_by_id(engine: Engine, ids: Sequence[int]) -> Iterator[list[dict[str, Any]]]:
