@@ -195,6 +195,18 @@ class SearchIndex:
             self._catch_up_locked(progress)
             self._checked = True
 
+    def try_sync(self, progress: Progress | None = None) -> bool:
+        """:meth:`sync` for a caller whose change is already committed (the CLI before it
+        exits, the window's index thread): a failure is logged, never raised — the next
+        search or sync catches up (with a full check). True when the index is current."""
+        try:
+            self.sync(progress)
+            return True
+        except Exception as exc:
+            self._checked = False
+            _log.warning("search index not updated (%s); it will catch up", exc)
+            return False
+
     def _catch_up_locked(self, progress: Progress | None) -> None:
         stamp = self.stamp()
         assert stamp is not None
