@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.errors import PaperdeskError
 from app.search.engine import EngineReader, IdFilter, IndexSource, Progress, SearchEngine
@@ -28,6 +28,9 @@ from app.search.whoosh import WhooshEngine, file_lock
 from app.search.whoosh.schema import SCHEMA_VERSION
 from app.store.changes import Changes
 from app.store.filters import PaperFilter
+
+if TYPE_CHECKING:
+    from app.search.results import SearchResult
 
 _log = logging.getLogger(__name__)
 
@@ -349,14 +352,14 @@ class SearchIndex:
         sort: str = "relevance",
         as_you_type: bool = False,
         flt: PaperFilter | None = None,
-    ) -> Any:
-        """Full-text search (see ``Library.search``); a :class:`SearchResult`."""
+    ) -> SearchResult:
+        """Full-text search (see ``Library.search``)."""
         from app.search.results import run_search
 
         return run_search(self, query, limit, sort, as_you_type, flt)
 
-    def related(self, paper_id: int, limit: int = 10) -> Any:
-        """The papers most like ``paper_id``; a :class:`SearchResult`."""
+    def related(self, paper_id: int, limit: int = 10) -> SearchResult:
+        """The papers most like ``paper_id``, best first (itself excluded)."""
         from app.search.related import related
 
         return related(self, paper_id, limit)
