@@ -7,15 +7,11 @@ import logging
 import re
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import numpy as np
-from whoosh import highlight as wh
-
-from app.search.fast import top
-from app.search.query import Parsed, parse, plain
+from app.errors import PaperdeskError
+from app.search.engine import EngineReader, ParsedQuery
 from app.search.rows import texts_for
-from app.search.schema import ANALYZER, TEXT_FIELDS
 
 if TYPE_CHECKING:
     from app.search.index import SearchIndex
@@ -56,6 +52,10 @@ class SearchResult:
     - ``note``: one line for the user, or None: the query was malformed and read as plain
       words, or the index is being built.
     - ``indexing``: True while the index is being (re)built; hits may then be incomplete.
+    - ``terms``: per field (``title``, ``abstract``, ``tags``, ``note``, ``org``), the
+      analysed terms the query matched there — a typed prefix as the words it expanded
+      to. A reader marks a token of a field's text when its analysed form (lower-cased
+      word) is in that field's set: exactly what matched, nothing else.
     """
 
     query: str
@@ -67,6 +67,7 @@ class SearchResult:
     note: str | None = None
     indexing: bool = False
     sort: str = "relevance"
+    terms: dict[str, frozenset[str]] = field(default_factory=dict)
 
     @property
     def ids(self) -> list[int]:
@@ -81,8 +82,6 @@ def run_search(
     as_you_type: bool = False,
     flt: PaperFilter | None = None,
 ) -> SearchResult:
-    from app.errors import PaperdeskError
-
     if sort not in SORTS:
         raise PaperdeskError(f"unknown sort {sort!r}; use relevance, date or upvotes")
     if limit < 0:
@@ -95,6 +94,7 @@ def run_search(
         done, total = idx.progress
         pct = f" ({100 * done // total}%)" if total else ""
         result.note = f"the search index is being built{pct}; results may be incomplete"
+    parsed: ParsedQuery | None = None
     for attempt in (1, 2):
         try:
             parsed = _search_once(idx, text, result, limit, as_you_type, flt)
@@ -115,6 +115,7 @@ def run_search(
     if parsed is None:
         result.took_ms = (time.perf_counter() - t0) * 1000
         return result
+    result.terms = dict(parsed.terms)
     if result.hits and not as_you_type:
         add_highlights(idx, result.hits, parsed)
     result.took_ms = (time.perf_counter() - t0) * 1000
@@ -128,129 +129,45 @@ def _search_once(
     limit: int,
     as_you_type: bool,
     flt: PaperFilter | None,
-) -> Parsed | None:
-    with idx.searcher() as searcher:
-        if searcher is None:
+) -> ParsedQuery | None:
+    with idx.reading() as reader:
+        if reader is None:
             raise OSError("the index could not be opened")
-        parsed = parse(text, searcher.reader(), as_you_type)
+        parsed = reader.parse(text, as_you_type)
         result.note = parsed.note or result.note
-        if parsed.query is None or limit == 0:
+        if parsed.native is None or limit == 0:
             return parsed
-        if parsed.groups is not None:
-            _fast_search(idx, searcher, parsed, result, limit, flt)
-        else:
-            try:
-                _whoosh_search(idx, searcher, parsed, result, limit, flt)
-            except (ValueError, TypeError, AttributeError, IndexError) as exc:
-                # A query shape Whoosh cannot run: never an error for the user.
-                _log.info("query %r fell back to plain words: %s", text, exc)
-                parsed = plain(text, "Whoosh could not run it")
-                result.hits.clear()
-                if parsed.groups is not None:
-                    _fast_search(idx, searcher, parsed, result, limit, flt)
-                result.note = parsed.note
+        found = reader.search(
+            parsed, limit, SORTS[result.sort], idx.only(flt) if flt is not None else None
+        )
+        if found.ran is not None:
+            _log.info("query %r was read as plain words", text)
+            parsed = found.ran
+            result.note = parsed.note
+        result.hits = [Hit(pid, score) for pid, score in zip(found.ids, found.scores, strict=True)]
+        result.total = found.total
+        result.total_is_exact = found.exact
         if result.total <= FEW_HITS and not as_you_type:
-            result.suggestion = suggest(searcher, text, parsed)
+            result.suggestion = _suggest(reader, parsed)
     return parsed
 
 
-def _fast_search(
-    idx: SearchIndex,
-    searcher: Any,
-    parsed: Parsed,
-    result: SearchResult,
-    limit: int,
-    flt: PaperFilter | None,
-) -> None:
-    """Plain words: vectorised BM25F (app/search/fast.py); the total is always exact."""
-    view = idx.view(searcher)
-    allowed = idx.filter_mask(searcher, flt) if flt is not None else None
-    assert parsed.groups is not None
-    docs, scores = view.search_all(parsed.groups, TEXT_FIELDS, allowed)
-    column = SORTS[result.sort]
-    chosen = top(docs, scores, limit, view.column(column) if column else None)
-    ids = view.column("id")
-    relevance = column is None
-    for i in chosen:
-        score = float(scores[i]) if relevance else 0.0
-        result.hits.append(Hit(paper_id=int(ids[docs[i]]), score=score))
-    result.total = len(docs)
-    result.total_is_exact = True
+def _suggest(reader: EngineReader, parsed: ParsedQuery) -> str | None:
+    return reader.suggest(parsed) if parsed.words else None
 
 
-def _whoosh_search(
-    idx: SearchIndex,
-    searcher: Any,
-    parsed: Parsed,
-    result: SearchResult,
-    limit: int,
-    flt: PaperFilter | None,
-) -> None:
-    """Phrases, OR/NOT, fields and ranges: Whoosh's own matchers and collectors."""
-    comb = None
-    if flt is not None:
-        comb = set(np.flatnonzero(idx.filter_mask(searcher, flt)).tolist())
-    kwargs: dict[str, Any] = {"limit": limit, "filter": comb}
-    if SORTS[result.sort]:
-        kwargs.update(sortedby=SORTS[result.sort], reverse=True)
-    found = searcher.search(parsed.query, **kwargs)
-    ids = idx.id_column(searcher)
-    for i in range(found.scored_length()):
-        score = found.score(i) if result.sort == "relevance" else 0.0
-        result.hits.append(Hit(paper_id=int(ids[found.docnum(i)]), score=float(score or 0.0)))
-    if found.scored_length() < limit or found.has_exact_length():
-        # Fewer hits than asked for: every match was scored, so the count is exact.
-        result.total = len(found) if found.has_exact_length() else found.scored_length()
-        result.total_is_exact = True
-    else:
-        result.total = max(found.estimated_length(), found.scored_length())
-        result.total_is_exact = False
-
-
-def add_highlights(idx: SearchIndex, hits: list[Hit], parsed: Parsed) -> None:
-    """Mark the query's words in each hit's title and abstract (text read from SQLite)."""
-    terms = frozenset(parsed.highlight)
-    if not terms:
+def add_highlights(idx: SearchIndex, hits: list[Hit], parsed: ParsedQuery) -> None:
+    """Mark what the query matched in each hit's title and abstract (text from SQLite)."""
+    wanted = {name: parsed.terms.get(name, frozenset()) for name in ("title", "abstract")}
+    if not any(wanted.values()):
         return
-    texts = texts_for(idx.lib.engine, [h.paper_id for h in hits])
-    formatter = _Bold(between=" … ")
-    whole, context = wh.WholeFragmenter(), wh.ContextFragmenter(maxchars=240, surround=60)
+    texts = texts_for(idx.source.engine, [h.paper_id for h in hits])
     for h in hits:
         title, abstract = texts.get(h.paper_id, ("", ""))
-        for name, body, frag in (("title", title, whole), ("abstract", abstract, context)):
-            if not body:
-                continue
-            marked = wh.highlight(body, terms, ANALYZER, frag, formatter, top=2)
-            if marked and "<b>" in marked:
+        for name, body in (("title", title), ("abstract", abstract)):
+            marked = idx.highlight(body, wanted[name], whole=name == "title")
+            if marked:
                 h.highlights[name] = marked
-
-
-class _Bold(wh.HtmlFormatter):
-    """Matches in plain ``<b>`` (no per-term classes); the rest HTML-escaped."""
-
-    def format_token(self, text: str, token: Any, replace: bool = False) -> str:
-        return f"<b>{wh.htmlescape(wh.get_text(text, token, replace), quote=False)}</b>"
-
-
-def suggest(searcher: Any, text: str, parsed: Parsed) -> str | None:
-    """The query with its unknown or rare words replaced by close, more common words."""
-    reader = searcher.reader()
-    replaced = text
-    changed = False
-    for word in dict.fromkeys(parsed.words):
-        freq = sum(reader.doc_frequency(f, word) for f in ("title", "abstract"))
-        if freq > FEW_HITS:
-            continue
-        best: tuple[int, str] | None = None
-        for fname in ("title", "abstract"):
-            for cand in searcher.corrector(fname).suggest(word, limit=3, maxdist=2, prefix=1):
-                n = reader.doc_frequency(fname, cand)
-                if cand != word and n > freq and (best is None or n > best[0]):
-                    best = (n, cand)
-        if best is not None:
-            replaced = re.sub(rf"(?i)\b{re.escape(word)}\b", best[1], replaced, count=1)
-            changed = True
-    return replaced if changed and replaced != text else None
 
 
 def plain_text(fragment: str) -> str:

@@ -1,15 +1,19 @@
-"""Reading papers out of the database as index documents (the database is the truth)."""
+"""Reading papers out of the database for the index (the database is the truth).
+
+A paper for the index is a plain dict (engine-neutral): the papers table's columns used for
+search (``id, title, abstract, organization, published, upvotes, starred, read``) plus
+``tags`` (names, in order) and ``note`` (text). Each engine maps it to its own document.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 
-from app.search.schema import document
 from app.store.records import tags_and_notes
-from db import Change, Paper, read_session
+from db import Paper, read_session
 
 _CHUNK = 500
 _COLUMNS = (
@@ -24,26 +28,21 @@ _COLUMNS = (
 )
 
 
-def snapshot_ids(engine: Engine) -> tuple[int, list[int]]:
-    """The change-feed position and every paper id, read in one transaction."""
-    with read_session(engine) as s:
-        seq = s.scalar(select(func.coalesce(func.max(Change.seq), 0))) or 0
-        ids = list(s.scalars(select(Paper.id).order_by(Paper.id)))
-    return seq, ids
-
-
-def documents_by_id(engine: Engine, ids: Sequence[int]) -> Iterator[list[dict[str, Any]]]:
-    """Index documents for ``ids``, in batches; ids that no longer exist are left out."""
+def papers_by_id(engine: Engine, ids: Sequence[int]) -> Iterator[list[dict[str, Any]]]:
+    """Papers ``ids`` for the index, in batches; ids that no longer exist are left out."""
     with read_session(engine) as s:
         for start in range(0, len(ids), _CHUNK):
             chunk = list(ids[start : start + _CHUNK])
-            yield _documents(s, chunk)
+            yield _papers(s, chunk)
 
 
-def _documents(s: Any, ids: list[int]) -> list[dict[str, Any]]:
+def _papers(s: Any, ids: list[int]) -> list[dict[str, Any]]:
     rows = [dict(r) for r in s.execute(select(*_COLUMNS).where(Paper.id.in_(ids))).mappings()]
     tags, notes = tags_and_notes(s, ids)
-    return [document(r, tags.get(r["id"], []), notes.get(r["id"], "")) for r in rows]
+    for r in rows:
+        r["tags"] = tags.get(r["id"], [])
+        r["note"] = notes.get(r["id"], "")
+    return rows
 
 
 def texts_for(engine: Engine, ids: Sequence[int]) -> dict[int, tuple[str, str]]:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-import app.search  # noqa: F401  (attaches the index to every library opened from here on)
 from app.library import Library
-from app.search.schema import ANALYZER
+from app.search.whoosh.schema import ANALYZER
 from tests.conftest import SEED_AS_OF, SEEDS
 
 TEXT_FIELDS = ("title", "abstract", "tags", "note")

@@ -172,34 +172,41 @@ def test_as_you_type_short_last_word_is_not_a_prefix(corpus):
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "words"),
     [
-        '"unclosed phrase',
-        "(erasure OR",
-        "erasure)",
-        "OR erasure",
-        "erasure OR",
-        "NOT",
-        "-",
-        "year:20x4",
-        "date:2024-13-01",
-        "upvotes:>=many",
-        "is:happy",
-        "has:everything",
-        "nosuchfield:erasure",
-        "title:",
-        "date:..",
-        "((((",
-        '""',
-        "*",
-        "a*",
+        ('"unclosed concept erasure', ["unclosed", "concept", "erasure"]),
+        ('concept "erasure', ["concept", "erasure"]),
+        ("(erasure OR", ["erasure"]),
+        ("erasure)", ["erasure"]),
+        ("OR erasure", ["erasure"]),
+        ("erasure OR", ["erasure"]),
+        ("erasure NOT", ["erasure"]),
+        ("year:20x4 diffusion", ["year", "20x4", "diffusion"]),
+        ("date:2024-13-01 diffusion", ["date", "2024", "13", "01", "diffusion"]),
+        ("upvotes:>=many erasure", ["upvotes", "many", "erasure"]),
+        ("is:happy erasure", ["happy", "erasure"]),  # "is" is a stop word
+        ("has:everything erasure", ["everything", "erasure"]),
+        ("nosuchfield:erasure", ["nosuchfield", "erasure"]),
+        ("title: erasure", ["title", "erasure"]),
+        ("date:.. diffusion", ["date", "diffusion"]),
+        ("((((diffusion", ["diffusion"]),
+        ("NOT", []),
     ],
 )
-def test_malformed_queries_degrade_to_plain_words_and_say_so(corpus, text):
-    result = corpus.search(text)
-    assert result.hits is not None
-    if text not in ('""', "*", "a*", "-"):
-        assert result.note and "plain words" in result.note
+def test_malformed_queries_degrade_to_plain_words_and_say_so(corpus, text, words):
+    result = corpus.search(text, limit=10_000)
+    assert result.note and "plain words" in result.note
+    want = expected(corpus, lambda p, f: all(anywhere(f, w) for w in words)) if words else set()
+    assert set(result.ids) == want and result.total == len(want)
+    if words == ["erasure"] or words == ["diffusion"] or words == ["concept", "erasure"]:
+        assert want  # the fallback finds the paper the user was after
+
+
+@pytest.mark.parametrize("text", ['""', "*", "a*", "-", "the"])
+def test_queries_without_a_searchable_word_find_nothing_quietly(corpus, text):
+    result = corpus.search(text, limit=10_000)
+    assert result.hits == [] and result.total == 0
+    assert result.note is None and result.suggestion is None
 
 
 def test_malformed_query_still_finds_its_words(corpus):

@@ -51,8 +51,13 @@ def test_highlights_escape_html(library):
 
 
 def test_phrase_highlights_only_its_words(corpus):
-    r = corpus.search('"concept erasure"', limit=1)
+    import re
+
+    r = corpus.search('"concept erasure" -video', limit=5)
     assert "erasure" in r.hits[0].highlights["title"].lower()
+    for h in r.hits:
+        marked = re.findall(r"<b>(.*?)</b>", " ".join(h.highlights.values()))
+        assert marked and {m.lower() for m in marked} <= {"concept", "erasure"}
 
 
 def test_did_you_mean_offers_real_words(corpus):

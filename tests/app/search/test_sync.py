@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 
 from app.library import Library, PaperFilter
-from app.search import index_for
 from tests.app.search.conftest import found
 from tests.bench.synth import AS_OF, page_text
 
@@ -23,7 +22,7 @@ def _page(title: str, abstract: str) -> str:
 
 
 def _stamp_seq(lib: Library) -> int:
-    return index_for(lib).stamp()["seq"]
+    return lib.index.stamp()["seq"]
 
 
 def test_import_is_searchable_when_it_returns(library):
@@ -137,3 +136,18 @@ def test_search_from_a_worker_thread_while_the_main_thread_commits(library):
         t.join()
     assert not errors
     assert found(library, "pelican") == set(ids[:10])
+
+
+def test_try_sync_never_raises_for_a_committed_change(library, caplog):
+    library.import_text(page_text(5, seed=12), as_of=AS_OF)
+    assert library.index.try_sync() and library.index.lag() == 0
+    library.set_note(1, "wombat")
+    # A directory where the stamp's temporary file goes: the catch-up cannot finish.
+    blocker = library.path / "index" / "paperdesk-stamp.json.tmp"
+    blocker.mkdir()
+    assert library.index.try_sync() is False
+    assert "search index not updated" in caplog.text
+    assert library.note(1) == "wombat"  # the change itself stands
+    blocker.rmdir()
+    assert library.index.try_sync() and library.index.lag() == 0
+    assert found(library, "wombat") == {1}

@@ -18,7 +18,7 @@ from typing import Any
 
 from whoosh import query as q
 
-from app.search.schema import ANALYZER, TEXT_FIELDS, day_number
+from app.search.whoosh.schema import ANALYZER, TEXT_FIELDS, day_number
 
 PREFIX_MIN = 3  # as-you-type: the last word counts as a prefix from its third character
 PREFIX_CAP = 12  # at most this many words a prefix expands to (the most common ones)
@@ -38,7 +38,7 @@ class Parsed:
 
     query: q.Query | None
     words: list[str] = field(default_factory=list)  # positive plain words (for suggestions)
-    highlight: set[str] = field(default_factory=set)  # terms to mark in titles/abstracts
+    terms: dict[str, set[str]] = field(default_factory=dict)  # field -> terms it matches
     note: str | None = None
     prefix: str | None = None  # the as-you-type prefix, if one was expanded
     # For a query of plain words only (the common case): one group of alternatives
@@ -90,10 +90,18 @@ class _Parser:
         self.reader = reader
         self.as_you_type = as_you_type
         self.words: list[str] = []
-        self.highlight: set[str] = set()
+        self.terms: dict[str, set[str]] = {}
+        self.negated = 0  # inside this many NOTs: an odd count matches nothing to mark
         self.prefix: str | None = None
         self.simple = True  # plain words (and one typed prefix) only
         self.groups: list[dict[str, list[str]]] = []
+
+    def mark(self, fields: Any, words: Any) -> None:
+        """``words`` match in each of ``fields``: what a reader highlights there."""
+        if self.negated % 2:
+            return
+        for f in fields:
+            self.terms.setdefault(f, set()).update(words)
 
     def peek(self) -> tuple[str, Any] | None:
         return self.toks[self.i] if self.i < len(self.toks) else None
@@ -159,7 +167,11 @@ class _Parser:
             nxt = self.peek()
             if nxt is None or nxt[0] in ("rp", "OR", "NOT", "neg"):
                 raise QueryError(f"{'NOT' if tok[0] == 'NOT' else '-'} needs a word after it")
-            neg, node = self.unary()
+            self.negated += 1
+            try:
+                neg, node = self.unary()
+            finally:
+                self.negated -= 1
             return (not neg), node
         return False, self.atom()
 
@@ -181,7 +193,7 @@ class _Parser:
             words = analyse(value[0][1:-1])
             if not words:
                 return None
-            self.highlight.update(words)
+            self.mark(TEXT_FIELDS, words)
             return _across(words)
         if kind == "field":
             return self.fielded(*value)
@@ -197,8 +209,8 @@ class _Parser:
             stem = words[-1]
             if len(stem) >= PREFIX_MIN or (explicit and len(stem) >= 2):
                 head = words[:-1]
-                self.words += head
-                self.highlight.update(head)
+                self.words += [] if self.negated % 2 else head
+                self.mark(TEXT_FIELDS, head)
                 expanded = self.expand(stem, TEXT_FIELDS)
                 self.prefix = stem
                 self.groups += [_group([w]) for w in head]
@@ -206,8 +218,8 @@ class _Parser:
                 parts = [_across([w]) for w in head]
                 parts.append(_any_of(expanded) if expanded else q.NullQuery)
                 return parts[0] if len(parts) == 1 else q.And(parts)
-        self.words += words
-        self.highlight.update(words)
+        self.words += [] if self.negated % 2 else words
+        self.mark(TEXT_FIELDS, words)
         if len(words) == 1:
             self.groups.append(_group(words))
         else:
@@ -222,24 +234,11 @@ class _Parser:
         out: dict[str, list[str]] = {}
         if self.reader is None:
             return out
-        # Per segment: a multi-segment reader merges every term's info across segments,
-        # which costs more than the search itself.
-        leaves = list(self.reader.leaf_readers())
         for fname in fields:
-            counts: dict[str, int] = {}
-            for leaf, _base in leaves:
-                try:
-                    for n, (term, info) in enumerate(leaf.iter_prefix(fname, prefix)):
-                        if n >= PREFIX_SCAN:
-                            break
-                        word = term.decode("utf-8") if isinstance(term, bytes) else term
-                        counts[word] = counts.get(word, 0) + info.doc_frequency()
-                except (KeyError, TypeError):
-                    continue
-            terms = sorted(counts, key=lambda w: (-counts[w], w))[:PREFIX_CAP]
+            terms = common_prefix_terms(self.reader, fname, prefix, PREFIX_CAP)
             if terms:
                 out[fname] = terms
-                self.highlight.update(terms)
+                self.mark([fname], terms)
         return out
 
     def fielded(self, name: str, raw: str, end: int) -> q.Query | None:
@@ -257,7 +256,7 @@ class _Parser:
             words = analyse(value)
             if not words:
                 return None
-            self.highlight.update(words)
+            self.mark([fname], words)
             return _phrase(fname, words)
         if name == "tag":
             tag = " ".join(value.split()).casefold()
@@ -290,6 +289,25 @@ class _Parser:
                 raise QueryError(f"has:{value} is unknown; use has:note or has:tag")
             return q.Term(flags2[value.lower()], True)
         raise QueryError(f"{name}: is not a field (use title, abstract, tag, note, org, ...)")
+
+
+def common_prefix_terms(reader: Any, fname: str, prefix: str, cap: int) -> list[str]:
+    """The ``cap`` most common words of field ``fname`` starting with ``prefix``.
+
+    Per segment: a multi-segment reader merges every term's info across segments, which
+    costs more than the search itself; at most ``PREFIX_SCAN`` candidates per segment.
+    """
+    counts: dict[str, int] = {}
+    for leaf, _base in reader.leaf_readers():
+        try:
+            for n, (term, info) in enumerate(leaf.iter_prefix(fname, prefix)):
+                if n >= PREFIX_SCAN:
+                    break
+                word = term.decode("utf-8") if isinstance(term, bytes) else term
+                counts[word] = counts.get(word, 0) + info.doc_frequency()
+        except (KeyError, TypeError):
+            continue
+    return sorted(counts, key=lambda w: (-counts[w], w))[:cap]
 
 
 def _group(words: list[str]) -> dict[str, list[str]]:
@@ -386,7 +404,8 @@ def plain(text: str, why: str) -> Parsed:
     node = None if not parts else parts[0] if len(parts) == 1 else q.And(parts)
     note = f"could not read the query ({why}); searched for the plain words instead"
     groups = [_group([w]) for w in words] if words else None
-    return Parsed(node, words, set(words), note, None, groups)
+    terms = {f: set(words) for f in TEXT_FIELDS} if words else {}
+    return Parsed(node, words, terms, note, None, groups)
 
 
 def parse(text: str, reader: Any = None, as_you_type: bool = False) -> Parsed:
@@ -395,6 +414,6 @@ def parse(text: str, reader: Any = None, as_you_type: bool = False) -> Parsed:
         p = _Parser(text, reader, as_you_type)
         node = p.parse()
         groups = p.groups if p.simple and node is not None else None
-        return Parsed(node, p.words, p.highlight, None, p.prefix, groups)
+        return Parsed(node, p.words, p.terms, None, p.prefix, groups)
     except QueryError as exc:
         return plain(text, str(exc))

@@ -7,7 +7,7 @@ for the result list, highlights and related papers.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from datetime import date
 from typing import Any
 
@@ -103,8 +103,10 @@ def day_number(day: date) -> int:
     return day.year * 10000 + day.month * 100 + day.day
 
 
-def document(row: dict[str, Any], tags: list[str], note: str) -> dict[str, Any]:
-    """The index document of one paper (``row``: the papers table's columns)."""
+def document(row: dict[str, Any]) -> dict[str, Any]:
+    """The index document of one paper (``row``: see app/search/rows.py)."""
+    tags: list[str] = row.get("tags") or []
+    note: str = row.get("note") or ""
     doc: dict[str, Any] = {
         "id": row["id"],
         "title": row["title"],
@@ -126,3 +128,11 @@ def document(row: dict[str, Any], tags: list[str], note: str) -> dict[str, Any]:
     if row.get("published"):
         doc["published"] = day_number(row["published"])
     return doc
+
+
+def match_spans(text: str, terms: Collection[str]) -> list[tuple[int, int]]:
+    """Character spans of the tokens of ``text`` whose analysed form is in ``terms``
+    (for a reader marking exactly what a query matched; see ``SearchResult.terms``)."""
+    if not text or not terms:
+        return []
+    return [(t.startchar, t.endchar) for t in ANALYZER(text, chars=True) if t.text in terms]
