@@ -77,7 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 # The facade does not index on commit: what this command wrote becomes
                 # searchable here, before the command returns.
                 if lib.wrote:
-                    lib.index.sync()
+                    lib.index.try_sync()  # committed already: an index failure is logged
     except PaperdeskError as exc:
         print(f"paperdesk: {exc}", file=sys.stderr)
         return 2

@@ -97,9 +97,8 @@ class Library:
                 f"{lib.db_path}: cannot open the library: {db_reason(exc)}"
             ) from None
         # The search index: derived data, cheap to construct (no file opened before the first
-        # search or sync). At merge this becomes SearchIndex(folder, lib.store).
-        lib.index = SearchIndex(lib)
-        lib._search_index = lib.index  # type: ignore[attr-defined]  # for index_for (merge)
+        # search or sync); it reads the store, never the facade.
+        lib.index = SearchIndex(folder, lib.store)
         lib.backups.daily()
         return lib
 
@@ -346,15 +345,11 @@ class Library:
         """Full-text search (safe off the main thread). ``as_you_type``: the last word is a
         prefix, no highlights, and a missing index is built in the background; ``flt``
         restricts hits to a sidebar view."""
-        from app.search.results import run_search
-
-        return run_search(self.index, query, limit, sort, as_you_type, flt)
+        return self.index.search(query, limit, sort, as_you_type, flt)
 
     def related(self, paper_id: int, limit: int = 10) -> SearchResult:
         """The papers most like ``paper_id``."""
-        from app.search.related import related
-
-        return related(self.index, paper_id, limit)
+        return self.index.related(paper_id, limit)
 
     def reindex(self, progress: Callable[[int, int], None] | None = None) -> None:
         """Rebuild the search index from the database; ``progress(done, total)``."""
@@ -383,9 +378,3 @@ def _check_folder(folder: Path, create: bool) -> None:
             f"{folder}: the library folder is read-only; Paperdesk needs to write there "
             "(fix its permissions, or copy the library to a writable folder)"
         )
-
-
-# TEMPORARY, for this branch alone: app/search/__init__.py's _register() (deleted on the
-# search branch) still appends to these when imported. Nothing reads them; delete at merge.
-_OPEN_HOOKS: list[Any] = []
-_CLOSE_HOOKS: list[Any] = []

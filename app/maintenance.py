@@ -61,8 +61,7 @@ def check(lib: LibraryParts, repair: bool = False) -> CheckReport:
         )
         return report
     report.facts.append(f"{lib.store.count()} papers, {len(lib.store.tags())} tags")
-    # check_index is typed with the facade (app.search.health); it reads these parts only.
-    check_index(lib, report, repair)  # type: ignore[arg-type]
+    check_index(lib.index, report, repair)
     for leftover in _leftovers(lib.path):
         report.problems.append(f"{leftover}: leftover temporary file")
         if repair:
@@ -131,8 +130,3 @@ def _parse(text: str) -> datetime:
         return datetime.fromisoformat(text)
     except ValueError:
         return utcnow() - 2 * DAILY
-
-
-# TEMPORARY, for this branch alone: app/search/__init__.py's _register() (deleted on the
-# search branch) still appends here when imported. Nothing reads it; delete at merge.
-CHECKS: list[Any] = []

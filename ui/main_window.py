@@ -77,11 +77,6 @@ class MainWindow(QMainWindow):
         self.ops = Operations(lib, self)
         self.changes = self.ops.changes
         self.ops.on_failure(lambda text: self.status.showMessage(text, 8000))
-        # While the facade still indexes on commit (on the writer thread), a bulk change is
-        # handed to a thread there too, so the writer is never held up by Whoosh either.
-        index = lib.index
-        if hasattr(index, "background_commits"):
-            index.background_commits = True
         self.index_follower = IndexFollower(lib, self)
         self.index_follower.synced.connect(self._index_synced)
         self._search_waits_for: int | None = None  # follower generation a re-search awaits

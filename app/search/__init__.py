@@ -8,8 +8,6 @@ implementation lives in ``app.search.whoosh``.
 
 from __future__ import annotations
 
-from typing import Any
-
 from app.search.engine import IndexSource, ParsedQuery, SearchEngine
 from app.search.index import SearchIndex
 from app.search.results import Hit, SearchResult
@@ -22,20 +20,5 @@ __all__ = [
     "SearchEngine",
     "SearchIndex",
     "SearchResult",
-    "index_for",
     "match_spans",
 ]
-
-
-def index_for(lib: Any) -> SearchIndex:
-    """Transition only (until the facade holds ``lib.index`` as an attribute, then it
-    returns that): the library's index, made on first use. Attaches nothing: the index
-    catches up when searched or when ``sync()`` is called."""
-    held = vars(lib).get("index")
-    if isinstance(held, SearchIndex):
-        return held
-    idx = vars(lib).get("_search_index")
-    if idx is None:
-        idx = SearchIndex(lib.path, lib)
-        vars(lib)["_search_index"] = idx
-    return idx

@@ -159,3 +159,21 @@ class EngineReader(Protocol):
 
     def indexed_ids(self) -> list[int]:
         """Every live document's paper id (for checks)."""
+
+
+class OpenIndex(Protocol):
+    """What a search or a more-like-this needs of an open index (``SearchIndex`` is one):
+    the query modules take this, so they never import the index module back."""
+
+    source: IndexSource
+    rebuilding: bool
+    damaged: bool
+    progress: tuple[int, int]
+
+    def ensure(self, background: bool = False) -> bool: ...
+
+    def reading(self) -> AbstractContextManager[EngineReader | None]: ...
+
+    def only(self, flt: Any) -> IdFilter: ...
+
+    def highlight(self, text: str, terms: frozenset[str], whole: bool) -> str | None: ...

@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
 
 from app.errors import UnknownPaper
+from app.search.engine import OpenIndex
 from app.search.results import Hit, SearchResult
 from app.search.rows import texts_for
 
-if TYPE_CHECKING:
-    from app.search.index import SearchIndex
 
-
-def related(idx: SearchIndex, paper_id: int, limit: int = 10) -> SearchResult:
+def related(idx: OpenIndex, paper_id: int, limit: int = 10) -> SearchResult:
     """The papers most similar to ``paper_id`` (itself excluded), best first."""
     t0 = time.perf_counter()
     texts = texts_for(idx.source.engine, [paper_id])

@@ -10,11 +10,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from app.errors import PaperdeskError
-from app.search.engine import EngineReader, ParsedQuery
+from app.search.engine import EngineReader, OpenIndex, ParsedQuery
 from app.search.rows import texts_for
 
 if TYPE_CHECKING:
-    from app.search.index import SearchIndex
     from app.store.filters import PaperFilter
 
 _log = logging.getLogger(__name__)
@@ -75,7 +74,7 @@ class SearchResult:
 
 
 def run_search(
-    idx: SearchIndex,
+    idx: OpenIndex,
     text: str,
     limit: int = 50,
     sort: str = "relevance",
@@ -123,7 +122,7 @@ def run_search(
 
 
 def _search_once(
-    idx: SearchIndex,
+    idx: OpenIndex,
     text: str,
     result: SearchResult,
     limit: int,
@@ -156,7 +155,7 @@ def _suggest(reader: EngineReader, parsed: ParsedQuery) -> str | None:
     return reader.suggest(parsed) if parsed.words else None
 
 
-def add_highlights(idx: SearchIndex, hits: list[Hit], parsed: ParsedQuery) -> None:
+def add_highlights(idx: OpenIndex, hits: list[Hit], parsed: ParsedQuery) -> None:
     """Mark what the query matched in each hit's title and abstract (text from SQLite)."""
     wanted = {name: parsed.terms.get(name, frozenset()) for name in ("title", "abstract")}
     if not any(wanted.values()):

@@ -127,29 +127,22 @@ def bench_typing(
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
-    from app import library as library_module
     from ui.annotations import NoteEditor
+    from ui.operations import Operations
+    from ui.operations.index_follow import IndexFollower
 
-    try:
-        from app.search import index_for
-    except ImportError:
-        index_for = None
-    # Without the index: detach its open hook for this library (to compare the two).
-    hooks = list(library_module._OPEN_HOOKS)
-    if not with_index and index_for in library_module._OPEN_HOOKS:
-        library_module._OPEN_HOOKS.remove(index_for)
     qapp = QApplication.instance() or QApplication([])
-    try:
-        lib = _library(tmp / f"typing-{note_kb}-{with_index}", papers)
-    finally:
-        library_module._OPEN_HOOKS[:] = hooks
-    indexed = with_index and index_for is not None
-    if indexed:
-        lib.reindex()  # typing's autosave then updates the index too
+    lib = _library(tmp / f"typing-{note_kb}-{with_index}", papers)
+    ops = Operations(lib)
+    follower = None
+    if with_index:
+        lib.reindex()  # typing's autosave then updates the index too, as in the window
+        follower = IndexFollower(lib)
+        ops.changes.libraryChanged.connect(follower.request)
     pid = lib.paper_ids(limit=1)[0]
     lib.set_note(pid, ("Background notes. " * 60 + "\n") * max(1, note_kb))
     stack = QUndoStack()
-    editor = NoteEditor(lib, stack)
+    editor = NoteEditor(ops, stack)
     editor.resize(600, 400)
     editor.show()
     editor.set_paper(pid)
@@ -193,14 +186,18 @@ def bench_typing(
     typist.stop()
     heartbeat.stop()
     editor.flush()
+    ops.wait()
     saved = stack.count()
     editor.close()
+    if follower is not None:
+        follower.stop()
+    ops.stop()
     lib.close()
     qapp.processEvents()
     stalls = [g - 5 for g in gaps]
     return {
         "note_kb": note_kb,
-        "search_index": indexed,
+        "search_index": with_index,
         "keys_typed": state["keys"],
         "autosaves": saved,
         "max_stall_ms": round(max(stalls), 1),
