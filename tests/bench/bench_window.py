@@ -236,6 +236,7 @@ def _build(folder: Path, n: int) -> tuple[Path, Path, Path]:
     page = write_page(folder / "page.txt", n)
     with Library.open(big) as lib:
         lib.import_files([page], as_of=AS_OF)
+        lib.index.sync()  # as `paperdesk import` does before it returns
     Library.open(empty).close()
     extra = write_page(folder / "extra10k.txt", 10_000, seed=99)
     return big, empty, extra
