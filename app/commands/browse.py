@@ -27,8 +27,12 @@ def import_(lib, args) -> int:
     else:
         for f in report.files:
             if f.status == "imported":
-                print(f"{f.path}: {f.new} new, {f.merged} merged, {f.unchanged} unchanged")
+                merged = f"{f.merged} merged" + (f" ({f.enriched} enriched)" if f.enriched else "")
+                print(f"{f.path}: {f.new} new, {merged}, {f.unchanged} unchanged")
         print(report.summary())
+        # Nothing is dropped in silence: every block not imported, with its line and why.
+        for line in report.skipped_lines():
+            print(f"skipped: {line}")
     for f in report.refused:
         print(f"paperdesk: {f.path}: {f.reason}", file=sys.stderr)
     return 2 if report.refused else 0
