@@ -12,18 +12,20 @@ from app import Library
 from app.records import PaperRecord
 
 # (header, sort key understood by Library.paper_ids, or None when SQL cannot sort it)
+# New columns go at the end, so the window's column positions (sort indicator, widths)
+# stay valid.
 COLUMNS: list[tuple[str, str | None]] = [
     ("Title", "title"),
     ("Published", "published"),
     ("Upvotes", "upvotes"),
-    ("Comments", "comments"),
-    ("Authors", "author_names"),
+    ("Authors", "author_names"),  # by name ("Tian et al."), or the count without names
     ("Organisation", "organization"),
-    ("arXiv", "arxiv_id"),
     ("Tags", None),
     ("Added", "added"),
+    ("Comments", "comments"),
+    ("arXiv", "arxiv_id"),
 ]
-_NUMBERS = (2, 3)  # right-aligned columns
+_NUMBERS = (2, 7)  # right-aligned columns
 PAPER_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 RECORD_ROLE = Qt.ItemDataRole.UserRole + 2
 
@@ -176,6 +178,8 @@ class PaperTableModel(QAbstractTableModel):
                 return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             return None
         if role == Qt.ItemDataRole.ToolTipRole:
+            if col == 3 and rec.authors:
+                return ", ".join(rec.authors[:20]) + (" …" if len(rec.authors) > 20 else "")
             return rec.title if col == 0 else None
         return _display(rec, col)
 
@@ -188,16 +192,16 @@ def _display(rec: PaperRecord, col: int) -> str:
     if col == 2:
         return "" if rec.upvotes is None else str(rec.upvotes)
     if col == 3:
-        return "" if rec.comments is None else str(rec.comments)
-    if col == 4:
         return authors_short(rec)
-    if col == 5:
+    if col == 4:
         return rec.organization or ""
-    if col == 6:
-        return rec.arxiv_id or ""
-    if col == 7:
+    if col == 5:
         return ", ".join(rec.tags)
-    return rec.added_at.strftime("%Y-%m-%d %H:%M")
+    if col == 6:
+        return rec.added_at.strftime("%Y-%m-%d %H:%M")
+    if col == 7:
+        return "" if rec.comments is None else str(rec.comments)
+    return rec.arxiv_id or ""
 
 
 def authors_short(rec: PaperRecord) -> str:
