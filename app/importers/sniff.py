@@ -34,6 +34,7 @@ from app.store.merge import add_row, merge, record_import
 from app.store.store import Store, db_reason
 
 MAX_FILE_BYTES = 256 * 1024 * 1024
+MAX_STREAM_BYTES = 4 * 1024 * 1024 * 1024  # a streamed Hub JSON dump
 SNIFF_BYTES = 64 * 1024
 READ_CHUNK = 1024 * 1024
 
@@ -53,12 +54,14 @@ class PageSource:
                 head = fh.read(SNIFF_BYTES)
         except OSError as exc:
             raise RefusedFile(path, f"cannot be read: {exc.strerror or exc}") from None
-        if size > MAX_FILE_BYTES:
+        if size > MAX_STREAM_BYTES:
             raise RefusedFile(path, f"is too large ({size // 2**20} MB) to be a saved page")
         self.utf16 = head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
         # The whole text, only for the rare kinds that need it at once (UTF-16, JSON).
         self.whole: str | None = None
         if self.utf16:
+            if size > MAX_FILE_BYTES:  # read whole to be decoded: the whole-file limit
+                raise RefusedFile(path, f"is too large ({size // 2**20} MB) to be a saved page")
             self.whole = decode_page(path, path.read_bytes()).text
             head_text = self.whole[:SNIFF_BYTES]
         else:
@@ -67,6 +70,9 @@ class PageSource:
         self.form, refusal = forms.sniff(head_text)
         if refusal:
             raise RefusedFile(path, f"is {refusal}")
+        # The Hub's JSON is streamed, a chunk at a time: only it may be larger.
+        if size > MAX_FILE_BYTES and self.form != hub_json.FORM:
+            raise RefusedFile(path, f"is too large ({size // 2**20} MB) to be a saved page")
         # A backup is parsed whole; the Hub's JSON is streamed (see :meth:`text_stream`);
         # the other forms are read whole by their readers.
         self.json = None
@@ -138,13 +144,14 @@ class _Hashing(io.RawIOBase):
         return True
 
     def readinto(self, buffer: Any) -> int:
-        n = self._fh.readinto(buffer)
+        data = self._fh.read(len(buffer))
+        n = len(data)
         if n:
-            view = memoryview(buffer)[:n]
-            if b"\x00" in view:
+            if b"\x00" in data:  # on bytes: a C scan (a memoryview would go item by item)
                 raise RefusedFile(self._fh.name, "holds binary data (a NUL byte)")
-            self._digest.update(view)
-        return n or 0
+            self._digest.update(data)
+            buffer[:n] = data
+        return n
 
     def close(self) -> None:
         self._fh.close()
@@ -300,7 +307,7 @@ def fields_row(p: PaperFields) -> dict[str, Any]:
         "title": p.title,
         "abstract": p.abstract or "",
         "arxiv_id": p.arxiv_id,
-        "authors": list(p.authors),
+        "authors": p.authors,  # a reader's fresh lists: not copied
         "authors_count": p.authors_count,
         "organization": p.organization,
         "organization_id": p.organization_id,
@@ -310,12 +317,12 @@ def fields_row(p: PaperFields) -> dict[str, Any]:
         "comments": p.comments,
         "submitted_by": p.submitted_by,
         "ai_summary": p.ai_summary,
-        "ai_keywords": list(p.ai_keywords),
+        "ai_keywords": p.ai_keywords,
         "github": p.github,
         "github_stars": p.github_stars,
         "project_page": p.project_page,
         "url": p.url,
-        "links": list(p.links),
+        "links": p.links,
     }
 
 

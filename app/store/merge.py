@@ -378,9 +378,14 @@ def _list(value: Any) -> list[str]:
     return list(value)
 
 
+_encode = json.JSONEncoder(ensure_ascii=False).encode  # one encoder, not one per row
+
+
 def _json_list(value: Any) -> str | None:
+    if isinstance(value, list):  # the common case: a reader's list, as it is
+        return _encode(value) if value else None
     items = _list(value)
-    return json.dumps(items, ensure_ascii=False) if items else None
+    return _encode(items) if items else None
 
 
 def _links_list(value: Any) -> list[str]:

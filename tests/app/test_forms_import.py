@@ -309,3 +309,14 @@ def test_big_hub_json_streams_in_batches_and_a_truncated_one_keeps_what_is_sound
             (BATCH + 10) % 7,
             [f"Author {BATCH + 10}", "Second Author"],
         )
+
+
+def test_a_hugging_face_page_without_papers_is_refused_naming_it(cli, tmp_path):
+    page = tmp_path / "empty.html"
+    page.write_text(
+        "<!DOCTYPE html><html><head><title>Daily Papers - Hugging Face</title></head>"
+        '<body><div data-target="DailyPapers" data-props="{}"></div></body></html>'
+    )
+    code, out, err = cli("import", str(page))
+    assert code == 2 and err.startswith(f"paperdesk: {page}: is an HTML page with no papers")
+    assert err.count("\n") == 1 and "0 new" in out
