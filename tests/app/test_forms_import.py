@@ -320,3 +320,40 @@ def test_a_hugging_face_page_without_papers_is_refused_naming_it(cli, tmp_path):
     code, out, err = cli("import", str(page))
     assert code == 2 and err.startswith(f"paperdesk: {page}: is an HTML page with no papers")
     assert err.count("\n") == 1 and "0 new" in out
+
+
+def test_backup_carries_the_new_fields_and_restores_them_exactly(cli, tmp_path):
+    assert cli("import", "--as-of", AS_OF, str(HUB), str(PAPER))[0] == 0
+    backup = tmp_path / "backup.json"
+    assert cli("export", "--format", "json", "-o", str(backup))[0] == 0
+    doc = json.loads(backup.read_text())
+    assert doc["version"] == 2
+    before = papers(cli)
+    other = tmp_path / "other"
+    code = main(["--library", str(other), "import", str(backup)])
+    assert code == 0
+    with Library.open(other) as twin:
+        got = {p.title: p.to_json() for p in twin.list_papers()}
+    assert got == before
+    assert got[MEMORY]["authors"][0] == "Zesen Cheng" and got[MEMORY]["comments"] == 3
+
+
+def test_a_version_1_backup_restores_its_upvotes_as_comments(cli, tmp_path):
+    old = tmp_path / "old.json"
+    paper = {"title": "Old Paper", "abstract": ABSTRACT, "published": "2024-05-12"}
+    old.write_text(
+        json.dumps(
+            {
+                "format": "paperdesk-export",
+                "version": 1,
+                "papers": [
+                    {**paper, "upvotes": 4},
+                    {**paper, "title": "Old Undated", "published": None, "upvotes": 0},
+                ],
+            }
+        )
+    )
+    assert cli("import", str(old))[0] == 0
+    got = papers(cli)
+    assert pick(got["Old Paper"], "upvotes", "comments") == (None, 4)
+    assert pick(got["Old Undated"], "upvotes", "comments") == (None, None)
