@@ -100,7 +100,7 @@ def metadata_line(
     if p.upvotes is not None:
         parts.append(f"{p.upvotes} upvotes")
     if p.comments is not None:
-        parts.append(f"{p.comments} comments")
+        parts.append(f"{p.comments} comment" + ("" if p.comments == 1 else "s"))
     parts.append("★ starred" if p.starred else "not starred")
     parts.append("read" if p.read else "unread")
     return " · ".join(parts)

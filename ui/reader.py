@@ -92,8 +92,6 @@ def _facts_html(rec: PaperRecord) -> str | None:
     if rec.arxiv_id:
         links = " · ".join(_link(url, label) for label, url in arxiv_links(rec.arxiv_id))
         facts.append(f"arXiv {esc(rec.arxiv_id)}" + (f" — {links}" if links else ""))
-    if rec.comments is not None:
-        facts.append(f"{rec.comments} comment" + ("" if rec.comments == 1 else "s"))
     if rec.submitted_by:
         facts.append(f"submitted by {esc(rec.submitted_by)}")
     if rec.listed_on:
