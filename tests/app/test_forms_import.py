@@ -8,6 +8,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from app.cli import main
 from app.library import Library
@@ -357,3 +359,37 @@ def test_a_version_1_backup_restores_its_upvotes_as_comments(cli, tmp_path):
     got = papers(cli)
     assert pick(got["Old Paper"], "upvotes", "comments") == (None, 4)
     assert pick(got["Old Undated"], "upvotes", "comments") == (None, None)
+
+
+SAMPLE_BYTES = {p.name: p.read_bytes() for p in (HUB, HTML, PAPER, MARKDOWN)}
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    name=st.sampled_from(sorted(SAMPLE_BYTES)),
+    cut=st.floats(min_value=0.0, max_value=1.0),
+    junk=st.sampled_from(["", "\x00", "\u202e", "\x1b[0m", "&amp;#39;", "\ufeff", "<"]),
+    at=st.floats(min_value=0.0, max_value=1.0),
+)
+def test_cut_or_damaged_captures_import_as_far_as_sound_or_refuse_in_one_line(name, cut, junk, at):
+    """A capture cut anywhere, with a control character or an entity put in anywhere: it
+    imports (whatever was skipped listed) or is refused with a reason; never a traceback,
+    never half a file written."""
+    import tempfile
+
+    data = SAMPLE_BYTES[name]
+    data = data[: max(1, int(len(data) * cut))]
+    pos = int(len(data) * at)
+    data = data[:pos] + junk.encode() + data[pos:]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / name
+        path.write_bytes(data)
+        with Library.open(Path(tmp) / "lib") as lib:
+            r = lib.import_file(path, as_of=date(2025, 10, 20))
+            assert r.status in ("imported", "refused")
+            if r.status == "refused":
+                assert r.reason and "\n" not in r.reason and lib.count() == 0
+            else:
+                assert lib.count() == r.new and all(isinstance(s, str) for s in r.skipped)
+                for p in lib.list_papers():
+                    assert p.title.strip() and "\x00" not in p.title
