@@ -16,7 +16,9 @@ from app.store.changes import Changes
 
 # The JSON backup (``export --format json``) names its form; ``import`` restores it.
 BACKUP_FORMAT_ID = "paperdesk-export"
-BACKUP_VERSION = 1
+# Version 2 (issue 11): the new paper fields; ``upvotes`` may be null. In version 1 the
+# ``upvotes`` number was the card's comment count (see migration 0004); it restores so.
+BACKUP_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -84,9 +86,10 @@ class PaperRecord:
 def metadata_line(
     p: PaperRecord, day_format: str = "%Y-%m-%d", escape: Callable[[str], str] = str
 ) -> str:
-    """The paper's one-line summary — published day, authors, organisation, upvotes,
-    starred, read — for the CLI, the reader and the HTML export alike. ``escape`` is
-    applied to the one piece of free text (the organisation) for HTML callers."""
+    """The paper's one-line summary — published day, authors, organisation, upvotes and
+    comments (when known), starred, read — for the CLI, the reader and the HTML export
+    alike. ``escape`` is applied to the one piece of free text (the organisation) for HTML
+    callers."""
     parts = []
     if p.published:
         parts.append(f"published {p.published.strftime(day_format)}")
@@ -94,7 +97,10 @@ def metadata_line(
         parts.append(f"{p.authors_count} authors")
     if p.organization:
         parts.append(escape(p.organization))
-    parts.append(f"{p.upvotes} upvotes")
+    if p.upvotes is not None:
+        parts.append(f"{p.upvotes} upvotes")
+    if p.comments is not None:
+        parts.append(f"{p.comments} comment" + ("" if p.comments == 1 else "s"))
     parts.append("★ starred" if p.starred else "not starred")
     parts.append("read" if p.read else "unread")
     return " · ".join(parts)
@@ -132,13 +138,17 @@ class FileResult:
     reason: str | None = None
     paper_ids: list[int] = field(default_factory=list)
     changes: Changes = field(default_factory=Changes, compare=False, repr=False)
+    enriched: int = 0  # of the merged: papers that gained a field they lacked
+    form: str | None = None  # which reader read it ("text", "html", "hub-json", "backup", …)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "path": self.path,
             "status": self.status,
+            "form": self.form,
             "new": self.new,
             "merged": self.merged,
+            "enriched": self.enriched,
             "unchanged": self.unchanged,
             "skipped": list(self.skipped),
             "reason": self.reason,
@@ -162,6 +172,10 @@ class ImportReport:
         return sum(f.unchanged for f in self.files)
 
     @property
+    def enriched(self) -> int:
+        return sum(f.enriched for f in self.files)
+
+    @property
     def changes(self) -> Changes:
         """What the import committed, every file's changes together."""
         out = Changes()
@@ -174,17 +188,31 @@ class ImportReport:
         return [f for f in self.files if f.status == "refused"]
 
     def summary(self) -> str:
-        text = f"{self.new} new, {self.merged} merged, {self.unchanged} unchanged"
+        merged = f"{self.merged} merged"
+        if self.enriched:
+            merged += f" ({self.enriched} enriched)"
+        text = f"{self.new} new, {merged}, {self.unchanged} unchanged"
         if self.files and not self.new and not self.merged and not self.refused:
             text += " (nothing new: every paper was already in the library)"
         if self.refused:
             text += f"; {len(self.refused)} file(s) refused"
+        if skipped := self.skipped:
+            text += f"; {skipped} block(s) skipped"
         return text
+
+    @property
+    def skipped(self) -> int:
+        return sum(len(f.skipped) for f in self.files if f.status == "imported")
+
+    def skipped_lines(self) -> list[str]:
+        """One line per skipped block, naming its file: ``file: line 12: reason``."""
+        return [f"{f.path}: {s}" for f in self.files if f.status == "imported" for s in f.skipped]
 
     def to_json(self) -> dict[str, Any]:
         return {
             "new": self.new,
             "merged": self.merged,
+            "enriched": self.enriched,
             "unchanged": self.unchanged,
             "refused": len(self.refused),
             "files": [f.to_json() for f in self.files],

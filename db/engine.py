@@ -8,6 +8,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -176,19 +177,28 @@ def bulk_insert(session: Session, table: Any, rows: list[dict[str, Any]]) -> Non
         f"VALUES ({', '.join('?' for _ in names)})"
     )
     # Dates repeat a lot (one import time, few publication days): convert each value once.
+    # Only the columns with a conversion are touched per row; the rest go as they are.
     memo: dict[Any, Any] = {}
+    special = [(i, fn) for i, fn in enumerate(convert) if fn is not None]
+    pick = itemgetter(*names)
 
-    def value(fn: Any, v: Any) -> Any:
-        if fn is None or v is None:
-            return v
-        out = memo.get(v)
-        if out is None:
-            out = memo[v] = fn(v)
-        return out
+    def params_of(row: dict[str, Any]) -> tuple:
+        values = pick(row)
+        if len(names) == 1:
+            values = (values,)
+        if not special:
+            return values
+        out = list(values)
+        for i, fn in special:
+            v = out[i]
+            if v is not None:
+                got = memo.get(v)
+                if got is None:
+                    got = memo[v] = fn(v)
+                out[i] = got
+        return tuple(out)
 
-    params = [
-        tuple(value(fn, row[n]) for fn, n in zip(convert, names, strict=True)) for row in rows
-    ]
+    params = [params_of(row) for row in rows]
     conn.exec_driver_sql(sql, params)
 
 

@@ -12,15 +12,20 @@ from app import Library
 from app.records import PaperRecord
 
 # (header, sort key understood by Library.paper_ids, or None when SQL cannot sort it)
+# New columns go at the end, so the window's column positions (sort indicator, widths)
+# stay valid.
 COLUMNS: list[tuple[str, str | None]] = [
     ("Title", "title"),
     ("Published", "published"),
     ("Upvotes", "upvotes"),
-    ("Authors", "authors"),
+    ("Authors", "author_names"),  # by name ("Tian et al."), or the count without names
     ("Organisation", "organization"),
     ("Tags", None),
     ("Added", "added"),
+    ("Comments", "comments"),
+    ("arXiv", "arxiv_id"),
 ]
+_NUMBERS = (2, 7)  # right-aligned columns
 PAPER_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 RECORD_ROLE = Qt.ItemDataRole.UserRole + 2
 
@@ -169,10 +174,12 @@ class PaperTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.FontRole:
             return self._bold if not rec.read and col == 0 else None
         if role == Qt.ItemDataRole.TextAlignmentRole:
-            if col in (2, 3):
+            if col in _NUMBERS:
                 return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
             return None
         if role == Qt.ItemDataRole.ToolTipRole:
+            if col == 3 and rec.authors:
+                return ", ".join(rec.authors[:20]) + (" …" if len(rec.authors) > 20 else "")
             return rec.title if col == 0 else None
         return _display(rec, col)
 
@@ -183,11 +190,35 @@ def _display(rec: PaperRecord, col: int) -> str:
     if col == 1:
         return rec.published.isoformat() if rec.published else ""
     if col == 2:
-        return str(rec.upvotes)
+        return "" if rec.upvotes is None else str(rec.upvotes)
     if col == 3:
-        return str(rec.authors_count) if rec.authors_count else ""
+        return authors_short(rec)
     if col == 4:
         return rec.organization or ""
     if col == 5:
         return ", ".join(rec.tags)
-    return rec.added_at.strftime("%Y-%m-%d %H:%M")
+    if col == 6:
+        return rec.added_at.strftime("%Y-%m-%d %H:%M")
+    if col == 7:
+        return "" if rec.comments is None else str(rec.comments)
+    return rec.arxiv_id or ""
+
+
+def authors_short(rec: PaperRecord) -> str:
+    """Authors by name: "Tian", "Tian and Chen", "Tian et al."; the count without names."""
+    names = rec.authors
+    if not names:
+        n = rec.authors_count
+        return "" if not n else f"{n} author" + ("s" if n != 1 else "")
+    family = [_family(n) for n in names[:2]]
+    total = max(len(names), rec.authors_count or 0)
+    if total == 1:
+        return family[0]
+    if total == 2 and len(family) == 2:
+        return f"{family[0]} and {family[1]}"
+    return f"{family[0]} et al."
+
+
+def _family(name: str) -> str:
+    parts = name.split()
+    return parts[-1] if parts else name

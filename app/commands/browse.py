@@ -27,8 +27,12 @@ def import_(lib, args) -> int:
     else:
         for f in report.files:
             if f.status == "imported":
-                print(f"{f.path}: {f.new} new, {f.merged} merged, {f.unchanged} unchanged")
+                merged = f"{f.merged} merged" + (f" ({f.enriched} enriched)" if f.enriched else "")
+                print(f"{f.path}: {f.new} new, {merged}, {f.unchanged} unchanged")
         print(report.summary())
+        # Nothing is dropped in silence: every block not imported, with its line and why.
+        for line in report.skipped_lines():
+            print(f"skipped: {line}")
     for f in report.refused:
         print(f"paperdesk: {f.path}: {f.reason}", file=sys.stderr)
     return 2 if report.refused else 0
@@ -39,7 +43,11 @@ def _list_setup(p):
     p.add_argument("--match", choices=("any", "all"), default="all", help="for several --tag")
     p.add_argument("--starred", action="store_true", help="only starred papers")
     p.add_argument("--unread", action="store_true", help="only unread papers")
-    p.add_argument("--sort", choices=("added", "published", "upvotes", "title"), default="added")
+    p.add_argument(
+        "--sort",
+        choices=("added", "published", "upvotes", "comments", "title", "arxiv_id"),
+        default="added",
+    )
     p.add_argument("--limit", type=int, metavar="N", help="at most N papers (default: all)")
     p.add_argument("--json", action="store_true")
 
@@ -52,7 +60,7 @@ def list_(lib, args) -> int:
         raise UsageError("--limit must be 0 or more")
     for t in args.tag or ():
         lib.tag_id(t)  # an unknown tag is a mistake, not an empty list
-    descending = args.sort != "title"
+    descending = args.sort not in ("title", "arxiv_id")
     papers = lib.list_papers(
         filter_from(args), sort=args.sort, descending=descending, limit=args.limit
     )

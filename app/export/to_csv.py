@@ -46,7 +46,7 @@ def row(p: PaperRecord) -> list[str]:
         str(p.id),
         guard(p.title),
         p.published.isoformat() if p.published else "",
-        str(p.upvotes),
+        "" if p.upvotes is None else str(p.upvotes),
         "" if p.authors_count is None else str(p.authors_count),
         guard(p.organization or ""),
         guard(p.url or ""),

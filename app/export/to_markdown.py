@@ -57,7 +57,9 @@ def neutralise_html(note: str) -> str:
 
 
 def paper_item(p: PaperRecord) -> str:
-    meta = [p.published.isoformat() if p.published else "undated", f"{p.upvotes} upvotes"]
+    meta = [p.published.isoformat() if p.published else "undated"]
+    if p.upvotes is not None:
+        meta.append(f"{p.upvotes} upvotes")
     if p.tags:
         meta.append("tags: " + ", ".join(escape(t) for t in p.tags))
     lines = [f"- [{escape(p.title)}]({_destination(paper_link(p))}) — " + " · ".join(meta)]

@@ -2,7 +2,8 @@
 
 Into an empty library the restore is exact: every paper with its id, fields, tags (and
 their colours), note, star and read state, and ``added_at``. Into a library that already
-holds some of the papers it merges like a page import does (by title), adding tags,
+holds some of the papers it merges like a page import does (by arXiv id, else title),
+adding tags,
 filling a missing note, and setting star/read where the backup has them set.
 """
 
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 from app.errors import PaperdeskError, RefusedFile
 from app.records import BACKUP_FORMAT_ID, BACKUP_VERSION, FileResult
 from app.store.filters import normalise_tag
-from app.store.merge import absorb, merge, record_import, title_key
+from app.store.merge import add_row, merge, record_import
 
 
 def is_export(payload: Any) -> bool:
@@ -68,7 +69,7 @@ def validate(name: object, payload: dict[str, Any]) -> tuple[list[dict[str, Any]
     rows = []
     for n, raw in enumerate(payload["papers"], 1):
         try:
-            rows.append(_paper(raw))
+            rows.append(_paper(raw, version))
         except (PaperdeskError, _Bad) as exc:
             label = raw.get("title") if isinstance(raw, dict) else None
             what = f"paper {n} ({label[:60]!r})" if isinstance(label, str) else f"paper {n}"
@@ -88,7 +89,29 @@ def _opt(value: Any, kind: type, field: str) -> Any:
     raise _Bad(f"'{field}' must be {kind.__name__} or null, not {type(value).__name__}")
 
 
-def _paper(raw: Any) -> dict[str, Any]:
+def _count(raw: dict[str, Any], field: str) -> int | None:
+    value = _opt(raw.get(field), int, field)
+    if value is not None and value < 0:
+        raise _Bad(f"'{field}' cannot be negative")
+    return value
+
+
+def _names(raw: dict[str, Any], field: str) -> list[str]:
+    value = raw.get(field) or []
+    if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
+        raise _Bad(f"'{field}' must be a list of text")
+    return [x for x in value if x.strip()]
+
+
+def _day(raw: dict[str, Any], field: str) -> date | None:
+    text = _opt(raw.get(field), str, field)
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError as exc:
+        raise _Bad(f"bad date: {exc}") from None
+
+
+def _paper(raw: Any, version: int = BACKUP_VERSION) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise _Bad("is not a JSON object")
     title = raw.get("title")
@@ -97,9 +120,8 @@ def _paper(raw: Any) -> dict[str, Any]:
     authors = _opt(raw.get("authors_count"), int, "authors_count")
     if authors is not None and authors <= 0:
         raise _Bad("'authors_count' must be positive")
-    upvotes = _opt(raw.get("upvotes", 0), int, "upvotes") or 0
-    if upvotes < 0:
-        raise _Bad("'upvotes' cannot be negative")
+    upvotes = _count(raw, "upvotes")
+    comments = _count(raw, "comments")
     published = _opt(raw.get("published"), str, "published")
     added = _opt(raw.get("added_at"), str, "added_at")
     links = raw.get("links") or []
@@ -116,6 +138,11 @@ def _paper(raw: Any) -> dict[str, Any]:
         raise _Bad(f"bad date: {exc}") from None
     if moment is not None and moment.tzinfo is not None:
         moment = moment.astimezone(timezone.utc).replace(tzinfo=None)  # stored naive UTC
+    if version < 2:
+        # A version-1 backup's "upvotes" was the comment count after the card's date (0
+        # when none was shown); the upvote count itself was never read (as migration 0004).
+        old = upvotes or 0
+        upvotes, comments = None, (old if day is not None or old > 0 else None)
     return {
         "id": pid if pid and pid > 0 else None,
         "title": title,
@@ -125,6 +152,17 @@ def _paper(raw: Any) -> dict[str, Any]:
         "published": day,
         "upvotes": upvotes,
         "url": _opt(raw.get("url"), str, "url"),
+        "arxiv_id": _opt(raw.get("arxiv_id"), str, "arxiv_id") or None,
+        "authors": _names(raw, "authors"),
+        "organization_id": _opt(raw.get("organization_id"), str, "organization_id"),
+        "listed_on": _day(raw, "listed_on"),
+        "comments": comments,
+        "submitted_by": _opt(raw.get("submitted_by"), str, "submitted_by"),
+        "ai_summary": _opt(raw.get("ai_summary"), str, "ai_summary"),
+        "ai_keywords": _names(raw, "ai_keywords"),
+        "github": _opt(raw.get("github"), str, "github"),
+        "github_stars": _count(raw, "github_stars"),
+        "project_page": _opt(raw.get("project_page"), str, "project_page"),
         "links": [x for x in links if x],
         "tags": list(dict.fromkeys(normalise_tag(t) for t in tags)),
         "note": _opt(raw.get("note", ""), str, "note") or "",
@@ -143,10 +181,10 @@ def _store(
     colors: dict[str, str | None],
 ) -> FileResult:
     """Merge the backup's papers (one row per title key; repeats merge) in one go."""
-    result = FileResult(path=str(name), status="imported")
+    result = FileResult(path=str(name), status="imported", form="backup")
     by_key: dict[str, dict[str, Any]] = {}
     for p in papers:
-        absorb(by_key, title_key(p["title"]), p)
+        add_row(by_key, p)
     merge(s, by_key, result, set(), colors)
     record_import(s, name, digest, as_of, result)
     return result

@@ -7,9 +7,11 @@ optional metadata block of three lines::
 
     • 9 authors            (or an organisation line: "spiralworks Spiral Works")
     ·
-    Dec 26, 2023 1         (a date, with or without a year, then optional upvotes)
+    Dec 26, 2023 1         (a date, with or without a year, then the comment count)
 
-The compact layout has no blank lines and no metadata; the spaced one has both.
+A layout that shows the upvote count puts it on its own line before the title (``12``;
+``-`` for none, i.e. 0). The compact layout has no blank lines and no metadata; the spaced
+one has both.
 Nothing here depends on either file: the rules above are the whole format.
 :func:`import_lines` hands the papers, a batch at a time, to the store's merge writer.
 """
@@ -28,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import RefusedFile
 from app.records import FileResult
-from app.store.merge import absorb, merge, title_key
+from app.store.merge import add_row, merge, title_key
 
 BATCH = 5_000  # papers per INSERT batch: bounds memory, keeps executemany efficient
 
@@ -62,6 +64,7 @@ _SUBSCRIBE_GLUED = re.compile(r"^subscribe(?=\S)", re.IGNORECASE)
 TITLE_MAX = 500
 # Markdown, code and prose lines are not titles: this keeps notes and docs from passing
 # as pages.
+UPVOTES_RE = re.compile(r"^(?:\d{1,7}|[-–])$")
 _NOT_TITLE_START = ("#", "|", "```", "- ", "* ", "> ", "//", "/*", "<", "{", "[", "=")
 _NOT_TITLE_END = (",", ";", ":", "{", "(", "[", "=", "\\")
 ABSTRACT_MIN_WORDS = 12  # real abstracts run to 100-300 words
@@ -86,10 +89,13 @@ class ParsedPaper:
     authors_count: int | None = None
     organization: str | None = None
     published: date | None = None
-    upvotes: int = 0
+    upvotes: int | None = None  # the number before the title, when the layout shows it
+    comments: int | None = None  # the number after the date (0 when the date has none)
     links: list[str] = field(default_factory=list)
     has_metadata: bool = False
     key: str = ""  # title_key(title), set once the paper is checked
+    line: int = 0  # the title's line number (1-based)
+    doubtful: str | None = None  # imported, but would not vouch for the file being a page
 
 
 @dataclass
@@ -128,7 +134,7 @@ def resolve_date(month: int, day: int, year: int | None, as_of: date) -> date | 
 
 
 def parse_date_line(line: str, as_of: date) -> tuple[date, int] | None:
-    """``(date, upvotes)`` for a metadata date line, or None if it is not one."""
+    """``(date, comments)`` for a metadata date line, or None if it is not one."""
     m = DATE_RE.match(line)
     if not m:
         return None
@@ -165,15 +171,26 @@ def parse_page(text: str, as_of: date) -> ParsedPage:
     """Split a page's text into papers. Never raises on odd text; reports what it skipped."""
     problems: list[str] = []
     papers = list(iter_papers(text.splitlines(), as_of, problems))
+    sound = sum(1 for p in papers if p.doubtful is None)
+    if not is_page(len(papers), sound, len(problems)):
+        problems += [f"line {p.line}: {p.title[:60]!r}: {p.doubtful}" for p in papers if p.doubtful]
+        return ParsedPage([], problems)
     return ParsedPage(papers, problems)
+
+
+def is_page(total: int, sound: int, problems: int) -> bool:
+    """The text is a page if sound papers outnumber, by half, the blocks that are not."""
+    return sound > 0 and problems + (total - sound) <= 2 * sound
 
 
 def iter_papers(lines: Iterable[str], as_of: date, problems: list[str]) -> Iterator[ParsedPaper]:
     """Papers in page order, read in one pass with three lines of look-ahead, so that a
-    100,000-paper page never sits in memory whole. Lines that are not part of a usable
-    paper are described in ``problems``."""
-    cleaned = (c for c in map(clean_line, lines) if c)
-    buf: deque[str] = deque()
+    100,000-paper page never sits in memory whole. Blocks that are not a usable paper are
+    described in ``problems`` (``line N: …``). A paper whose title or abstract looks odd
+    (short abstract, markup-like title) is still yielded, marked ``doubtful``: the caller
+    decides from the sound papers whether the file is a page at all."""
+    cleaned = ((n, c) for n, c in enumerate(map(clean_line, lines), start=1) if c)
+    buf: deque[tuple[int, str]] = deque()
 
     def peek(k: int) -> str | None:
         while len(buf) <= k:
@@ -181,7 +198,7 @@ def iter_papers(lines: Iterable[str], as_of: date, problems: list[str]) -> Itera
             if nxt is None:
                 return None
             buf.append(nxt)
-        return buf[k]
+        return buf[k][1]
 
     def dated(k: int) -> tuple[date, int] | None:
         sep = peek(k)
@@ -193,12 +210,12 @@ def iter_papers(lines: Iterable[str], as_of: date, problems: list[str]) -> Itera
 
     current: ParsedPaper | None = None
     seen_content = False
-    count = 0
+    upvotes: int | None = None  # shown before the next title
     while (line := peek(0)) is not None:
-        count += 1
+        number = buf[0][0]
         # A metadata block: [authors | organisation] · date, or a shortened form of it.
         # Titles and abstracts are most lines; a long line is never metadata.
-        meta: tuple[int | None, str | None, date | None, int] | None = None
+        meta: tuple[int | None, str | None, date | None, int | None] | None = None
         size = 1
         if len(line) <= 120:
             am = AUTHORS_RE.match(line) if len(line) < 40 else None
@@ -210,7 +227,7 @@ def iter_papers(lines: Iterable[str], as_of: date, problems: list[str]) -> Itera
             elif (when := dated(0)) is not None:
                 meta, size = (None, None, when[0], when[1]), 2
             elif am:  # an author count with no date after it
-                meta = ((int(am["n"]) or None), None, None, 0)
+                meta = ((int(am["n"]) or None), None, None, None)
             elif "·" in line:  # the whole block on one line: "• 9 authors · Dec 26, 2023 1"
                 meta = _one_line_meta(line, as_of)
         for _ in range(size):
@@ -218,10 +235,15 @@ def iter_papers(lines: Iterable[str], as_of: date, problems: list[str]) -> Itera
 
         if meta is not None:
             if current is None or current.has_metadata:
-                problems.append(f"line {count}: metadata without a paper")
+                problems.append(f"line {number}: metadata without a paper")
                 continue
-            current.authors_count, current.organization, current.published, current.upvotes = meta
+            current.authors_count, current.organization, current.published = meta[:3]
+            current.comments = meta[3]
             current.has_metadata = True
+            continue
+        if UPVOTES_RE.match(line):
+            # The upvote count before a card's title ("-" = none yet).
+            upvotes = 0 if not line[0].isdigit() else int(line)
             continue
         # Page furniture (banners, a lone page date) goes wherever it is.
         if _is_banner(line) or DATE_RE.match(line):
@@ -229,20 +251,26 @@ def iter_papers(lines: Iterable[str], as_of: date, problems: list[str]) -> Itera
         if not seen_content and _SUBSCRIBE_GLUED.match(line):  # "SubscribeFirst title"
             line = line[len("subscribe") :].strip()
         seen_content = True
-        if current is not None and not current.abstract and not current.has_metadata:
+        if (
+            current is not None
+            and not current.abstract
+            and not current.has_metadata
+            and upvotes is None
+        ):
             current.abstract = line
             current.links = extract_links(line)
             continue
         if current is not None:
             yield from _checked(current, problems)
-        current = ParsedPaper(title=line)
+        current = ParsedPaper(title=line, line=number, upvotes=upvotes)
+        upvotes = None
     if current is not None:
         yield from _checked(current, problems)
 
 
 def _one_line_meta(
     line: str, as_of: date
-) -> tuple[int | None, str | None, date | None, int] | None:
+) -> tuple[int | None, str | None, date | None, int | None] | None:
     who, _, when_text = (part.strip() for part in line.rpartition("·"))
     when = parse_date_line(when_text, as_of)
     if when is None or not who or _looks_like_prose(who):
@@ -256,9 +284,10 @@ def _one_line_meta(
 def _checked(paper: ParsedPaper, problems: list[str]) -> Iterator[ParsedPaper]:
     reason = _unusable(paper)
     if reason:
-        problems.append(f"{paper.title[:60]!r}: {reason}")
-    else:
-        yield paper
+        problems.append(f"line {paper.line}: {paper.title[:60]!r}: {reason}")
+        return
+    paper.doubtful = _doubtful(paper)
+    yield paper
 
 
 def _looks_like_prose(line: str) -> bool:
@@ -266,17 +295,26 @@ def _looks_like_prose(line: str) -> bool:
 
 
 def _unusable(paper: ParsedPaper) -> str | None:
+    """Why a block cannot be a paper at all (it has no title, or a title and no text)."""
     paper.key = title_key(paper.title)
     if not paper.key:
         return "title has no letters or digits"
     if len(paper.title) > TITLE_MAX:
         return "title line is too long to be a title"
-    if paper.title.startswith(_NOT_TITLE_START) or paper.title.endswith(_NOT_TITLE_END):
-        return "line does not look like a title (markup or a sentence)"
-    if not paper.abstract:
+    if not paper.abstract and not paper.has_metadata:
         # A title alone is a paper only where the page's metadata vouches for it.
-        return None if paper.has_metadata else "no abstract"
-    if len(paper.abstract) < ABSTRACT_MIN_CHARS or not _has_words(paper.abstract):
+        return "a title without an abstract or metadata"
+    return None
+
+
+def _doubtful(paper: ParsedPaper) -> str | None:
+    """Why a paper would not vouch for its file being a page (it is imported all the same
+    once the file is one): a title that looks like markup or a sentence, a short abstract."""
+    if paper.title.startswith(_NOT_TITLE_START) or paper.title.endswith(_NOT_TITLE_END):
+        return "title looks like markup or a sentence"
+    if paper.abstract and (
+        len(paper.abstract) < ABSTRACT_MIN_CHARS or not _has_words(paper.abstract)
+    ):
         return "abstract too short"
     return None
 
@@ -294,19 +332,22 @@ def no_papers(path: object) -> RefusedFile:
 
 def import_lines(session: Session, path: object, lines: Iterable[str], as_of: date) -> FileResult:
     """Parse ``lines`` and merge their papers in batches, inside the caller's transaction.
-    Raises :class:`RefusedFile` (the caller rolls back) if the text is not a page."""
+    Raises :class:`RefusedFile` (the caller rolls back) if the text is not a page: the
+    title heuristics decide that, from the papers that look sound; once it is a page,
+    every paper with a title and text is imported."""
     problems: list[str] = []
-    result = FileResult(path=str(path), status="imported")
+    result = FileResult(path=str(path), status="imported", form="text")
     seen_new: set[int] = set()
     papers = iter_papers(lines, as_of, problems)
-    total = 0
+    total = sound = 0
     while batch := list(islice(papers, BATCH)):
         total += len(batch)
+        sound += sum(1 for p in batch if p.doubtful is None)
         by_key: dict[str, dict[str, Any]] = {}
         for p in batch:
-            absorb(by_key, p.key or title_key(p.title), _row(p))
+            add_row(by_key, _row(p))
         merge(session, by_key, result, seen_new)
-    if total == 0 or len(problems) > 2 * total:
+    if not is_page(total, sound, len(problems)):
         raise no_papers(path)
     result.skipped = problems
     return result
@@ -320,6 +361,7 @@ def _row(p: ParsedPaper) -> dict[str, Any]:
         "organization": p.organization,
         "published": p.published,
         "upvotes": p.upvotes,
+        "comments": p.comments,
         "url": None,
         "links": p.links,
     }

@@ -1,17 +1,24 @@
 """The one merge writer: every importer hands its parsed papers here.
 
-A paper is identified by its title key. A paper not yet in the library is inserted; one
-already there is *merged*: the longer abstract wins, missing metadata is filled in, the
-highest upvote count and new links are kept. Annotations are never taken away: a backup's
-tags are added, its note fills only a missing note, its star/read flags are only ever set.
+One paper per work: the same arXiv id is the same paper; without an id, the normalised
+title (``title_key``) decides. A paper not yet in the library is inserted; one already there
+is *merged*: the longer abstract wins, what it lacked is filled in (arXiv id, authors — the
+longer list —, organisation, days, submitter, AI summary, links …), and the counts
+(upvotes, comments, GitHub stars) take the value of the capture imported last, when that
+capture showed them. A merge that filled in a missing field *enriched* the paper.
+Annotations are never taken away: a backup's tags are added, its note fills only a missing
+note, its star/read flags are only ever set; page forms carry none.
 
-Rows are plain dicts with the paper fields (``title, abstract, authors_count,
-organization, published, upvotes, url, links``) and optionally ``id`` (kept where free),
-``tags``, ``note``, ``starred``, ``read``, ``added_at`` — what a richer form carries.
+Rows are plain dicts with the paper fields (``title, abstract, authors_count, organization,
+published, upvotes, url, links``; optionally the issue-11 fields of :data:`EXTRA` — lists
+for ``authors``/``ai_keywords``) and optionally ``id`` (kept where free), ``tags``,
+``note``, ``starred``, ``read``, ``added_at``. :func:`add_row` files a row under its
+identity (:func:`identity`).
 """
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -27,8 +34,47 @@ from app.store.queries import CHUNK
 from db import ImportRecord, Note, Paper, paper_tags
 from db.engine import bulk_insert
 
-FIELDS = ("title", "abstract", "authors_count", "organization", "published", "upvotes", "url")
+EXTRA = (
+    "arxiv_id",
+    "authors",
+    "organization_id",
+    "listed_on",
+    "comments",
+    "submitted_by",
+    "ai_summary",
+    "ai_keywords",
+    "github",
+    "github_stars",
+    "project_page",
+)
+FIELDS = (
+    "title",
+    "abstract",
+    "authors_count",
+    "organization",
+    "published",
+    "upvotes",
+    "url",
+    *EXTRA,
+)
 FLAGS = ("starred", "read")
+# Filled in when the paper lacks them (None).
+_FILL = (
+    "arxiv_id",
+    "authors_count",
+    "organization",
+    "organization_id",
+    "published",
+    "listed_on",
+    "url",
+    "submitted_by",
+    "ai_summary",
+    "github",
+    "project_page",
+)
+# The most recent capture's value wins (when it shows one).
+_COUNTS = ("upvotes", "comments", "github_stars")
+_LISTS = ("authors", "ai_keywords")  # JSON lists in the table
 
 
 def title_key(title: str) -> str:
@@ -37,30 +83,70 @@ def title_key(title: str) -> str:
     return " ".join(re.findall(r"\w+", text))
 
 
+def identity(row: dict[str, Any]) -> str:
+    """The key a row is filed under: its arXiv id, or else its title key."""
+    arxiv = row.get("arxiv_id")
+    return f"arxiv:{arxiv}" if arxiv else title_key(row["title"])
+
+
+def add_row(by_key: dict[str, dict[str, Any]], row: dict[str, Any]) -> None:
+    """File ``row`` under its identity; a paper listed twice merges into its first copy."""
+    absorb(by_key, identity(row), row)
+
+
 def merge_values(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
-    """The changes a newly seen copy brings to ``old``: the longer abstract, missing
-    metadata filled in, the highest upvote count, links added. Annotations never change."""
+    """The changes a newly seen copy brings to ``old`` (lists as lists). Annotations never
+    change here."""
     changes: dict[str, Any] = {}
-    if len(new["abstract"] or "") > len(old["abstract"] or ""):
+    if len(new.get("abstract") or "") > len(old.get("abstract") or ""):
         changes["abstract"] = new["abstract"]
-    for name in ("authors_count", "organization", "published", "url"):
-        if old[name] is None and new[name] is not None:
+    for name in _FILL:
+        if old.get(name) is None and new.get(name) is not None:
             changes[name] = new[name]
-    if (new["upvotes"] or 0) > (old["upvotes"] or 0):
-        changes["upvotes"] = new["upvotes"]
-    old_links = _links_list(old["links"])
-    extra = [u for u in _links_list(new["links"]) if u not in old_links]
+    for name in _COUNTS:
+        value = new.get(name)
+        if value is not None and value != old.get(name):
+            changes[name] = value
+    old_count, new_count = old.get("authors_count"), new.get("authors_count")
+    if old_count is not None and new_count is not None and new_count > old_count:
+        changes["authors_count"] = new_count
+    for name in _LISTS:
+        if len(_list(new.get(name))) > len(_list(old.get(name))):
+            changes[name] = _list(new.get(name))
+    old_links = _links_list(old.get("links"))
+    extra = [u for u in _links_list(new.get("links")) if u not in old_links]
     if extra:
         changes["links"] = old_links + extra
     return changes
 
 
+def enriches(changes: dict[str, Any], old: dict[str, Any]) -> bool:
+    """Whether ``changes`` fill in something ``old`` lacked (not just newer counts)."""
+    for name, value in changes.items():
+        if name in _COUNTS:
+            if old.get(name) is None:
+                return True
+        elif name in _LISTS:
+            if not _list(old.get(name)):
+                return True
+        elif name in ("abstract", "links"):
+            if not old.get(name):
+                return True
+        elif old.get(name) is None and value is not None:
+            return True
+    return False
+
+
 def absorb(by_key: dict[str, dict[str, Any]], key: str, row: dict[str, Any]) -> None:
-    """Add ``row`` to one file's papers; a paper listed twice merges into its first copy."""
+    """Add ``row`` to one file's papers under ``key``; a repeat merges into the first copy."""
     into = by_key.get(key)
     if into is None:
         by_key[key] = row
         return
+    _fold(into, row)
+
+
+def _fold(into: dict[str, Any], row: dict[str, Any]) -> None:
     into.update(merge_values(into, row))
     if row.get("tags"):
         into["tags"] = list(dict.fromkeys([*into.get("tags", ()), *row["tags"]]))
@@ -71,6 +157,30 @@ def absorb(by_key: dict[str, dict[str, Any]], key: str, row: dict[str, Any]) -> 
             into[flag] = True
 
 
+def _grouped(by_key: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The rows by title key, rows of one work folded together: the same arXiv id, or the
+    same title key (the table keeps one paper per title key)."""
+    by_title: dict[str, dict[str, Any]] = {}
+    by_arxiv: dict[str, str] = {}
+    for row in by_key.values():
+        tk = title_key(row["title"])
+        arxiv = row.get("arxiv_id")
+        home = by_arxiv.get(arxiv) if arxiv else None
+        if home is None and tk in by_title:
+            home = tk
+        if home is None:
+            by_title[tk] = row
+            if arxiv:
+                by_arxiv[arxiv] = tk
+            continue
+        into = by_title[home]
+        had = into.get("arxiv_id")
+        _fold(into, row)
+        if not had and into.get("arxiv_id"):
+            by_arxiv[into["arxiv_id"]] = home
+    return by_title
+
+
 def merge(
     s: Session,
     by_key: dict[str, dict[str, Any]],
@@ -78,33 +188,61 @@ def merge(
     seen_new: set[int],
     colors: dict[str, str | None] | None = None,
 ) -> None:
-    """Insert or merge ``by_key`` (papers by title key) inside the caller's transaction,
-    adding the counts to ``result``; logs ``add``/``merge`` in the feed. ``seen_new``: ids
-    this file created in an earlier batch (seeing one again is not a merge)."""
+    """Insert or merge ``by_key`` (one file's batch of papers, filed by :func:`add_row` or
+    :func:`absorb`) inside the caller's transaction, adding the counts to ``result``; logs
+    ``add``/``merge`` in the feed. ``seen_new``: ids this file created in an earlier batch
+    (seeing one again is not a merge)."""
     now = utcnow()
-    keys = list(by_key)
-    existing: dict[str, dict[str, Any]] = {}
+    rows = _grouped(by_key)
+    keys = list(rows)
+    arxivs = [r["arxiv_id"] for r in rows.values() if r.get("arxiv_id")]
+    found: dict[int, dict[str, Any]] = {}
     cols = [Paper.id, Paper.title_key, Paper.links, Paper.starred, Paper.read]
     cols += [getattr(Paper, f) for f in FIELDS]
     for chunk in _chunks(keys):
         for rec in s.execute(select(*cols).where(Paper.title_key.in_(chunk))).mappings():
-            existing[rec["title_key"]] = dict(rec)
+            found[rec["id"]] = dict(rec)
+    for chunk in _chunks(arxivs):
+        for rec in s.execute(select(*cols).where(Paper.arxiv_id.in_(chunk))).mappings():
+            found[rec["id"]] = dict(rec)
+    old_by_title = {e["title_key"]: e for e in found.values()}
+    old_by_arxiv = {e["arxiv_id"]: e for e in found.values() if e["arxiv_id"]}
+
+    # Each row's paper already in the library: by arXiv id first, then by title (a paper
+    # filed under another arXiv id keeps its own). Rows meeting in one paper fold together.
+    match: dict[str, int] = {}  # title key of the row -> id of its paper
+    into_paper: dict[int, str] = {}
+    for key, r in list(rows.items()):
+        old = old_by_arxiv.get(r.get("arxiv_id") or "") or old_by_title.get(key)
+        if old is None:
+            continue
+        pid = old["id"]
+        if pid in into_paper:
+            _fold(rows[into_paper[pid]], r)
+            del rows[key]
+            continue
+        into_paper[pid] = key
+        match[key] = pid
+    existing = {key: found[pid] for key, pid in match.items()}
 
     # New papers keep the id they bring where it is free (a backup restored into an empty
     # library is the same library, ids included).
-    wanted = [r["id"] for k, r in by_key.items() if k not in existing and r.get("id")]
+    wanted = [r["id"] for k, r in rows.items() if k not in existing and r.get("id")]
     taken: set[int] = set()
     for chunk in _chunks(wanted):
         taken.update(s.scalars(select(Paper.id).where(Paper.id.in_(chunk))))
     with_id: list[dict[str, Any]] = []
     without_id: list[dict[str, Any]] = []
-    for key, r in by_key.items():
+    for key, r in rows.items():
         if key in existing:
             continue
-        row = {f: r[f] for f in FIELDS}
+        row = {f: r.get(f) for f in FIELDS}
+        for name in _LISTS:
+            row[name] = _json_list(r.get(name))
         row.update(
+            abstract=r.get("abstract") or "",
             title_key=key,
-            links="\n".join(r["links"]),
+            links="\n".join(r.get("links") or ()),
             starred=bool(r.get("starred")),
             read=bool(r.get("read")),
             added_at=r.get("added_at") or now,
@@ -123,23 +261,29 @@ def merge(
     ids: dict[str, int] = {k: e["id"] for k, e in existing.items()}
     new_keys = [r["title_key"] for r in with_id + without_id]
     for chunk in _chunks(new_keys):
-        found = s.execute(select(Paper.title_key, Paper.id).where(Paper.title_key.in_(chunk)))
-        ids.update((k, i) for k, i in found)
+        got = s.execute(select(Paper.title_key, Paper.id).where(Paper.title_key.in_(chunk)))
+        ids.update((k, i) for k, i in got)
     new_ids = [ids[k] for k in new_keys]
 
     updated: set[int] = set()
+    enriched: set[int] = set()
     for key, old in existing.items():
-        r = by_key[key]
+        r = rows[key]
         changes = merge_values(old, r)
+        if changes and enriches(changes, old):
+            enriched.add(old["id"])
         if "links" in changes:
             changes["links"] = "\n".join(changes["links"])
+        for name in _LISTS:
+            if name in changes:
+                changes[name] = _json_list(changes[name])
         for flag in FLAGS:
             if r.get(flag) and not old[flag]:
                 changes[flag] = True
         if changes:  # rows differ in which columns change; one statement each
             s.execute(update(Paper).where(Paper.id == old["id"]).values(updated_at=now, **changes))
             updated.add(old["id"])
-    updated |= _add_annotations(s, by_key, ids, existing, colors)
+    updated |= _add_annotations(s, rows, ids, existing, colors)
 
     feed.append(s, new_ids, "add")
     feed.append(s, sorted(updated), "merge")
@@ -148,8 +292,9 @@ def merge(
     old_ids = {e["id"] for e in existing.values()} - seen_before
     result.new += len(new_ids)
     result.merged += len(updated & old_ids)
+    result.enriched += len(enriched & old_ids)
     result.unchanged += len(old_ids - updated)
-    result.paper_ids += [ids[k] for k in keys if ids[k] not in seen_before]
+    result.paper_ids += [ids[k] for k in rows if ids[k] not in seen_before]
 
 
 def _add_annotations(
@@ -218,6 +363,29 @@ def record_import(s: Session, name: object, digest: str, as_of: date, result: Fi
             papers_unchanged=result.unchanged,
         )
     )
+
+
+def _list(value: Any) -> list[str]:
+    """A list field (a list, or its JSON text as stored)."""
+    if not value:
+        return []
+    if isinstance(value, str):
+        try:
+            items = json.loads(value)
+        except ValueError:
+            return []
+        return [str(x) for x in items] if isinstance(items, list) else []
+    return list(value)
+
+
+_encode = json.JSONEncoder(ensure_ascii=False).encode  # one encoder, not one per row
+
+
+def _json_list(value: Any) -> str | None:
+    if isinstance(value, list):  # the common case: a reader's list, as it is
+        return _encode(value) if value else None
+    items = _list(value)
+    return _encode(items) if items else None
 
 
 def _links_list(value: Any) -> list[str]:

@@ -16,12 +16,27 @@ SORT_COLUMNS = {
     "title": Paper.title_key,
     "published": Paper.published,
     "upvotes": Paper.upvotes,
+    "comments": Paper.comments,
     "authors": Paper.authors_count,
+    # The names as stored (a JSON list): in order of the first author's name.
+    "author_names": Paper.authors,
+    "arxiv_id": Paper.arxiv_id,
+    "listed_on": Paper.listed_on,
     "organization": Paper.organization,
     "added": Paper.added_at,
     "id": Paper.id,
 }
-_UNKNOWN_LAST = ("published", "authors", "organization")  # columns that may be NULL
+# Columns that may be NULL (unknown): last in either direction.
+_UNKNOWN_LAST = (
+    "published",
+    "upvotes",
+    "comments",
+    "authors",
+    "author_names",
+    "organization",
+    "arxiv_id",
+    "listed_on",
+)
 
 
 def order_by(sort: str, descending: bool) -> list[Any]:

@@ -76,7 +76,7 @@ def test_import_refused_file_exit_2_one_line_others_imported(cli, tmp_path):
     code, out, err = cli("import", str(bad), str(SEEDS["001"]))
     assert code == 2
     assert err.strip().splitlines() == [
-        f"paperdesk: {bad}: is an HTML page; save the Daily Papers page as text instead"
+        f"paperdesk: {bad}: is an HTML page, but not a Hugging Face papers page"
     ]
     assert "248 new" in out
     code, out, _ = cli("list", "--json")

@@ -38,18 +38,24 @@ def test_same_title_merges_keeping_the_best_of_each(library, tmp_path):
     assert (r.new, r.merged) == (0, 1)
     p = library.get(pid)
     assert p.title == "Paper One"  # the first spelling stays
-    assert (p.abstract, p.authors_count, p.published, p.upvotes) == (
+    assert (p.abstract, p.authors_count, p.published, p.comments, p.upvotes) == (
         LONGER,
         4,
         date(2024, 5, 3),
         7,
+        None,
     )
     assert (p.tags, p.note, p.starred, p.read) == (["keep"], "my note", True, True)
-    # A copy with fewer upvotes and a shorter abstract changes nothing.
-    c = write(tmp_path, "c.txt", f"PAPER ONE\n{ABSTRACT}\n• 4 authors\n·\nMay 3, 2024 2\n")
+    # A copy with the same count and a shorter abstract changes nothing.
+    c = write(tmp_path, "c.txt", f"PAPER ONE\n{ABSTRACT}\n• 4 authors\n·\nMay 3, 2024 7\n")
     r = library.import_file(c, as_of=AS_OF)
     assert (r.new, r.merged, r.unchanged) == (0, 0, 1)
-    assert library.get(pid).upvotes == 7
+    # The capture imported last gives the counts (fewer comments too); nothing else moves.
+    d = write(tmp_path, "d.txt", f"PAPER ONE\n{ABSTRACT}\n• 4 authors\n·\nMay 3, 2024 2\n")
+    r = library.import_file(d, as_of=AS_OF)
+    assert (r.new, r.merged, r.enriched, r.unchanged) == (0, 1, 0, 0)
+    p = library.get(pid)
+    assert (p.comments, p.abstract, p.tags, p.note) == (2, LONGER, ["keep"], "my note")
 
 
 def test_title_repeated_in_one_file_is_one_paper(library, tmp_path):

@@ -9,11 +9,15 @@ from app.library import PaperFilter
 
 
 def test_sorting_happens_in_sql_for_each_column(seeded):
-    for sort in ("title", "published", "upvotes", "authors", "organization", "added"):
+    sorts = ("title", "published", "upvotes", "comments", "authors", "author_names")
+    for sort in (*sorts, "organization", "arxiv_id", "listed_on", "added"):
         ids = seeded.paper_ids(sort=sort, descending=False)
         assert sorted(ids) == sorted(seeded.paper_ids())
-    up = [p.upvotes for p in seeded.papers(seeded.paper_ids(sort="upvotes"))]
-    assert up == sorted(up, reverse=True)
+    # Known counts first (highest first), unknown ones last.
+    got = [p.comments for p in seeded.papers(seeded.paper_ids(sort="comments"))]
+    known = [c for c in got if c is not None]
+    assert known == sorted(known, reverse=True) and 0 < len(known) < len(got)
+    assert got == known + [None] * (len(got) - len(known))
     titles = [
         p.title.casefold() for p in seeded.papers(seeded.paper_ids(sort="title", descending=False))
     ]

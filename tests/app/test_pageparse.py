@@ -31,14 +31,19 @@ def test_compact_layout_title_then_abstract():
     assert got.papers[0].published is None and not got.papers[0].has_metadata
 
 
-def test_spaced_layout_with_author_count_date_and_upvotes():
+def test_spaced_layout_with_author_count_date_and_comments():
     text = page("Paper One", "", ABSTRACT, "", "  • 9 authors", "·", "Dec 26, 2023 1", "")
     (p,) = parse_page(text, AS_OF).papers
-    assert (p.authors_count, p.published, p.upvotes) == (9, date(2023, 12, 26), 1)
+    assert (p.authors_count, p.published, p.comments, p.upvotes) == (
+        9,
+        date(2023, 12, 26),
+        1,
+        None,
+    )
 
 
 @pytest.mark.parametrize(
-    "line, published, upvotes",
+    "line, published, comments",
     [
         ("Dec 26, 2023 1", date(2023, 12, 26), 1),
         ("Jul 24 2", date(2025, 7, 24), 2),
@@ -48,16 +53,16 @@ def test_spaced_layout_with_author_count_date_and_upvotes():
         ("Sep 25 214", date(2025, 9, 25), 214),
     ],
 )
-def test_every_date_form(line, published, upvotes):
+def test_every_date_form(line, published, comments):
     (p,) = parse_page(page("T", ABSTRACT, "• 3 authors", "·", line), AS_OF).papers
-    assert (p.published, p.upvotes) == (published, upvotes)
+    assert (p.published, p.comments) == (published, comments)
 
 
 def test_organisation_line_keeps_the_display_name():
     (p,) = parse_page(
         page("T", ABSTRACT, "spiralworks Spiral Works", "·", "Sep 25 2"), AS_OF
     ).papers
-    assert p.organization == "Spiral Works" and p.authors_count is None and p.upvotes == 2
+    assert p.organization == "Spiral Works" and p.authors_count is None and p.comments == 2
 
 
 def test_header_furniture_is_dropped_and_subscribe_unglued():

@@ -33,12 +33,18 @@ def test_exact_titles_abstracts_and_metadata(seeded):
     erasing = by_title[
         "Erasing Concepts from Text-to-Image Diffusion Models with Few-shot Unlearning"
     ]
-    assert (erasing.authors_count, erasing.published, erasing.upvotes) == (2, date(2024, 5, 12), 0)
+    # The number after the date is the comment count; this layout shows no upvotes.
+    assert (erasing.authors_count, erasing.published, erasing.comments, erasing.upvotes) == (
+        2,
+        date(2024, 5, 12),
+        0,
+        None,
+    )
     assert erasing.links == ["https://github.com/fmp453/few-shot-erasing"]
     drift = by_title["DriftMoE: A Mixture of Experts Approach to Handle Concept Drifts"]
-    assert (drift.published, drift.upvotes) == (date(2025, 7, 24), 2)
+    assert (drift.published, drift.comments, drift.upvotes) == (date(2025, 7, 24), 2, None)
     org = [p for p in by_title.values() if p.organization]
-    assert [(p.organization, p.published, p.upvotes) for p in org] == [
+    assert [(p.organization, p.published, p.comments) for p in org] == [
         ("Spiral Works", date(2025, 9, 25), 2)
     ]
     speaker = next(t for t in by_title if t.startswith("3D-Speaker"))

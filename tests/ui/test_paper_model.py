@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
+
 from PySide6.QtCore import Qt
 
 from ui.paper_model import PAPER_ID_ROLE, PaperTableModel
@@ -55,8 +58,11 @@ def test_columns_show_each_field(seeded):
     row = [model.data(model.index(0, c)) for c in range(model.columnCount())]
     assert row[0] == rec.title
     assert row[1] == (rec.published.isoformat() if rec.published else "")
-    assert row[2] == str(rec.upvotes)
+    assert row[2] == ("" if rec.upvotes is None else str(rec.upvotes))
+    assert row[3] == (f"{rec.authors_count} authors" if rec.authors_count else "")
     assert row[5] == "alpha, beta"
+    assert row[7] == ("" if rec.comments is None else str(rec.comments))
+    assert row[8] == ""  # the seeds carry no arXiv ids
     assert model.data(model.index(0, 0), Qt.ItemDataRole.FontRole).bold()  # unread
 
 
@@ -76,3 +82,38 @@ def test_a_deleted_paper_is_not_fetched_again_on_every_paint(seeded):
         assert model.data(model.index(0, 0)) is None
         assert model.data(model.index(1, 0))  # its neighbour is still there
     assert len(queries) == first
+
+
+def test_authors_by_name_comments_and_arxiv_columns(library, tmp_path):
+    from ui.paper_model import COLUMNS, authors_short
+
+    page = tmp_path / "hub.json"
+    item = {
+        "paper": {
+            "id": "2401.00001",
+            "title": "Named Authors Paper",
+            "summary": "An abstract long enough to be one.",
+            "authors": [{"name": "Yuandong Tian"}, {"name": "Ada Lovelace"}],
+            "upvotes": 4,
+        },
+        "numComments": 6,
+    }
+    page.write_text(json.dumps([item]))
+    library.import_file(page)
+    model = PaperTableModel(library)
+    model.set_ids(library.paper_ids())
+    headers = [h for h, _k in COLUMNS]
+    cells = [model.data(model.index(0, c)) for c in range(len(COLUMNS))]
+    row = dict(zip(headers, cells, strict=True))
+    assert (row["Authors"], row["Comments"], row["arXiv"], row["Upvotes"]) == (
+        "Tian and Lovelace",
+        "6",
+        "2401.00001",
+        "4",
+    )
+    rec = library.get(library.paper_ids()[0])
+    assert authors_short(replace(rec, authors=["Yuandong Tian"], authors_count=9)) == "Tian et al."
+    assert authors_short(replace(rec, authors=[], authors_count=1)) == "1 author"
+    # Each new column sorts in SQL.
+    for key in ("author_names", "comments", "arxiv_id"):
+        assert key in {k for _h, k in COLUMNS} and library.paper_ids(sort=key)

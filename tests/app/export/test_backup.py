@@ -96,4 +96,4 @@ def test_other_json_is_still_refused(library, tmp_path, capsys):
     path.write_text('{"items": []}')
     assert main(["--library", str(library.path), "import", str(path)]) == 2
     err = capsys.readouterr().err
-    assert "not a Paperdesk export" in err and "Traceback" not in err
+    assert "is JSON, but not Hugging Face papers data" in err and "Traceback" not in err

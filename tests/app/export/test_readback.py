@@ -81,7 +81,7 @@ def test_csv_every_field(nasty, tmp_path):
         assert row["tags"] == TAG_SEPARATOR.join(p.tags)
         assert (row["tags"].split(TAG_SEPARATOR) if row["tags"] else []) == p.tags
         assert row["published"] == (p.published.isoformat() if p.published else "")
-        assert int(row["upvotes"]) == p.upvotes
+        assert row["upvotes"] == ("" if p.upvotes is None else str(p.upvotes))
         assert row["authors_count"] == ("" if p.authors_count is None else str(p.authors_count))
         assert row["organization"] == (p.organization or "")
         assert row["url"] == (p.url or "")
