@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from app.commands.args import count, paper_id
 from app.commands.common import command, emit_json, filter_from, paper_line, paper_text, parse_day
 
 
@@ -40,7 +41,7 @@ def _list_setup(p):
     p.add_argument("--starred", action="store_true", help="only starred papers")
     p.add_argument("--unread", action="store_true", help="only unread papers")
     p.add_argument("--sort", choices=("added", "published", "upvotes", "title"), default="added")
-    p.add_argument("--limit", type=int, metavar="N", help="at most N papers (default: all)")
+    p.add_argument("--limit", type=count, metavar="N", help="at most N papers (default: all)")
     p.add_argument("--json", action="store_true")
 
 
@@ -65,7 +66,7 @@ def list_(lib, args) -> int:
 
 
 def _show_setup(p):
-    p.add_argument("id", type=int, metavar="ID")
+    p.add_argument("id", type=paper_id, metavar="ID")
     p.add_argument("--json", action="store_true")
 
 
