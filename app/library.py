@@ -447,7 +447,7 @@ def _check_database(lib: Library) -> None:
         what = "is not a Paperdesk database"
     newest = f" (newest: {backups[-1].name})" if backups else ""
     raise LibraryError(
-        f"{db_file}: {what}, but this folder holds a library's index and backups; restore a "
+        f"{db_file}: {what}, but this folder held a library (its search index or backups are here); restore a "
         f"copy from {lib.backups.folder}{newest} (see README, 'Reliability')"
     )
 
