@@ -393,7 +393,8 @@ def _check_folder(folder: Path, create: bool) -> None:
     Without ``create`` (maintenance commands) it must already hold a library."""
     if folder.exists() and not folder.is_dir():
         raise LibraryError(f"{folder}: is a file, not a library folder")
-    if not create and not (folder / DB_NAME).exists():
+    lived = (folder / INDEX_FOLDER).is_dir() or (folder / "backups").is_dir()
+    if not create and not (folder / DB_NAME).exists() and not lived:
         raise LibraryError(
             f"{folder}: not a Paperdesk library (no {DB_NAME} there); "
             "this command works on an existing library only"
@@ -447,8 +448,8 @@ def _check_database(lib: Library) -> None:
         what = "is not a Paperdesk database"
     newest = f" (newest: {backups[-1].name})" if backups else ""
     raise LibraryError(
-        f"{db_file}: {what}, but this folder held a library (its search index or backups are here); restore a "
-        f"copy from {lib.backups.folder}{newest} (see README, 'Reliability')"
+        f"{db_file}: {what}, but this folder held a library (its search index or backups "
+        f"are here); restore a copy from {lib.backups.folder}{newest} (see README, 'Reliability')"
     )
 
 

@@ -43,6 +43,10 @@ def _escape_one(m: re.Match[str]) -> str:
     return f"\\u{code:04x}"
 
 
+def _json_escape(m: re.Match[str]) -> str:
+    return "\\" + _escape_one(m)
+
+
 def terminal_safe(text: str) -> str:
     """``text`` with every control, bidi-override and undecodable character escaped
     (a CR directly before a LF is kept: CSV's line ends)."""
@@ -56,16 +60,18 @@ class SafeStream:
     """A text stream proxy: escapes unsafe characters if ``escape`` (a terminal), and turns
     write failures other than a closed pipe into :class:`OutputError`."""
 
-    def __init__(self, stream: TextIO, escape: bool) -> None:
+    def __init__(self, stream: TextIO, escape: bool, json: bool = False) -> None:
         self.stream = stream
         self.escape = escape
-        self.exact: SafeStream = self if not escape else SafeStream(stream, False)
+        self.json = json
+        self.exact: SafeStream = self if json else SafeStream(stream, False, json=True)
 
     def write(self, text: str) -> int:
         if self.escape:
             shown = terminal_safe(text)
         elif _SURROGATE.search(text):  # a file name's bytes that are not UTF-8: \xNN
-            shown = _SURROGATE.sub(_escape_one, text)
+            # (in JSON they can only be inside a string: the backslash is escaped there)
+            shown = _SURROGATE.sub(_json_escape if self.json else _escape_one, text)
         else:
             shown = text
         self._guard(self.stream.write, shown)

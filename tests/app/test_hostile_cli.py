@@ -106,6 +106,9 @@ def test_non_utf8_file_name_imports_and_prints_escaped(lib, tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert b"page\\xe9.txt: 0 new, 0 merged, 248 unchanged" in proc.stdout
     assert b"Traceback" not in proc.stderr
+    as_json = run(lib, "import", "--json", "--as-of", "2025-10-30", page)
+    assert as_json.returncode == 0, as_json.stderr
+    assert json.loads(as_json.stdout)["files"][0]["path"].endswith("page\\xe9.txt")
 
 
 # -- item 9: ids and counts beyond 2⁶³ -----------------------------------------------------
