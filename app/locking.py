@@ -71,8 +71,8 @@ class WindowLock:
         if not stat.S_ISREG(info.st_mode) or info.st_nlink > 1:
             os.close(fd)
             raise LibraryError(
-                f"{self.path}: is not a regular file, not Paperdesk's lock file; remove it "
-                "and open the library again"
+                f"{self.path}: is not a regular file of its own (a special file or a hard "
+                "link), not Paperdesk's lock file; remove it and open the library again"
             )
         return open(fd, "r+", encoding="utf-8")  # noqa: SIM115  held for the window's life
 

@@ -138,7 +138,7 @@ class Backups:
         backup_to(self.store.engine, self.folder / name)
 
     def _check_folder(self) -> None:
-        if self.folder.is_symlink() or (self.folder.exists() and not self.folder.is_dir()):
+        if self.folder.exists() and not self.folder.is_dir():  # a link to a folder is fine
             raise LibraryError(
                 f"{self.folder}: is not a folder; backups are kept in a folder of that name "
                 "(move that file away)"

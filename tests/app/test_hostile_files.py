@@ -306,3 +306,17 @@ def test_nearly_full_disk_backup_is_a_warning_and_leaves_nothing(tmpfs, seeded_t
     (tmpfs / "filler").unlink()
     assert run(lib, "backup").returncode == 0
     assert len(list((lib / "backups").glob("library-*.sqlite"))) >= 1
+
+
+# -- item 15: the note limit holds for every writer, not only the command line ------------
+
+
+def test_library_refuses_a_note_over_the_limit(seeded):
+    from app.library import MAX_NOTE_BYTES
+
+    seeded.set_note(1, "kept")
+    with pytest.raises(LibraryError, match="a note is at most 10 MB"):
+        seeded.set_note(1, "é" * (MAX_NOTE_BYTES // 2 + 1))  # 2 bytes each in UTF-8
+    assert seeded.note(1) == "kept"
+    seeded.set_note(1, "x" * MAX_NOTE_BYTES)  # exactly the limit is fine
+    assert len(seeded.note(1)) == MAX_NOTE_BYTES
