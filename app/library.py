@@ -373,6 +373,14 @@ class Library:
 
 MAX_NOTE_BYTES = 10 * 2**20
 INDEX_FOLDER = "index"
+# Files Paperdesk (or SQLite for it) creates and writes in the library folder.
+OWN_FILES = (
+    f"{DB_NAME}-wal",
+    f"{DB_NAME}-shm",
+    f"{DB_NAME}-journal",
+    "index.lock",
+    "window.lock",
+)
 
 
 def check_note(text: str) -> None:
@@ -404,6 +412,12 @@ def _check_folder(folder: Path, create: bool) -> None:
             f"{folder / INDEX_FOLDER}: is a symbolic link; the search index must be a "
             "folder of the library itself (remove the link: the index is rebuilt)"
         )
+    for name in OWN_FILES:  # opened for writing by SQLite or a lock: never through a link
+        if (folder / name).is_symlink():
+            raise LibraryError(
+                f"{folder / name}: is a symbolic link where Paperdesk keeps a file of its own; "
+                "remove the link and open the library again"
+            )
     if not folder.exists():
         if not create:
             raise LibraryError(f"{folder}: no library there")

@@ -107,6 +107,22 @@ def test_window_lock_never_follows_a_symlink(lib, tmp_path):
     assert victim.read_text(encoding="utf-8") == "precious"
 
 
+@pytest.mark.parametrize(
+    "name", ["library.sqlite-wal", "library.sqlite-shm", "index.lock", "window.lock"]
+)
+def test_planted_links_to_our_own_files_are_refused(lib, tmp_path, name):
+    victim = tmp_path / "victim"
+    victim.write_text("precious", encoding="utf-8")
+    for side in ("library.sqlite-wal", "library.sqlite-shm"):
+        (lib / side).unlink(missing_ok=True)
+    (lib / name).symlink_to(victim)
+    for args in (("star", "1"), ("search", "memory"), ("check", "--repair")):
+        proc = run(lib, *args)
+        line = err_line(proc)
+        assert proc.returncode == 2 and f"{name}: is a symbolic link" in line
+    assert victim.read_text(encoding="utf-8") == "precious"
+
+
 def test_window_lock_refuses_a_fifo(lib):
     os.mkfifo(lib / "window.lock")
     with pytest.raises(LibraryError, match="not a regular file"):
