@@ -126,7 +126,7 @@ def _main(argv: Sequence[str] | None) -> int:
 def _say(line: str) -> None:
     try:
         print(f"paperdesk: {line}", file=sys.stderr)
-    except OSError:
+    except (OSError, PaperdeskError):  # stderr itself cannot be written: nothing to say
         pass
 
 
