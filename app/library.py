@@ -463,7 +463,8 @@ def _check_database(lib: Library) -> None:
     newest = f" (newest: {backups[-1].name})" if backups else ""
     raise LibraryError(
         f"{db_file}: {what}, but this folder held a library (its search index or backups "
-        f"are here); restore a copy from {lib.backups.folder}{newest} (see README, 'Reliability')"
+        f"are here); restore a copy from {lib.backups.folder}{newest} (see README, "
+        "'Reliability'), or remove the index and backups folders to start a new library"
     )
 
 
