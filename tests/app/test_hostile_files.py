@@ -178,9 +178,24 @@ def fill(out) -> None:
     out.write("exported\n")
 
 
-def test_export_refuses_a_device_and_a_fifo(tmp_path):
+@pytest.fixture
+def device(tmp_path) -> Path:
+    """A character device of our own, like /dev/null (root only). Never the system's
+    /dev/null: a regression would replace it for the whole machine."""
+    node = tmp_path / "null-device"
+    ok = os.geteuid() == 0
+    if ok:
+        try:
+            os.mknod(node, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+        except OSError:
+            ok = False
+    require("a device node of our own", ok, "run as root on a filesystem allowing devices")
+    return node
+
+
+def test_export_refuses_a_device_and_a_fifo(tmp_path, device):
     os.mkfifo(tmp_path / "fifo")
-    for dest in (Path("/dev/null"), tmp_path / "fifo"):
+    for dest in (device, tmp_path / "fifo"):
         before = dest.lstat()
         with pytest.raises(ExportError, match="not a regular file"):
             atomic_write(dest, fill)
@@ -189,11 +204,11 @@ def test_export_refuses_a_device_and_a_fifo(tmp_path):
         assert stat.S_ISCHR(after.st_mode) or stat.S_ISFIFO(after.st_mode)
 
 
-def test_export_cli_refuses_dev_null(lib):
-    proc = run(lib, "export", "--format", "csv", "-o", "/dev/null")
+def test_export_cli_refuses_a_device(lib, device):
+    proc = run(lib, "export", "--format", "csv", "-o", device)
     line = err_line(proc)
-    assert proc.returncode == 2 and "/dev/null: is a device" in line
-    assert stat.S_ISCHR(os.lstat("/dev/null").st_mode)
+    assert proc.returncode == 2 and f"{device}: is a device" in line
+    assert stat.S_ISCHR(device.lstat().st_mode)
 
 
 def test_export_keeps_permissions_and_writes_through_a_symlink(tmp_path):
