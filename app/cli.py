@@ -1,6 +1,7 @@
 """The ``paperdesk`` command line (also ``python -m app``).
 
-Exit codes: 0 success; 1 ``check`` found problems; 2 bad input, with one line on stderr.
+Exit codes: 0 success; 1 ``check`` found problems; 2 bad input, with one line on stderr;
+70 an unexpected error (one line and the path of a log with the details).
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from typing import Any, NoReturn
 
 from sqlalchemy.exc import DBAPIError
 
-from app.commands import COMMANDS
+from app.commands import COMMANDS, output
+from app.commands.args import undecodable_argument
 from app.commands.common import UsageError
 from app.errors import PaperdeskError
 from app.library import Library
@@ -53,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def open_library(args: argparse.Namespace) -> Library:
+def open_library(args: argparse.Namespace, create: bool = True) -> Library:
     from app.paths import demo_library, sample_pages
 
     if getattr(args, "demo", False):
@@ -63,36 +65,90 @@ def open_library(args: argparse.Namespace) -> Library:
         if lib.count() == 0:
             lib.import_files(sample_pages(), as_of=DEMO_AS_OF)
         return lib
-    return Library.open(args.library)
+    return Library.open(args.library, create=create)
+
+
+# Commands that look after an existing library: they never make one of a folder.
+MAINTENANCE = frozenset({"check", "backup", "reindex"})
+EXIT_BAD_INPUT = 2
+EXIT_UNEXPECTED = 70  # EX_SOFTWARE: a bug; never 1, which ``check`` uses
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command. Exit codes: 0 done; 1 ``check`` found problems; 2 a refusal, with
+    one line on stderr; 70 an unexpected error: one line and the path of a log with its
+    details; 130 interrupted."""
+    restore = output.install()
     try:
-        args = build_parser().parse_args(argv)
-        run = COMMANDS[args.command or "gui"].run
-        with open_library(args) as lib:
-            try:
-                return run(lib, args)
-            finally:
-                # The facade does not index on commit: what this command wrote becomes
-                # searchable here, before the command returns.
-                if lib.wrote:
-                    lib.index.try_sync()  # committed already: an index failure is logged
+        code = _main(argv)
+        sys.stdout.flush()
+        return code
     except PaperdeskError as exc:
-        print(f"paperdesk: {exc}", file=sys.stderr)
-        return 2
+        _say(str(exc))
+        return EXIT_BAD_INPUT
     except DBAPIError as exc:  # a damaged or vanished database file: one line, not a trace
         reason = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
-        print(
-            f"paperdesk: the library's database failed: {reason}; run 'paperdesk check'",
-            file=sys.stderr,
-        )
-        return 2
+        _say(f"the library's database failed: {reason}; run 'paperdesk check'")
+        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        print("paperdesk: interrupted", file=sys.stderr)
+        _say("interrupted")
         return 130
     except BrokenPipeError:
         # Output piped into e.g. `head`: quietly stop writing.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
+    except Exception as exc:  # a bug: one line and where the details are
+        return _unexpected(exc)
+    finally:
+        restore()
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    args = build_parser().parse_args(argv)
+    bad = undecodable_argument(args)
+    if bad is not None:
+        raise UsageError(f"{bad} is not valid UTF-8 text")
+    name = args.command or "gui"
+    run = COMMANDS[name].run
+    with open_library(args, create=name not in MAINTENANCE) as lib:
+        for warning in getattr(lib, "warnings", ()):
+            _say(f"warning: {warning}")
+        try:
+            return run(lib, args)
+        finally:
+            # The facade does not index on commit: what this command wrote becomes
+            # searchable here, before the command returns.
+            if lib.wrote:
+                lib.index.try_sync()  # committed already: an index failure is logged
+
+
+def _say(line: str) -> None:
+    try:
+        print(f"paperdesk: {line}", file=sys.stderr)
+    except (OSError, PaperdeskError):  # stderr itself cannot be written: nothing to say
+        pass
+
+
+def _unexpected(exc: BaseException) -> int:
+    """Log the traceback; print one line naming the error and the log."""
+    import traceback
+    from datetime import datetime, timezone
+
+    from app.paths import log_file
+
+    what = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}".rstrip(": ")
+    if len(what) > 200:
+        what = what[:197] + "..."
+    where = "(no log could be written)"
+    try:
+        log = log_file()
+        log.parent.mkdir(parents=True, exist_ok=True)
+        with open(log, "a", encoding="utf-8", errors="backslashreplace") as fh:
+            fh.write(f"--- {datetime.now(timezone.utc).isoformat()} paperdesk {sys.argv!r}\n")
+            fh.write("".join(traceback.format_exception(exc)))
+        where = f"details in {log}"
+    except OSError:
+        pass
+    _say(f"unexpected error ({what}); {where}; please report it")
+    return EXIT_UNEXPECTED

@@ -36,6 +36,7 @@ from app.store.queries import SORT_COLUMNS
 from app.store.store import DB_NAME, Store, db_reason
 from app.store.tags import Renamed
 from db import SchemaTooNew, upgrade
+from db.engine import current_revision
 
 if TYPE_CHECKING:
     from app.search.index import SearchIndex
@@ -64,6 +65,7 @@ class Library:
         self._listeners: list[Callable[[], None]] = []
         self._closed = False
         self._wrote = False
+        self.warnings: list[str] = []  # said once by the CLI (e.g. the daily backup failed)
 
     @property
     def engine(self) -> Any:
@@ -85,7 +87,11 @@ class Library:
         _check_folder(folder, create)
         lib = cls(folder)
         try:
+            _check_database(lib)
             upgrade(lib.engine, before_migration=lib.backups.before_migration)
+        except LibraryError:
+            lib.store.close()
+            raise
         except SchemaTooNew as exc:
             lib.store.close()
             raise LibraryError(
@@ -99,7 +105,9 @@ class Library:
         # The search index: derived data, cheap to construct (no file opened before the first
         # search or sync); it reads the store, never the facade.
         lib.index = SearchIndex(folder, lib.store)
-        lib.backups.daily()
+        warning = lib.backups.daily()
+        if warning:
+            lib.warnings.append(warning)
         return lib
 
     def close(self) -> None:
@@ -298,7 +306,9 @@ class Library:
         return self.store.note(paper_id)
 
     def set_note(self, paper_id: int, text: str) -> Changes:
-        """Store a note exactly as given; an empty note removes it."""
+        """Store a note exactly as given; an empty note removes it. A note is at most
+        :data:`MAX_NOTE_BYTES` of UTF-8 text."""
+        check_note(text)
         self.require([paper_id])
         return self._write(lambda s: marks.set_note(s, paper_id, text))[1]
 
@@ -356,10 +366,53 @@ class Library:
         self.index.rebuild(progress)
 
 
+MAX_NOTE_BYTES = 10 * 2**20
+INDEX_FOLDER = "index"
+# Files Paperdesk (or SQLite for it) creates and writes in the library folder.
+OWN_FILES = (
+    f"{DB_NAME}-wal",
+    f"{DB_NAME}-shm",
+    f"{DB_NAME}-journal",
+    "index.lock",
+    "window.lock",
+)
+
+
+def check_note(text: str) -> None:
+    """A note is text of at most 10 MB; else one clear line and nothing is written."""
+    if len(text) > MAX_NOTE_BYTES // 4 and len(text.encode("utf-8", "surrogatepass")) > (
+        MAX_NOTE_BYTES
+    ):
+        raise LibraryError(
+            f"the note is too large ({len(text.encode('utf-8', 'surrogatepass')) // 2**20} MB);"
+            f" a note is at most {MAX_NOTE_BYTES // 2**20} MB"
+        )
+    if any(0xD800 <= ord(ch) <= 0xDFFF for ch in text):
+        raise LibraryError("the note is not valid text (it holds bytes that are not UTF-8)")
+
+
 def _check_folder(folder: Path, create: bool) -> None:
-    """The folder exists (created if ``create``) and is writable; else one clear line."""
+    """The folder exists (created if ``create``) and is writable; else one clear line.
+    Without ``create`` (maintenance commands) it must already hold a library."""
     if folder.exists() and not folder.is_dir():
         raise LibraryError(f"{folder}: is a file, not a library folder")
+    lived = (folder / INDEX_FOLDER).is_dir() or (folder / "backups").is_dir()
+    if not create and not (folder / DB_NAME).exists() and not lived:
+        raise LibraryError(
+            f"{folder}: not a Paperdesk library (no {DB_NAME} there); "
+            "this command works on an existing library only"
+        )
+    if (folder / INDEX_FOLDER).is_symlink():
+        raise LibraryError(
+            f"{folder / INDEX_FOLDER}: is a symbolic link; the search index must be a "
+            "folder of the library itself (remove the link: the index is rebuilt)"
+        )
+    for name in OWN_FILES:  # opened for writing by SQLite or a lock: never through a link
+        if (folder / name).is_symlink():
+            raise LibraryError(
+                f"{folder / name}: is a symbolic link where Paperdesk keeps a file of its own; "
+                "remove the link and open the library again"
+            )
     if not folder.exists():
         if not create:
             raise LibraryError(f"{folder}: no library there")
@@ -378,3 +431,33 @@ def _check_folder(folder: Path, create: bool) -> None:
             f"{folder}: the library folder is read-only; Paperdesk needs to write there "
             "(fix its permissions, or copy the library to a writable folder)"
         )
+
+
+def _check_database(lib: Library) -> None:
+    """Refuse a database that was emptied, deleted or replaced by a file that is not a
+    library (no schema) when the folder shows a library lived there (an index, backups):
+    opening it would start a new, empty library over the user's papers."""
+    db_file = lib.db_path
+    folder = lib.backups.folder
+    backups = sorted(folder.glob("library-*.sqlite")) if folder.is_dir() else []
+    lived = (lib.path / INDEX_FOLDER).is_dir() or bool(backups)
+    if not lived:
+        return
+    if not db_file.exists():
+        what = "is missing"
+    elif db_file.stat().st_size == 0:
+        what = "is empty"
+    else:
+        try:
+            if current_revision(lib.engine) is not None:
+                return
+        except (DBAPIError, sqlite3.Error) as exc:
+            if "not a database" not in str(exc) and "malformed" not in str(exc):
+                return  # e.g. locked: upgrade() says so
+        what = "is not a Paperdesk database"
+    newest = f" (newest: {backups[-1].name})" if backups else ""
+    raise LibraryError(
+        f"{db_file}: {what}, but this folder held a library (its search index or backups "
+        f"are here); restore a copy from {lib.backups.folder}{newest} (see README, "
+        "'Reliability'), or remove the index and backups folders to start a new library"
+    )

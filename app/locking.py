@@ -8,6 +8,7 @@ that crashed is released by the OS, so a stale lock can never shut the user out.
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 from typing import IO
 
@@ -28,7 +29,7 @@ class WindowLock:
 
     def acquire(self) -> WindowLock:
         """Take the lock or raise :class:`LibraryError` naming the holder."""
-        fh = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115  held for the window's life
+        fh = self._open()
         try:
             if fcntl is not None:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -50,6 +51,30 @@ class WindowLock:
         fh.flush()
         self._fh = fh
         return self
+
+    def _open(self) -> IO[str]:
+        """The lock file, never through a symbolic link (that would truncate whatever the
+        link points at) and only if it is a regular file."""
+        flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+        try:
+            fd = os.open(self.path, flags, 0o644)
+        except OSError as exc:
+            if self.path.is_symlink():
+                raise LibraryError(
+                    f"{self.path}: is a symbolic link, not Paperdesk's lock file; remove it "
+                    "and open the library again"
+                ) from None
+            raise LibraryError(
+                f"{self.path}: cannot open the window's lock file: {exc.strerror or exc}"
+            ) from None
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_nlink > 1:
+            os.close(fd)
+            raise LibraryError(
+                f"{self.path}: is not a regular file of its own (a special file or a hard "
+                "link), not Paperdesk's lock file; remove it and open the library again"
+            )
+        return open(fd, "r+", encoding="utf-8")  # noqa: SIM115  held for the window's life
 
     def release(self) -> None:
         if self._fh is not None:

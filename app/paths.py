@@ -23,6 +23,11 @@ def default_library() -> Path:
     return Path(env).expanduser() if env else data_root() / "library"
 
 
+def log_file() -> Path:
+    """Where an unexpected error's details go (the command line prints only its path)."""
+    return data_root() / "logs" / "paperdesk-errors.log"
+
+
 def demo_library() -> Path:
     """The demo library: separate from the user's own, created from the bundled pages."""
     return data_root() / "demo"

@@ -5,6 +5,7 @@ Everything SQLite-specific (pragmas, WAL, the backup API) stays in this module.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -141,19 +142,30 @@ def lock_feed(session: Session) -> None:
 
 
 def backup_to(engine: Engine, target: Path) -> None:
-    """A consistent copy of the database through SQLite's online backup API."""
+    """A consistent copy of the database through SQLite's online backup API.
+
+    The copy is written to ``target.part`` — created new (``O_EXCL``: never through a
+    link or over a file someone placed there) — then renamed; on any failure (a full disk)
+    the partial copy is removed and ``target`` is untouched."""
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(target.suffix + ".part")
-    raw = engine.raw_connection()
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    os.close(os.open(tmp, flags, 0o600))
     try:
-        dst = sqlite3.connect(tmp)
+        raw = engine.raw_connection()
         try:
-            raw.driver_connection.backup(dst)  # type: ignore[union-attr]
+            dst = sqlite3.connect(tmp)
+            try:
+                raw.driver_connection.backup(dst)  # type: ignore[union-attr]
+            finally:
+                dst.close()
         finally:
-            dst.close()
-    finally:
-        raw.close()
-    tmp.replace(target)
+            raw.close()
+        tmp.replace(target)
+    except BaseException:
+        for leftover in (tmp, tmp.with_name(tmp.name + "-journal")):
+            leftover.unlink(missing_ok=True)
+        raise
 
 
 def bulk_insert(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.commands.args import paper_id
 from app.commands.common import UsageError, command, emit_json, read_text_arg
 
 
@@ -9,7 +10,7 @@ def _tag_setup(p):
     sub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     for name, what in (("add", "add tags to papers"), ("remove", "remove tags from papers")):
         a = sub.add_parser(name, help=what, description=what)
-        a.add_argument("ids", type=int, nargs="+", metavar="ID")
+        a.add_argument("ids", type=paper_id, nargs="+", metavar="ID")
         a.add_argument("-t", "--tag", dest="tags", nargs="+", required=True, metavar="TAG")
     ls = sub.add_parser("list", help="every tag with its paper count")
     ls.add_argument("--json", action="store_true")
@@ -60,11 +61,11 @@ def tag(lib, args) -> int:
 def _note_setup(p):
     sub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     st = sub.add_parser("set", help="set a paper's note (empty text removes it)")
-    st.add_argument("id", type=int, metavar="ID")
+    st.add_argument("id", type=paper_id, metavar="ID")
     st.add_argument("text", nargs="?", metavar="TEXT", help="the note, or - for standard input")
     st.add_argument("--file", metavar="F", help="read the note from a UTF-8 file")
     sh = sub.add_parser("show", help="print a paper's note")
-    sh.add_argument("id", type=int, metavar="ID")
+    sh.add_argument("id", type=paper_id, metavar="ID")
     sh.add_argument("--json", action="store_true")
 
 
@@ -84,7 +85,7 @@ def note(lib, args) -> int:
 
 
 def _ids_setup(p):
-    p.add_argument("ids", type=int, nargs="+", metavar="ID")
+    p.add_argument("ids", type=paper_id, nargs="+", metavar="ID")
 
 
 def _flag_command(name: str, help: str, attr: str, value: bool):

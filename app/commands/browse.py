@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from app.commands.args import count, paper_id
 from app.commands.common import command, emit_json, filter_from, paper_line, paper_text, parse_day
 
 
@@ -48,7 +49,7 @@ def _list_setup(p):
         choices=("added", "published", "upvotes", "comments", "title", "arxiv_id"),
         default="added",
     )
-    p.add_argument("--limit", type=int, metavar="N", help="at most N papers (default: all)")
+    p.add_argument("--limit", type=count, metavar="N", help="at most N papers (default: all)")
     p.add_argument("--json", action="store_true")
 
 
@@ -73,7 +74,7 @@ def list_(lib, args) -> int:
 
 
 def _show_setup(p):
-    p.add_argument("id", type=int, metavar="ID")
+    p.add_argument("id", type=paper_id, metavar="ID")
     p.add_argument("--json", action="store_true")
 
 

@@ -9,9 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from importlib.metadata import entry_points
-from pathlib import Path
 from typing import Any
 
+from app.commands import output
 from app.errors import PaperdeskError
 from app.records import PaperRecord, metadata_line
 from app.store.filters import PaperFilter
@@ -49,8 +49,9 @@ def command(
 
 
 def emit_json(obj: Any) -> None:
-    json.dump(obj, sys.stdout, ensure_ascii=False, indent=2)
-    sys.stdout.write("\n")
+    out = output.exact()  # JSON is exact, also on a terminal
+    json.dump(obj, out, ensure_ascii=False, indent=2)
+    out.write("\n")
 
 
 def paper_line(p: PaperRecord) -> str:
@@ -97,14 +98,9 @@ def paper_text(p: PaperRecord) -> str:
 
 def read_text_arg(value: str | None, file: str | None) -> str:
     if file is not None:
-        try:
-            return Path(file).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UsageError(
-                f"{file}: cannot read the note: {getattr(exc, 'strerror', exc)}"
-            ) from None
+        return output.read_note_file(file)
     if value == "-":
-        return sys.stdin.read()
+        return output.read_note_stream(sys.stdin.buffer, "standard input")
     if value is None:
         raise UsageError("give the note text, --file F, or - to read standard input")
     return value

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import sys
 
+from app.commands.args import paper_id, positive_count
 from app.commands.common import UsageError, command, emit_json
 
 
 def _limit(p, default: int) -> None:
     p.add_argument(
         "--limit",
-        type=int,
+        type=positive_count,
         default=default,
         metavar="N",
         help=f"at most N hits (default {default})",
@@ -85,7 +86,7 @@ def search(lib, args) -> int:
 
 
 def _related_setup(p):
-    p.add_argument("id", type=int, metavar="ID", help="the paper")
+    p.add_argument("id", type=paper_id, metavar="ID", help="the paper")
     _limit(p, 10)
 
 

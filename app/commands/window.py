@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from app.commands.args import paper_id
 from app.commands.common import command, gui_launcher
 
 
 def _gui_setup(p):
     p.add_argument("--screenshot", metavar="FILE", help="render the window to a PNG and exit")
     p.add_argument("--query", metavar="Q", help="start with this search")
-    p.add_argument("--select", type=int, metavar="ID", help="start with this paper selected")
+    p.add_argument("--select", type=paper_id, metavar="ID", help="start with this paper selected")
 
 
 @command("gui", "open the main window", _gui_setup)

@@ -17,6 +17,7 @@ import codecs
 import hashlib
 import io
 import json
+import stat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -49,7 +50,10 @@ class PageSource:
         try:
             if path.is_dir():
                 raise RefusedFile(path, "is a folder, not a file")
-            size = path.stat().st_size
+            info = path.stat()
+            if not stat.S_ISREG(info.st_mode):  # a FIFO or device would block or never end
+                raise RefusedFile(path, "is not a regular file (a FIFO, socket or device)")
+            size = info.st_size
             with path.open("rb") as fh:
                 head = fh.read(SNIFF_BYTES)
         except OSError as exc:

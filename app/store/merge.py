@@ -78,9 +78,13 @@ _LISTS = ("authors", "ai_keywords")  # JSON lists in the table
 
 
 def title_key(title: str) -> str:
-    """The identity of a work: NFKC, case-folded, punctuation and whitespace collapsed."""
+    """The identity of a work: NFKC, case-folded, punctuation and whitespace collapsed
+    (a title without letters or digits: its NFKC text)."""
     text = unicodedata.normalize("NFKC", title).casefold()
-    return " ".join(re.findall(r"\w+", text))
+    words = " ".join(re.findall(r"\w+", text))
+    # A title of punctuation alone ("!!!", "???") has no words to compare: it keys on its
+    # exact NFKC text, whitespace collapsed, so different such titles stay different papers.
+    return words or " ".join(unicodedata.normalize("NFKC", title).split())
 
 
 def identity(row: dict[str, Any]) -> str:
@@ -354,7 +358,7 @@ def record_import(s: Session, name: object, digest: str, as_of: date, result: Fi
     """The import record of one file (what it was and what it brought)."""
     s.add(
         ImportRecord(
-            file_name=str(name),
+            file_name=_printable_name(name),
             content_hash=digest,
             imported_at=utcnow(),
             as_of=as_of,
@@ -386,6 +390,15 @@ def _json_list(value: Any) -> str | None:
         return _encode(value) if value else None
     items = _list(value)
     return _encode(items) if items else None
+
+
+def _printable_name(name: object) -> str:
+    """A file name as text: bytes that were not UTF-8 are kept as ``\\xNN`` escapes."""
+    text = str(name)
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _links_list(value: Any) -> list[str]:
