@@ -10,6 +10,7 @@ import os
 import sys
 from collections.abc import Sequence
 from datetime import date
+from pathlib import Path
 from typing import Any, NoReturn
 
 from sqlalchemy.exc import DBAPIError
@@ -18,8 +19,16 @@ from app.commands import COMMANDS
 from app.commands.common import UsageError
 from app.errors import PaperdeskError
 from app.library import Library
+from app.paths import ENV_LIBRARY
 
 DEMO_AS_OF = date(2025, 10, 30)  # the day the bundled sample pages were saved
+
+# Commands that only read: given a folder that holds no library (a mistyped --library),
+# they refuse in one line instead of creating an empty library there (DESIGN.md). The
+# writing commands create it, as ``Library.open`` does.
+READING_COMMANDS = frozenset(
+    {"list", "show", "search", "related", "export", "exports", "cite", "check"}
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -43,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Without a command, opens the main window.",
     )
     _library_options(parser, None)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     parser.set_defaults(demo=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for cmd in COMMANDS.values():
@@ -51,6 +61,33 @@ def build_parser() -> argparse.ArgumentParser:
         if cmd.setup:
             cmd.setup(p)
     return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("paperdesk")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "(not installed)"
+
+
+def reads_only(args: argparse.Namespace) -> bool:
+    """Whether the command only reads (so must not create a library)."""
+    command = args.command or "gui"
+    if command == "gui":
+        return bool(getattr(args, "screenshot", None))
+    return command in READING_COMMANDS
+
+
+def _refuse_missing(folder: Path, command: str) -> None:
+    from app.store.store import DB_NAME
+
+    if not (folder / DB_NAME).is_file():
+        raise UsageError(
+            f"{folder}: no library there (check the path; 'paperdesk --library {folder} "
+            f"import FILE' creates one); {command} only reads"
+        )
 
 
 def open_library(args: argparse.Namespace) -> Library:
@@ -63,6 +100,12 @@ def open_library(args: argparse.Namespace) -> Library:
         if lib.count() == 0:
             lib.import_files(sample_pages(), as_of=DEMO_AS_OF)
         return lib
+    if reads_only(args):
+        # Only a library named on purpose (--library, $PAPERDESK_LIBRARY) can be mistyped;
+        # the default per-user library simply starts empty.
+        named = args.library or os.environ.get(ENV_LIBRARY)
+        if named and "://" not in str(named):
+            _refuse_missing(Path(named).expanduser(), args.command or "gui")
     return Library.open(args.library)
 
 

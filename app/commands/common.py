@@ -48,6 +48,11 @@ def command(
     return deco
 
 
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``1 paper``, ``2 papers`` (``many``: an irregular plural)."""
+    return f"{n} {word if n == 1 else (many or word + 's')}"
+
+
 def emit_json(obj: Any) -> None:
     json.dump(obj, sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")

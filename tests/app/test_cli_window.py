@@ -1,0 +1,100 @@
+"""Command-line fixes of issue 14: repeated -t, --version, a mistyped --library, note set's
+report, the trash commands and the terminal-only progress bar."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from app.cli import main
+from tests.conftest import SEEDS
+
+
+@pytest.fixture
+def cli(tmp_path, capsys):
+    lib = str(tmp_path / "lib")
+
+    def run(*args: str) -> tuple[int, str, str]:
+        code = main(["--library", lib, *args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+@pytest.fixture
+def loaded(cli):
+    assert cli("import", str(SEEDS["001"]), "--as-of", "2025-10-30")[0] == 0
+    return cli
+
+
+def _tags_of(cli, pid: int) -> list[str]:
+    return json.loads(cli("show", str(pid), "--json")[1])["tags"]
+
+
+def test_repeated_t_applies_every_tag(loaded):
+    code, out, _ = loaded("tag", "add", "1", "2", "-t", "alpha", "-t", "beta")
+    assert code == 0 and out.strip() == "4 tag(s) added"
+    assert _tags_of(loaded, 1) == _tags_of(loaded, 2) == ["alpha", "beta"]
+    loaded("tag", "add", "1", "-t", "gamma", "delta", "-t", "eps")
+    assert _tags_of(loaded, 1) == ["alpha", "beta", "delta", "eps", "gamma"]
+    code, out, _ = loaded("tag", "remove", "1", "-t", "alpha", "-t", "gamma", "eps")
+    assert code == 0 and out.strip() == "3 tag(s) removed"
+    assert _tags_of(loaded, 1) == ["beta", "delta"]
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("paperdesk ") and out.split()[1][0].isdigit()
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["list"],
+        ["show", "1"],
+        ["search", "diffusion"],
+        ["related", "1"],
+        ["export", "--format", "md"],
+        ["check"],
+        ["gui", "--screenshot", "x.png"],
+    ],
+)
+def test_mistyped_library_refused_by_reading_commands(tmp_path, capsys, args):
+    typo = tmp_path / "libary"
+    code = main(["--library", str(typo), *args])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == ""
+    assert err.count("\n") == 1 and f"{typo}: no library there" in err
+    assert not typo.exists()  # nothing was created
+
+
+def test_existing_folder_without_library_refused_too(tmp_path, capsys, monkeypatch):
+    empty = tmp_path / "Documents"
+    empty.mkdir()
+    assert main(["--library", str(empty), "list"]) == 2
+    assert list(empty.iterdir()) == []
+    monkeypatch.setenv("PAPERDESK_LIBRARY", str(empty))
+    assert main(["list"]) == 2
+    assert "no library there" in capsys.readouterr().err
+
+
+def test_writing_commands_create_the_library(tmp_path, capsys):
+    new = tmp_path / "new"
+    assert main(["--library", str(new), "import", str(SEEDS["001"])]) == 0
+    assert (new / "library.sqlite").is_file()
+    capsys.readouterr()
+    assert main(["--library", str(new), "list", "--limit", "1"]) == 0
+    assert capsys.readouterr().out.strip()
+
+
+def test_note_set_says_what_it_did(loaded):
+    code, out, _ = loaded("note", "set", "3", "read it")
+    assert (code, out) == (0, "note of paper 3 saved (7 characters)\n")
+    code, out, _ = loaded("note", "set", "3", "")
+    assert (code, out) == (0, "note of paper 3 removed\n")
+    assert loaded("note", "show", "3")[1] == ""
