@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from datetime import date
 
-from PySide6.QtCore import QItemSelection, QItemSelectionModel, QSettings, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QEvent, QItemSelection, QItemSelectionModel, QSettings, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QIcon, QKeySequence, QShortcut, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QSplitter,
     QStackedWidget,
     QStatusBar,
-    QTableView,
     QToolBar,
     QVBoxLayout,
     QWidget,
@@ -37,23 +36,37 @@ from ui.jobs import LatestJob
 from ui.listing import Listing, ListRequest, compute_listing
 from ui.operations import IndexFollower, Operations
 from ui.paper_model import COLUMNS, PaperTableModel
+from ui.paper_table import PaperTable
 from ui.reader import ReaderPane, paper_link
 from ui.shortcuts import ShortcutsDialog
 from ui.sidebar import Sidebar, filter_for
 
 DEBOUNCE_MS = 150
+INDEXING_RETRY_MS = 700  # while the index is being built, search again this often
 DEMO_AS_OF = date(2025, 10, 30)  # the day the bundled sample pages were saved
 
 
 class SearchBox(QLineEdit):
-    """The search field; Esc clears it (and says so through :attr:`escaped`)."""
+    """The search field. Esc (:attr:`escaped`) goes back to the list, keeping the query (a
+    second Esc, in the list, clears it); ↓ (:attr:`down`) moves to the results."""
 
     escaped = Signal()
+    down = Signal()
+
+    def event(self, event) -> bool:  # noqa: D102 (Qt override)
+        # Esc is the window's shortcut too (clear the search): in the box it means "back to
+        # the list" first, so the box takes it before any shortcut does.
+        if event.type() == QEvent.Type.ShortcutOverride and event.key() == Qt.Key.Key_Escape:
+            event.accept()
+            return True
+        return super().event(event)
 
     def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt override)
         if event.key() == Qt.Key.Key_Escape:
-            self.clear()
             self.escaped.emit()
+            return
+        if event.key() in (Qt.Key.Key_Down, Qt.Key.Key_PageDown):
+            self.down.emit()
             return
         super().keyPressEvent(event)
 
@@ -103,6 +116,7 @@ class MainWindow(QMainWindow):
         self._column_sort: tuple[str, bool] = ("added", True)  # restored when a query clears
         self._pending_select: int | None = None
         self._restore_position = False
+        self._first_listing = True  # the first listing selects a paper and takes the focus
 
         self._jobs = LatestJob(self)
         self._jobs.finished.connect(self._apply_listing)
@@ -127,7 +141,8 @@ class MainWindow(QMainWindow):
         self.search_box.setMinimumWidth(360)
         self.search_box.textEdited.connect(self._query_edited)
         self.search_box.returnPressed.connect(self._query_entered)
-        self.search_box.escaped.connect(self._escape)
+        self.search_box.escaped.connect(self.focus_list)
+        self.search_box.down.connect(self.focus_list)
         self.hint = QLabel(self)
         self.hint.setObjectName("searchHint")
         self.hint.setTextFormat(Qt.TextFormat.RichText)
@@ -146,7 +161,8 @@ class MainWindow(QMainWindow):
         self.sidebar.tagMenuAboutToShow.connect(self._tag_export_entry)  # "Export…" on a tag
 
         self.model = PaperTableModel(self.lib, self)
-        self.table = QTableView(self)
+        self.table = PaperTable(self)
+        self.table.contextMenuRequested.connect(self._paper_context_menu)
         self.table.setObjectName("paperTable")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -336,8 +352,15 @@ class MainWindow(QMainWindow):
                     self.model.index(self.model.row_of(top_id), 0),
                     QAbstractItemView.ScrollHint.PositionAtTop,
                 )
+            if self._first_listing and not self.selected_ids() and self.model.rowCount():
+                # Start on a paper (the remembered one, else the first): keys act at once.
+                self.select_ids([self.model.id_at(0)])
         finally:
             self._applying = False
+        if self._first_listing:
+            self._first_listing = False
+            if self.isVisible() and not self.search_box.hasFocus():
+                self.table.setFocus(Qt.FocusReason.OtherFocusReason)
         now = self.selected_ids()
         if now != selected or self._shown_ids != now:
             self._selection_changed()
@@ -345,9 +368,17 @@ class MainWindow(QMainWindow):
             self.reader.show_paper(self.reader.paper, listing.terms)  # new words to highlight
         self._show_counts()
         self._show_hint()
+        if listing.indexing and not self._stopped:
+            # The index is being built (first start, another process's bulk import): ask
+            # again shortly, so the hits appear when it is done rather than never.
+            QTimer.singleShot(INDEXING_RETRY_MS, self._retry_while_indexing)
         empty_library = listing.library_total == 0
         self.stack.setCurrentWidget(self.welcome if empty_library else self.splitter)
         self.listingApplied.emit()
+
+    def _retry_while_indexing(self) -> None:
+        if not self._stopped and self.listing is not None and self.listing.indexing:
+            self.refresh(keep_position=True)
 
     def _listing_failed(self, reason: str) -> None:
         self._set_hint_text(f'<span style="color:#c0392b">{html.escape(reason)}</span>')
@@ -391,6 +422,8 @@ class MainWindow(QMainWindow):
         self._debounce.stop()
         self._switch_sort_for_query(self.search_box.text())
         self.refresh(as_you_type=False)
+        if self.search_box.hasFocus():
+            self.focus_list()  # Enter in the box: on to the results (Zotero, Calibre)
 
     def _switch_sort_for_query(self, text: str) -> None:
         """A new query lists by relevance; clearing it brings the column sort back."""
@@ -412,10 +445,17 @@ class MainWindow(QMainWindow):
             self.set_query(link[len("suggest:") :])
 
     def _escape(self) -> None:
+        """Esc outside the search box: clear the search (the box's own Esc comes first)."""
         if self.search_box.text():
             self.search_box.clear()
             self._query_entered()
-        self.table.setFocus()
+        self.focus_list()
+
+    def focus_list(self) -> None:
+        """Move the keyboard focus to the list, with a paper selected (the first if none)."""
+        self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+        if not self.selected_ids() and self.model.rowCount():
+            self.move_selection(0)
 
     def focus_search(self) -> None:
         self.search_box.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -544,7 +584,7 @@ class MainWindow(QMainWindow):
             return
         row = self.table.currentIndex().row()
         if row < 0 or not self.selected_ids():
-            row = max(row, 0)  # the first key press selects the paper under the cursor
+            row = min(max(row, 0), n - 1)  # the first key press selects the paper there
         else:
             row = max(0, min(n - 1, row + step))
         idx = self.model.index(row, 0)
@@ -573,6 +613,12 @@ class MainWindow(QMainWindow):
 
     def _tell_panel(self, ids: list[int]) -> None:
         self.panel.set_papers(ids)
+
+    def _paper_context_menu(self, global_pos) -> None:
+        """The Paper menu's actions on the selected papers, where the pointer is."""
+        if not self.selected_ids():
+            return
+        self.paper_menu_for_selection().popup(global_pos)
 
     def open_current_link(self) -> None:
         pid = self.current_id()
@@ -777,6 +823,11 @@ class MainWindow(QMainWindow):
         else:
             s.remove("paper")
         s.sync()
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        if not self.search_box.text():
+            self.table.setFocus(Qt.FocusReason.OtherFocusReason)  # the list, not the box
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         self.panel.flush()
