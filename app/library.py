@@ -26,7 +26,7 @@ from app.errors import LibraryError, UnknownPaper
 from app.importers import sniff
 from app.maintenance import Backups
 from app.records import FileResult, ImportReport, PaperRecord, TagInfo
-from app.store import marks
+from app.store import marks, trash
 from app.store import tags as tag_ops
 from app.store.changes import Changes
 from app.store.feed import FeedRow
@@ -320,6 +320,31 @@ class Library:
         n, changes = self._write(lambda s: marks.delete_papers(s, ids))
         return Counted(n, changes)
 
+    # -- the Trash -------------------------------------------------------------------------
+    # Trashed papers are out of every view (any PaperFilter), search, related and export,
+    # until restored; ``empty_trash`` deletes them for good.
+
+    def trash_papers(self, ids: Sequence[int]) -> ChangedIds:
+        """Move papers to the Trash; returns those that were not there yet (undo restores
+        exactly these)."""
+        ids = self.require(ids)
+        changed, changes = self._write(lambda s: trash.trash(s, ids))
+        return ChangedIds(changed, changes)
+
+    def restore_papers(self, ids: Sequence[int]) -> ChangedIds:
+        """Bring papers back from the Trash; returns those that were in it."""
+        ids = self.require(ids)
+        changed, changes = self._write(lambda s: trash.restore(s, ids))
+        return ChangedIds(changed, changes)
+
+    def empty_trash(self) -> Counted:
+        """Delete every trashed paper for good (not undoable); returns how many."""
+        n, changes = self._write(trash.empty)
+        return Counted(n, changes)
+
+    def trash_count(self) -> int:
+        return self.store.count(PaperFilter(trashed=True))
+
     # -- saved searches --------------------------------------------------------------------
 
     def save_search(self, name: str, query: str, view: str = "all") -> Changes:
@@ -348,13 +373,22 @@ class Library:
         restricts hits to a sidebar view."""
         from app.search.results import run_search
 
+        # The index holds trashed papers too (derived data follows the store); a view's
+        # filter leaves them out, and with no view the library as the user sees it does.
+        if flt is None and self.store.has_trash():
+            flt = PaperFilter()
         return run_search(self.index, query, limit, sort, as_you_type, flt)
 
     def related(self, paper_id: int, limit: int = 10) -> SearchResult:
         """The papers most like ``paper_id``."""
         from app.search.related import related
 
-        return related(self.index, paper_id, limit)
+        result = related(self.index, paper_id, limit)
+        if self.store.has_trash():
+            gone = self.store.trashed_ids(result.ids)
+            if gone:
+                result.hits[:] = [h for h in result.hits if h.paper_id not in gone]
+        return result
 
     def reindex(self, progress: Callable[[int, int], None] | None = None) -> None:
         """Rebuild the search index from the database; ``progress(done, total)``."""

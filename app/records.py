@@ -35,6 +35,7 @@ class PaperRecord:
     starred: bool
     read: bool
     added_at: datetime
+    trashed: bool = False  # in the Trash (issue 14): out of every view until restored
 
     def to_json(self, exact: bool = False) -> dict[str, Any]:
         """The paper's JSON fields, as DESIGN.md names them (the one paper → JSON).
@@ -54,6 +55,7 @@ class PaperRecord:
             "starred": self.starred,
             "read": self.read,
             "added_at": iso_utc(self.added_at, "auto" if exact else "seconds"),
+            "trashed": self.trashed,
         }
 
 

@@ -12,10 +12,9 @@ from PySide6.QtCore import (
     QSettings,
     Qt,
     QTimer,
-    QUrl,
     Signal,
 )
-from PySide6.QtGui import QIcon, QKeySequence, QShortcut, QUndoStack
+from PySide6.QtGui import QAction, QIcon, QKeySequence, QShortcut, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -24,11 +23,13 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
+    QMenu,
     QProgressBar,
     QPushButton,
     QSplitter,
     QStackedWidget,
     QStatusBar,
+    QStyle,
     QToolBar,
     QVBoxLayout,
     QWidget,
@@ -44,6 +45,7 @@ from ui.import_task import ImportTask
 from ui.jobs import LatestJob
 from ui.listing import Listing, ListRequest, compute_listing
 from ui.operations import IndexFollower, Operations
+from ui.paper_actions import PaperActions, open_url_or_say
 from ui.paper_model import COLUMNS, PaperTableModel
 from ui.paper_table import PaperTable
 from ui.reader import ReaderPane, paper_link
@@ -51,6 +53,7 @@ from ui.shortcuts import ShortcutsDialog
 from ui.sidebar import Sidebar, filter_for
 
 DEBOUNCE_MS = 150
+RECENT_MAX = 8  # File › Open Recent
 INDEXING_RETRY_MS = 700  # while the index is being built, search again this often
 DEMO_AS_OF = date(2025, 10, 30)  # the day the bundled sample pages were saved
 
@@ -147,6 +150,13 @@ class MainWindow(QMainWindow):
         self.search_box.setObjectName("searchBox")
         self.search_box.setPlaceholderText("Search titles, abstracts, tags, notes   (Ctrl+F or /)")
         self.search_box.setClearButtonEnabled(True)
+        help_icon = self.style().standardIcon(QStyle.StandardPixmap.SP_TitleBarContextHelpButton)
+        self.search_help = self.search_box.addAction(
+            help_icon, QLineEdit.ActionPosition.TrailingPosition
+        )
+        self.search_help.setObjectName("searchHelpButton")
+        self.search_help.setToolTip("Search syntax: fields, phrases, OR, -word, year:, tag: …")
+        self.search_help.triggered.connect(lambda: self.show_query_help())
         self.search_box.setMinimumWidth(360)
         self.search_box.textEdited.connect(self._query_edited)
         self.search_box.returnPressed.connect(self._query_entered)
@@ -269,15 +279,24 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
         self.import_action = file_menu.addAction("&Import pages…", self.choose_import)
+        self.import_action.setObjectName("actionImport")
         self.import_action.setShortcut(QKeySequence("Ctrl+I"))
         self.import_action.setIcon(QIcon(str(resources_path("icons", "import.svg"))))
         self.import_action.setToolTip("Import saved Daily Papers pages (Ctrl+I)")
         self.toolbar.insertAction(self.toolbar.actions()[0], self.import_action)
         self.export_action = file_menu.addAction("&Export…", self.open_export)
+        self.export_action.setObjectName("actionExport")
         self.export_action.setShortcut(QKeySequence("Ctrl+E"))
         file_menu.addSeparator()
         self.save_search_action = file_menu.addAction("&Save search…", self.save_search)
         self.save_search_action.setShortcut(QKeySequence("Ctrl+S"))
+        file_menu.addSeparator()
+        self.open_library_action = file_menu.addAction("&Open Library…", self.choose_library)
+        self.open_library_action.setObjectName("actionOpenLibrary")
+        self.open_library_action.setShortcut(QKeySequence("Ctrl+O"))
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.recent_menu.setObjectName("menuOpenRecent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
         file_menu.addSeparator()
         quit_action = file_menu.addAction("&Quit", self.close)
         quit_action.setShortcut(QKeySequence("Ctrl+Q"))
@@ -293,31 +312,37 @@ class MainWindow(QMainWindow):
         find = edit.addAction("&Find", self.focus_search)
         find.setShortcuts([QKeySequence("Ctrl+F"), QKeySequence("/")])
 
-        paper = bar.addMenu("&Paper")
-        self.toggle_read_action = paper.addAction("Toggle &read", self.toggle_read)
+        self.toggle_read_action = QAction("Toggle &read", self)
+        self.toggle_read_action.setObjectName("actionToggleRead")
+        self.toggle_read_action.triggered.connect(self.toggle_read)
         self.toggle_read_action.setShortcut(QKeySequence(Qt.Key.Key_Space))
-        open_link = paper.addAction("&Open link", self.open_current_link)
-        open_link.setShortcuts([QKeySequence(Qt.Key.Key_Return), QKeySequence(Qt.Key.Key_Enter)])
-        # Enter belongs to the search box and editors too: only the table may take it.
-        open_link.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-        self.table.addAction(open_link)
-        nxt = paper.addAction("&Next paper", lambda: self.move_selection(1))
-        nxt.setShortcut(QKeySequence("J"))
-        prev = paper.addAction("&Previous paper", lambda: self.move_selection(-1))
-        prev.setShortcut(QKeySequence("K"))
+        self.next_action = QAction("&Next paper", self)
+        self.next_action.triggered.connect(lambda: self.move_selection(1))
+        self.next_action.setShortcut(QKeySequence("J"))
+        self.prev_action = QAction("&Previous paper", self)
+        self.prev_action.triggered.connect(lambda: self.move_selection(-1))
+        self.prev_action.setShortcut(QKeySequence("K"))
         panel_actions = list(self.panel.actions())
-        if panel_actions:
-            paper.addSeparator()
-            self.toolbar.addSeparator()
-            for n, action in enumerate(panel_actions):
-                paper.addAction(action)
-                self.addAction(action)  # keys work wherever the focus is in the window
-                if n < 2:  # star and read; the nine tag keys stay in the menu
-                    self.toolbar.addAction(action)
-        for action in (self.toggle_read_action, nxt, prev, find):
+        self.toolbar.addSeparator()
+        for n, action in enumerate(panel_actions):
+            self.addAction(action)  # keys work wherever the focus is in the window
+            if n < 2:  # star and read; the nine tag keys are in the Paper menu
+                self.toolbar.addAction(action)
+        for action in (self.toggle_read_action, self.next_action, self.prev_action, find):
             self.addAction(action)
+        # The Paper menu and the rows' context menu: the same actions, filled for the
+        # selection each time one opens.
+        self.paper_actions = PaperActions(self)
+        self.paper_menu = bar.addMenu("&Paper")
+        self.paper_menu.setObjectName("menuPaper")
+        self.paper_menu.aboutToShow.connect(lambda: self.paper_actions.fill(self.paper_menu))
+        self.paper_actions.fill(self.paper_menu)  # so the actions' keys are listed at once
+        edit.addSeparator()
+        edit.addAction(self.paper_actions.empty_trash)
 
         help_menu = bar.addMenu("&Help")
+        self.query_help_action = help_menu.addAction("&Search syntax", self.show_query_help)
+        self.query_help_action.setObjectName("actionQueryHelp")
         keys = help_menu.addAction("&Keyboard shortcuts", self.show_shortcuts)
         keys.setShortcut(QKeySequence(Qt.Key.Key_F1))
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self._escape)
@@ -618,6 +643,7 @@ class MainWindow(QMainWindow):
         else:
             self.reader.show_paper(None)
         self._tell_panel(ids)
+        self.paper_actions.update()
         self._show_counts()
 
     def _tell_panel(self, ids: list[int]) -> None:
@@ -627,15 +653,54 @@ class MainWindow(QMainWindow):
         """The Paper menu's actions on the selected papers, where the pointer is."""
         if not self.selected_ids():
             return
-        self.paper_menu_for_selection().popup(global_pos)
+        menu = QMenu(self)
+        menu.setObjectName("paperContextMenu")
+        self.paper_actions.fill(menu)
+        self.context_menu = menu  # tests reach it; the next one replaces it
+        menu.popup(global_pos)
 
-    def open_current_link(self) -> None:
+    def current_record(self):
+        """The record of the current paper (the first selected), or None."""
         pid = self.current_id()
         if pid is None:
-            return
-        rec = self.model.record(self.model.row_of(pid))
+            return None
+        return self.model.record(self.model.row_of(pid))
+
+    def in_trash_view(self) -> bool:
+        return self._view_key == "view:trash"
+
+    def open_url(self, url: str) -> bool:
+        return open_url_or_say(self, url)
+
+    def open_current_link(self) -> None:
+        rec = self.current_record()
         if rec is not None:
-            self.reader.open_url(QUrl(paper_link(rec)))
+            self.open_url(paper_link(rec))
+
+    def select_after_removal(self, ids: list[int]) -> None:
+        """Papers are about to leave the list: select the row after them (or before), so
+        the keyboard stays on a paper once they are gone."""
+        rows = sorted(r for r in self.model.rows_of(ids) if r >= 0)
+        if not rows:
+            return
+        gone = set(ids)
+        after = [self.model.id_at(r) for r in range(rows[-1] + 1, self.model.rowCount())]
+        before = [self.model.id_at(r) for r in range(rows[0] - 1, -1, -1)]
+        for pid in after[:1] + before[:1]:
+            if pid is not None and pid not in gone:
+                self._pending_select = pid
+                return
+
+    def edit_details(self) -> None:
+        """The details editor of the current paper (title, authors, date, links…)."""
+        from ui.details_dialog import DetailsDialog
+
+        rec = self.current_record()
+        if rec is None or len(self.selected_ids()) != 1:
+            return
+        dialog = DetailsDialog(self, rec)
+        self.details_dialog = dialog
+        dialog.open()
 
     def toggle_read(self) -> None:
         """Space: through the annotation panel's undoable step."""
@@ -671,7 +736,7 @@ class MainWindow(QMainWindow):
 
     def _listing_affected(self, changes: Changes) -> bool:
         """Whether the rows listed (not just their contents) may differ after ``changes``."""
-        if changes.everything or changes.kinds & {"add", "delete"}:
+        if changes.everything or changes.kinds & {"add", "delete", "trash", "restore"}:
             return True
         key = self._view_key
         if key.startswith("saved:"):
@@ -779,14 +844,93 @@ class MainWindow(QMainWindow):
         )
         dialog.open()
 
+    def show_query_help(self) -> None:
+        from ui.query_help import QueryHelpDialog
+
+        dialog = QueryHelpDialog(self)
+        dialog.exampleChosen.connect(self.set_query)
+        self.query_help = dialog
+        dialog.show()
+
     def show_shortcuts(self) -> None:
         self.shortcuts_dialog = ShortcutsDialog(self)
         self.shortcuts_dialog.open()
 
     # -- remembered state ------------------------------------------------------------------
 
+    def _settings_group(self) -> str:
+        """Window state is kept per library (two libraries, two layouts and selections)."""
+        import hashlib
+
+        digest = hashlib.sha1(str(self.lib.path.resolve()).encode()).hexdigest()[:12]
+        return f"library-{digest}"
+
+    def _remember_recent(self) -> None:
+        recent = [str(self.lib.path.resolve())] + [
+            p for p in self.recent_libraries() if p != str(self.lib.path.resolve())
+        ]
+        self.settings.setValue("recent/libraries", recent[:RECENT_MAX])
+
+    def recent_libraries(self) -> list[str]:
+        value = self.settings.value("recent/libraries") or []
+        if isinstance(value, str):
+            value = [value]
+        return [str(v) for v in value]
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        here = str(self.lib.path.resolve())
+        others = [p for p in self.recent_libraries() if p != here]
+        for path in others:
+            self.recent_menu.addAction(path, lambda path=path: self.open_library(path))
+        if not others:
+            self.recent_menu.addAction("No other library yet").setEnabled(False)
+
+    def choose_library(self) -> None:
+        folder = QFileDialog.getExistingDirectory(
+            self, "Open a library folder", str(self.lib.path.parent)
+        )
+        if folder:
+            self.open_library(folder)
+
+    def open_library(self, folder: str) -> None:
+        """Open the library in ``folder`` in a window of its own (its own process, so each
+        library keeps its one-window lock); this window stays as it is."""
+        from pathlib import Path
+
+        path = Path(folder)
+        if path.resolve() == self.lib.path.resolve():
+            self.status.showMessage("That library is open in this window.", 5000)
+            return
+        if path.is_dir() and not (path / "library.sqlite").exists() and any(path.iterdir()):
+            self.status.showMessage(
+                f"{path} holds no library and is not empty: choose a library folder "
+                "(one with library.sqlite) or an empty folder for a new library.",
+                10000,
+            )
+            return
+        recent = [str(path.resolve())] + [p for p in self.recent_libraries() if p != str(path)]
+        self.settings.setValue("recent/libraries", recent[:RECENT_MAX])
+        self.launch_library(str(path))
+        self.status.showMessage(f"Opening {path} in a new window…", 5000)
+
+    def launch_library(self, folder: str) -> None:
+        import sys
+
+        from PySide6.QtCore import QProcess
+
+        QProcess.startDetached(sys.executable, ["-m", "app", "--library", folder, "gui"])
+
     def _restore_settings(self) -> None:
         s = self.settings
+        self._remember_recent()
+        s.beginGroup(self._settings_group())
+        try:
+            self._restore_settings_in_group(s)
+        finally:
+            s.endGroup()
+
+    def _restore_settings_in_group(self, s) -> None:
         geometry = s.value("window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
@@ -816,6 +960,14 @@ class MainWindow(QMainWindow):
 
     def save_settings(self) -> None:
         s = self.settings
+        s.beginGroup(self._settings_group())
+        try:
+            self._save_settings_in_group(s)
+        finally:
+            s.endGroup()
+        s.sync()
+
+    def _save_settings_in_group(self, s) -> None:
         s.setValue("window/geometry", self.saveGeometry())
         s.setValue("window/splitter", self.splitter.saveState())
         s.setValue("window/right", self.right.saveState())

@@ -28,6 +28,7 @@ VIEWS: dict[str, str] = {
     "view:starred": "Starred",
     "view:recent": "Recently added",
     "view:untagged": "Untagged",
+    "view:trash": "Trash",
 }
 RECENT_DAYS = 7
 
@@ -43,6 +44,8 @@ def filter_for(key: str) -> PaperFilter:
         return PaperFilter(added_since=utcnow() - timedelta(days=RECENT_DAYS))
     if key == "view:untagged":
         return PaperFilter(untagged=True)
+    if key == "view:trash":
+        return PaperFilter(trashed=True)
     if key.startswith("tag:"):
         return PaperFilter(tags=(key[4:],))
     return PaperFilter()
@@ -71,10 +74,13 @@ class Sidebar(QTreeView):
         self._library = self._group("Library")
         self._tags = self._group("Tags")
         self._saved = self._group("Saved searches")
+        self._view_items: dict[str, QStandardItem] = {}
         for key, label in VIEWS.items():
             item = self._item(label, key)
             item.setIcon(_icon(key.replace(":", "-")))
             self._library.appendRow(item)
+            self._view_items[key] = item
+        self.refresh_trash()
         self.saved_queries: dict[str, tuple[str, str]] = {}  # name -> (query, view)
         self.refresh_tags()
         self.refresh_saved()
@@ -88,6 +94,15 @@ class Sidebar(QTreeView):
         """Counts, names and colours follow the change feed (once per change)."""
         if changes.everything or changes.kinds & TAG_LIST_KINDS:
             self.refresh_tags()
+        if changes.everything or changes.kinds & {"trash", "restore", "delete"}:
+            self.refresh_trash()
+
+    def refresh_trash(self) -> None:
+        """The Trash entry shows how many papers it holds."""
+        item = self._view_items.get("view:trash")
+        if item is not None:
+            n = self._lib.trash_count()
+            item.setText(f"Trash  ({n:,})" if n else "Trash")
 
     # -- building --------------------------------------------------------------------------
 
@@ -185,7 +200,8 @@ class Sidebar(QTreeView):
 def _icon(name: str) -> QIcon:
     from ui import resources_path
 
-    return QIcon(str(resources_path("icons", f"{name}.svg")))
+    path = resources_path("icons", f"{name}.svg")
+    return QIcon(str(path)) if path.exists() else QIcon()
 
 
 def _swatch(color: str) -> QIcon:

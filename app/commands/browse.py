@@ -39,6 +39,7 @@ def _list_setup(p):
     p.add_argument("--match", choices=("any", "all"), default="all", help="for several --tag")
     p.add_argument("--starred", action="store_true", help="only starred papers")
     p.add_argument("--unread", action="store_true", help="only unread papers")
+    p.add_argument("--trashed", action="store_true", help="the papers in the Trash instead")
     p.add_argument("--sort", choices=("added", "published", "upvotes", "title"), default="added")
     p.add_argument("--limit", type=int, metavar="N", help="at most N papers (default: all)")
     p.add_argument("--json", action="store_true")

@@ -20,6 +20,7 @@ SORT_COLUMNS = {
     "organization": Paper.organization,
     "added": Paper.added_at,
     "id": Paper.id,
+    "trashed": Paper.trashed_at,
 }
 _UNKNOWN_LAST = ("published", "authors", "organization")  # columns that may be NULL
 
@@ -56,4 +57,6 @@ def filtered(stmt: Select, flt: PaperFilter) -> Select:
         conds.append(Paper.added_at >= flt.added_since)
     if flt.ids is not None:
         conds.append(Paper.id.in_(flt.ids))
+    if flt.trashed is not None:
+        conds.append(Paper.trashed_at.is_not(None) if flt.trashed else Paper.trashed_at.is_(None))
     return stmt.where(*conds) if conds else stmt

@@ -27,6 +27,7 @@ _RECORD_COLUMNS = (
     Paper.starred,
     Paper.read,
     type_coerce(Paper.added_at, String),
+    Paper.trashed_at.is_not(None),
 )
 
 
@@ -52,7 +53,8 @@ def records(conn: Any, ids: list[int]) -> list[PaperRecord]:
         r = rows.get(i)
         if r is None:
             continue
-        _, title, abstract, authors, org, published, upvotes, url, links, starred, read, added = r
+        _, title, abstract, authors, org, published, upvotes, url, links, starred, read = r[:11]
+        added = r[11]
         out.append(
             PaperRecord(
                 i,
@@ -69,6 +71,7 @@ def records(conn: Any, ids: list[int]) -> list[PaperRecord]:
                 bool(starred),
                 bool(read),
                 _moment(added),
+                trashed=bool(r[12]),
             )
         )
     return out

@@ -28,6 +28,7 @@ FIELDS = {
     "starred",
     "read",
     "added_at",
+    "trashed",
 }
 
 

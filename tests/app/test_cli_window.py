@@ -98,3 +98,48 @@ def test_note_set_says_what_it_did(loaded):
     code, out, _ = loaded("note", "set", "3", "")
     assert (code, out) == (0, "note of paper 3 removed\n")
     assert loaded("note", "show", "3")[1] == ""
+
+
+def _ids(cli, *args: str) -> list[int]:
+    return [p["id"] for p in json.loads(cli("list", "--json", *args)[1])]
+
+
+def test_trash_restore_empty_trash(loaded):
+    total = len(_ids(loaded))
+    loaded("tag", "add", "1", "2", "-t", "keep")
+    code, out, _ = loaded("trash", "1", "2", "3")
+    assert code == 0 and out.startswith("3 papers moved to the Trash")
+    assert loaded("trash", "1")[1].startswith("0 papers")  # already there
+    assert len(_ids(loaded)) == total - 3 and 1 not in _ids(loaded)
+    assert sorted(_ids(loaded, "--trashed")) == [1, 2, 3]
+    assert json.loads(loaded("show", "1", "--json")[1])["trashed"] is True
+    tags = json.loads(loaded("tag", "list", "--json")[1])
+    assert tags == [{"name": "keep", "count": 0, "color": None}]  # counts leave the Trash out
+    code, out, _ = loaded("restore", "2")
+    assert code == 0 and out.startswith("1 paper restored")
+    assert 2 in _ids(loaded) and json.loads(loaded("show", "2", "--json")[1])["trashed"] is False
+    code, out, _ = loaded("empty-trash")
+    assert code == 0 and out.strip() == "2 papers deleted for good"
+    assert loaded("show", "1")[0] == 2
+    assert _ids(loaded, "--trashed") == [] and len(_ids(loaded)) == total - 2
+
+
+def test_trashed_papers_out_of_search_related_and_export(loaded, tmp_path):
+    hits = json.loads(loaded("search", "diffusion", "--json", "--limit", "500")[1])
+    first = hits["hits"][0]["id"]
+    loaded("trash", str(first))
+    again = json.loads(loaded("search", "diffusion", "--json", "--limit", "500")[1])
+    assert first not in [h["id"] for h in again["hits"]]
+    assert again["total"] == hits["total"] - 1
+    other = again["hits"][0]["id"]
+    related = json.loads(loaded("related", str(other), "--json", "--limit", "50")[1])
+    assert first not in [h["id"] for h in related["hits"]]
+    out = tmp_path / "all.json"
+    loaded("export", "--format", "json", "-o", str(out))
+    exported = json.loads(out.read_text(encoding="utf-8"))
+    papers = exported["papers"] if isinstance(exported, dict) else exported
+    assert first not in [p["id"] for p in papers]
+    loaded("export", "--format", "json", "--query", "diffusion", "-o", str(out))
+    exported = json.loads(out.read_text(encoding="utf-8"))
+    papers = exported["papers"] if isinstance(exported, dict) else exported
+    assert first not in [p["id"] for p in papers] and papers

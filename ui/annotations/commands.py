@@ -122,6 +122,24 @@ class FlagStep(_Step):
         return self._set(lib, not self.value)
 
 
+class TrashStep(_Step):
+    """Papers moved to the Trash (or restored from it): exactly those that moved."""
+
+    def __init__(self, ops: Operations, ids: list[int], to_trash: bool, feedback: Feedback):
+        word = "Move to Trash" if to_trash else "Restore"
+        super().__init__(ops, f"{word} {_papers(len(ids))}", feedback)
+        self.ids, self.to_trash = ids, to_trash
+
+    def _move(self, lib: Library, to_trash: bool) -> object:
+        return lib.trash_papers(self.ids) if to_trash else lib.restore_papers(self.ids)
+
+    def _redo(self, lib: Library) -> object:
+        return self._move(lib, self.to_trash)
+
+    def _undo(self, lib: Library) -> object:
+        return self._move(lib, not self.to_trash)
+
+
 # -- actions: run once (on the writer), then push the step that undoes/redoes them -----------
 
 Refused = Callable[[str], None]
@@ -262,6 +280,30 @@ def set_flag(
     def pushed(changed: list[int]) -> None:
         if changed:
             stack.push(FlagStep(ops, flag, list(changed), value, fb))
+
+    ops.op(run, initiator).success(pushed).failure(fb.failed.emit).run()
+
+
+def move_to_trash(
+    stack: QUndoStack,
+    ops: Operations,
+    fb: Feedback,
+    ids: Sequence[int],
+    to_trash: bool = True,
+    initiator: object = None,
+    done: Callable[[list[int]], None] | None = None,
+) -> None:
+    """Move papers to the Trash (``to_trash``) or restore them: one undoable step."""
+    ids = list(ids)
+
+    def run(lib: Library) -> list[int]:
+        return lib.trash_papers(ids) if to_trash else lib.restore_papers(ids)
+
+    def pushed(changed: list[int]) -> None:
+        if changed:
+            stack.push(TrashStep(ops, list(changed), to_trash, fb))
+        if done is not None:
+            done(list(changed))
 
     ops.op(run, initiator).success(pushed).failure(fb.failed.emit).run()
 
