@@ -114,7 +114,7 @@ class Store:
         with read_session(self.engine) as s:
             if ids is None:
                 return set(s.scalars(stmt))
-            wanted, out = list(ids), set()
+            wanted, out = list(ids), set[int]()
             for start in range(0, len(wanted), CHUNK):
                 chunk = wanted[start : start + CHUNK]
                 out.update(s.scalars(stmt.where(Paper.id.in_(chunk))))
