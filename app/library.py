@@ -26,7 +26,7 @@ from app.errors import LibraryError, UnknownPaper
 from app.importers import sniff
 from app.maintenance import Backups
 from app.records import FileResult, ImportReport, PaperRecord, TagInfo
-from app.store import marks, trash
+from app.store import edits, marks, trash
 from app.store import tags as tag_ops
 from app.store.changes import Changes
 from app.store.feed import FeedRow
@@ -319,6 +319,24 @@ class Library:
         ids = self.require(ids)
         n, changes = self._write(lambda s: marks.delete_papers(s, ids))
         return Counted(n, changes)
+
+    # -- editing a paper's details ---------------------------------------------------------
+
+    def edit_paper(
+        self, paper_id: int, values: dict[str, Any], edited: Sequence[str] | None = None
+    ) -> edits.Edited:
+        """Change a paper's own fields (title, authors, date, arXiv id, links,
+        organisation), validated (:class:`app.store.edits.BadEdit` names what is wrong).
+        The fields are marked edited, so imports never overwrite them; ``edited`` sets
+        that list exactly instead (undo/redo: ``edit_paper(id, e.before, e.edited_before)``)."""
+        self.require([paper_id])
+        result, changes = self._write(lambda s: edits.edit(s, paper_id, values, edited))
+        result.changes = changes
+        return result
+
+    def edited_fields(self, paper_id: int) -> list[str]:
+        """The fields of ``paper_id`` the user edited."""
+        return self.store.edited_fields(paper_id)
 
     # -- the Trash -------------------------------------------------------------------------
     # Trashed papers are out of every view (any PaperFilter), search, related and export,

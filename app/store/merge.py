@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from app.records import FileResult, utcnow
 from app.store import feed, tags
+from app.store.edits import edited_set
 from app.store.queries import CHUNK
 from db import ImportRecord, Note, Paper, paper_tags
 from db.engine import bulk_insert
@@ -84,7 +85,7 @@ def merge(
     now = utcnow()
     keys = list(by_key)
     existing: dict[str, dict[str, Any]] = {}
-    cols = [Paper.id, Paper.title_key, Paper.links, Paper.starred, Paper.read]
+    cols = [Paper.id, Paper.title_key, Paper.links, Paper.starred, Paper.read, Paper.edited_fields]
     cols += [getattr(Paper, f) for f in FIELDS]
     for chunk in _chunks(keys):
         for rec in s.execute(select(*cols).where(Paper.title_key.in_(chunk))).mappings():
@@ -131,6 +132,8 @@ def merge(
     for key, old in existing.items():
         r = by_key[key]
         changes = merge_values(old, r)
+        for name in edited_set(old["edited_fields"]):  # the user's edits win over imports
+            changes.pop(name, None)
         if "links" in changes:
             changes["links"] = "\n".join(changes["links"])
         for flag in FLAGS:

@@ -120,6 +120,13 @@ class Store:
                 out.update(s.scalars(stmt.where(Paper.id.in_(chunk))))
             return out
 
+    def edited_fields(self, paper_id: int) -> list[str]:
+        """The fields of ``paper_id`` the user edited (imports never overwrite them)."""
+        from app.store.edits import edited_fields
+
+        with read_session(self.engine) as s:
+            return edited_fields(s, paper_id)
+
     def has_trash(self) -> bool:
         stmt = select(Paper.id).where(Paper.trashed_at.is_not(None)).limit(1)
         with read_session(self.engine) as s:

@@ -140,6 +140,23 @@ class TrashStep(_Step):
         return self._move(lib, not self.to_trash)
 
 
+class EditStep(_Step):
+    """One save of the details editor: the fields it changed, before and after, and the
+    edited-field list before and after (so undo leaves imports free to fill them again)."""
+
+    def __init__(self, ops: Operations, edited: Any, feedback: Feedback) -> None:
+        super().__init__(ops, "Edit details", feedback)
+        self.edited = edited
+
+    def _redo(self, lib: Library) -> object:
+        e = self.edited
+        return lib.edit_paper(e.paper_id, e.after, e.edited_after)
+
+    def _undo(self, lib: Library) -> object:
+        e = self.edited
+        return lib.edit_paper(e.paper_id, e.before, e.edited_before)
+
+
 # -- actions: run once (on the writer), then push the step that undoes/redoes them -----------
 
 Refused = Callable[[str], None]
@@ -306,6 +323,26 @@ def move_to_trash(
             done(list(changed))
 
     ops.op(run, initiator).success(pushed).failure(fb.failed.emit).run()
+
+
+def edit_details(
+    stack: QUndoStack,
+    ops: Operations,
+    fb: Feedback,
+    paper_id: int,
+    values: dict[str, Any],
+    initiator: object = None,
+) -> None:
+    """Save the details editor's values: one undoable step (nothing if nothing changed)."""
+    values = dict(values)
+
+    def pushed(edited: Any) -> None:
+        if edited.after:
+            stack.push(EditStep(ops, edited, fb))
+
+    ops.op(lambda lib: lib.edit_paper(paper_id, values), initiator).success(pushed).failure(
+        fb.failed.emit
+    ).run()
 
 
 def _papers(n: int) -> str:
