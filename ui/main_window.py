@@ -46,7 +46,7 @@ from ui.jobs import LatestJob
 from ui.listing import Listing, ListRequest, compute_listing
 from ui.operations import IndexFollower, Operations
 from ui.paper_actions import PaperActions, open_url_or_say
-from ui.paper_model import COLUMNS, PaperTableModel
+from ui.paper_model import COLUMNS, DEFAULT_HIDDEN, DEFAULT_WIDTHS, PaperTableModel
 from ui.paper_table import PaperTable
 from ui.reader import ReaderPane, paper_link
 from ui.shortcuts import ShortcutsDialog
@@ -141,6 +141,7 @@ class MainWindow(QMainWindow):
         self._restore_settings()
 
         self.changes.libraryChanged.connect(self._library_changed)
+        self._update_tag_colors()
         self.refresh()
 
     # -- building --------------------------------------------------------------------------
@@ -202,8 +203,8 @@ class MainWindow(QMainWindow):
         hh.setHighlightSections(False)
         hh.setSortIndicator(6, Qt.SortOrder.DescendingOrder)
         hh.sectionClicked.connect(self._header_clicked)
-        for col, width in enumerate((420, 90, 70, 65, 140, 140, 120)):
-            self.table.setColumnWidth(col, width)
+        self.table.setup_columns([h for h, _k in COLUMNS], DEFAULT_HIDDEN, DEFAULT_WIDTHS)
+        self.table.columnsChanged.connect(self._show_sort_indicator)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.table.doubleClicked.connect(lambda _idx: self.open_current_link())
 
@@ -574,7 +575,11 @@ class MainWindow(QMainWindow):
         hh = self.table.horizontalHeader()
         cols = [c for c, (_h, k) in enumerate(COLUMNS) if k == self._sort]
         order = Qt.SortOrder.DescendingOrder if self._descending else Qt.SortOrder.AscendingOrder
-        hh.setSortIndicator(cols[0] if cols else -1, order)
+        col = cols[0] if cols else -1
+        if col >= 0 and hh.isSectionHidden(col):
+            hh.setSectionHidden(col, False)  # the list's order is always in view
+        self.table.sort_column = col
+        hh.setSortIndicator(col, order)
 
     # -- selection and reading -------------------------------------------------------------
 
@@ -713,6 +718,8 @@ class MainWindow(QMainWindow):
         """The table and the reader follow ``libraryChanged``: each repaints once, and only
         what the flags say (a tag colour: nothing here; the sidebar and chips follow it)."""
         generation = self.index_follower.request()
+        if changes.everything or changes.tag_meta:
+            self._update_tag_colors()
         # A renamed tag's papers are in the feed too (its name shows anew on each of them);
         # a colour names no paper: no row or reader repaints for it.
         if changes.everything:
@@ -733,6 +740,13 @@ class MainWindow(QMainWindow):
                 self._search_waits_for = generation
             else:
                 self.refresh(keep_position=True)
+
+    def _update_tag_colors(self) -> None:
+        try:
+            tags = self.changes.tags()
+        except Exception:  # noqa: BLE001 — a closing library: the next change repaints
+            return
+        self.model.set_tag_colors({t.name: t.color for t in tags})
 
     def _listing_affected(self, changes: Changes) -> bool:
         """Whether the rows listed (not just their contents) may differ after ``changes``."""
@@ -943,6 +957,7 @@ class MainWindow(QMainWindow):
         header = s.value("table/header")
         if header is not None:
             self.table.horizontalHeader().restoreState(header)
+            self.table.apply_title_stretch()  # an older layout kept a fixed-width title
         sort = s.value("table/sort")
         if sort in {k for _h, k in COLUMNS if k}:
             self._set_sort(sort, s.value("table/descending", "true") in (True, "true"))
