@@ -112,7 +112,8 @@ class MainWindow(QMainWindow):
         self._search_waits_for: int | None = None  # follower generation a re-search awaits
         self._stopped = False
         self.settings = settings or QSettings("Paperdesk", "paperdesk")
-        self.setWindowTitle(f"Paperdesk — {lib.path.name}")
+        # Qt adds the application's display name ("… — Paperdesk"): the library's alone here.
+        self.setWindowTitle(lib.path.name)
         self.setWindowIcon(QIcon(str(resources_path("icons", "paperdesk.svg"))))
         self.setAcceptDrops(True)
         self.undo_stack = QUndoStack(self)
@@ -208,10 +209,18 @@ class MainWindow(QMainWindow):
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.table.doubleClicked.connect(lambda _idx: self.open_current_link())
 
+        self.empty_message = QLabel(self.table.viewport())
+        self.empty_message.setObjectName("emptyMessage")
+        self.empty_message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_message.setWordWrap(True)
+        self.empty_message.setStyleSheet("color: gray; padding: 12px")
+        self.empty_message.hide()
+
         self.reader = ReaderPane(self)
         self.panel = AnnotationPanel(self.ops, self.undo_stack, self)
 
         self.tag_manager = TagManager(self.ops, self.undo_stack, self, self.panel.feedback)
+        self.tag_manager.renaming.connect(self.sidebar.follow_rename)
         self.sidebar.tagMenuAboutToShow.connect(self._tag_menu)
         rename = QShortcut(QKeySequence(Qt.Key.Key_F2), self.sidebar, self._rename_current_tag)
         rename.setContext(Qt.ShortcutContext.WidgetShortcut)
@@ -369,6 +378,7 @@ class MainWindow(QMainWindow):
     def _apply_listing(self, listing: Listing) -> None:
         self.listing = listing
         selected = self.selected_ids()
+        old_rows = [r for r in self.model.rows_of(selected[:1]) if r >= 0]
         top_id = self.model.id_at(self.table.rowAt(0))
         # Records read before a change this window has since applied would be stale.
         fresh = listing.seq >= self.changes.seq
@@ -387,6 +397,17 @@ class MainWindow(QMainWindow):
                     self.model.index(self.model.row_of(top_id), 0),
                     QAbstractItemView.ScrollHint.PositionAtTop,
                 )
+            if (
+                self._restore_position
+                and selected
+                and old_rows
+                and not self.selected_ids()
+                and self.model.rowCount()
+            ):
+                # The selected papers left this view (trashed, untagged in the tag's own
+                # view, read in Unread): stay at the same place, on the paper now there.
+                row = min(old_rows[0], self.model.rowCount() - 1)
+                self.select_ids([self.model.id_at(row)], scroll=False)
             if self._first_listing and not self.selected_ids() and self.model.rowCount():
                 # Start on a paper (the remembered one, else the first): keys act at once.
                 self.select_ids([self.model.id_at(0)])
@@ -403,6 +424,7 @@ class MainWindow(QMainWindow):
             self.reader.show_paper(self.reader.paper, listing.terms)  # new words to highlight
         self._show_counts()
         self._show_hint()
+        self._show_empty_message(listing)
         if listing.indexing and not self._stopped:
             # The index is being built (first start, another process's bulk import): ask
             # again shortly, so the hits appear when it is done rather than never.
@@ -410,6 +432,28 @@ class MainWindow(QMainWindow):
         empty_library = listing.library_total == 0
         self.stack.setCurrentWidget(self.welcome if empty_library else self.splitter)
         self.listingApplied.emit()
+
+    def _show_empty_message(self, listing: Listing) -> None:
+        """An empty result says why, instead of a blank table."""
+        if listing.ids or listing.library_total == 0:
+            self.empty_message.hide()
+            return
+        query = listing.request.query.strip()
+        if listing.indexing:
+            text = "The search index is being built; the results appear when it is done."
+        elif query:
+            text = f"No papers match “{query}”."
+            if listing.suggestion:
+                text += f" Did you mean “{listing.suggestion}”?"
+            text += "  (Help › Search syntax)"
+        elif self._view_key == "view:trash":
+            text = "The Trash is empty."
+        else:
+            text = "No papers in this view."
+        self.empty_message.setText(text)
+        self.empty_message.resize(self.table.viewport().width(), 80)
+        self.empty_message.move(0, 24)
+        self.empty_message.show()
 
     def _retry_while_indexing(self) -> None:
         if not self._stopped and self.listing is not None and self.listing.indexing:
@@ -755,6 +799,10 @@ class MainWindow(QMainWindow):
         key = self._view_key
         if key.startswith("saved:"):
             key = self.sidebar.saved_queries.get(key[6:], ("", "view:all"))[1]
+        if key == "view:unread" and "read" in changes.kinds:
+            return True  # the Unread view and its count follow marking read at once
+        if key == "view:starred" and "star" in changes.kinds:
+            return True
         tagged_rows = key.startswith("tag:") or key == "view:untagged"
         # A query may name tags (``tag:x``). Notes are searchable too, but a note being typed
         # must not re-run the search under the cursor (its paper could leave the listing).
@@ -772,7 +820,10 @@ class MainWindow(QMainWindow):
 
     def choose_import(self) -> None:
         files, _ = QFileDialog.getOpenFileNames(
-            self, "Import saved Daily Papers pages", "", "Text pages (*.txt *.md);;All files (*)"
+            self,
+            "Import saved Daily Papers pages",
+            "",
+            "Saved pages and backups (*.txt *.md *.html *.htm *.json);;All files (*)",
         )
         if files:
             self.start_import(files)
@@ -845,17 +896,27 @@ class MainWindow(QMainWindow):
             event.acceptProposedAction()
             self.start_import(files)
 
-    def open_export(self) -> None:
+    def open_export(self, selection: bool = False) -> None:
+        """File › Export… (the view, or a deliberate selection of several papers), or
+        Paper › Export selection… (``selection``)."""
         from ui.export_dialog import ExportDialog  # on first use: its format libraries are big
 
         req = self.current_request()
+        ids = self.selected_ids()
         dialog = ExportDialog(
             self.lib,
             self,
-            selected_ids=self.selected_ids(),
+            selected_ids=ids,
             current_filter=req.flt,
             current_query=req.query,
         )
+        # The list always has a paper selected: one selected paper is where the keyboard
+        # is, not a choice to export it alone.
+        if ids and (selection or len(ids) > 1):
+            dialog.set_scope("selected")
+        elif not selection:
+            dialog.set_scope("view")
+        self.export_dialog = dialog
         dialog.open()
 
     def show_query_help(self) -> None:

@@ -92,7 +92,9 @@ class PaperActions(QObject):
             "&Markdown link", self.copy_markdown_links, "actionCopyMarkdown"
         )
         self.edit_details = action("&Edit details…", w.edit_details, "actionEditDetails", "E")
-        self.export_selection = action("E&xport selection…", w.open_export, "actionExportSelection")
+        self.export_selection = action(
+            "E&xport selection…", lambda: w.open_export(selection=True), "actionExportSelection"
+        )
         self.move_to_trash = action(
             "Move to &Trash", self.trash_selected, "actionMoveToTrash", ["Del", "Backspace"]
         )

@@ -82,6 +82,7 @@ class Sidebar(QTreeView):
             self._view_items[key] = item
         self.refresh_trash()
         self.saved_queries: dict[str, tuple[str, str]] = {}  # name -> (query, view)
+        self._renamed: dict[str, str] = {}  # old tag key (casefolded) -> new tag key
         self.refresh_tags()
         self.refresh_saved()
         self.expandAll()
@@ -147,9 +148,28 @@ class Sidebar(QTreeView):
             self._saved.appendRow(item)
         self._reselect(current)
 
+    def follow_rename(self, old: str, new: str) -> None:
+        """The tag ``old`` is being renamed or merged into ``new``: when the tag list next
+        loses ``old``, select ``new`` instead of falling back to All papers."""
+        self._renamed[f"tag:{old}".casefold()] = f"tag:{new}"
+
     def _reselect(self, key: str | None) -> None:
         if key and not self.select_key(key, emit=False):
+            moved = self._renamed.pop(key.casefold(), None)
+            if moved is not None:
+                target = self._tag_key_like(moved)
+                if target is not None:
+                    self.select_key(target)  # emits: the window lists the merged tag
+                    return
             self.select_key("view:all")
+
+    def _tag_key_like(self, key: str) -> str | None:
+        """The tag entry whose name equals ``key``'s ignoring case (tags are case-blind)."""
+        for row in range(self._tags.rowCount()):
+            k = self._tags.child(row).data(KEY_ROLE)
+            if isinstance(k, str) and k.casefold() == key.casefold():
+                return k
+        return None
 
     # -- selection -------------------------------------------------------------------------
 
