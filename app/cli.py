@@ -109,6 +109,27 @@ def open_library(args: argparse.Namespace) -> Library:
     return Library.open(args.library)
 
 
+def _tell_window_user(argv: Sequence[str] | None, message: str) -> None:
+    """The window was asked for (no command, or ``gui`` without ``--screenshot``): show the
+    failure in a dialog too — started from a desktop menu, stderr is seen by no one."""
+    try:
+        args = build_parser().parse_args(argv)
+    except (UsageError, SystemExit):
+        return
+    if (args.command or "gui") != "gui" or getattr(args, "screenshot", None):
+        return
+    if os.environ.get("PAPERDESK_NO_DIALOGS"):  # scripts and tests that want stderr only
+        return
+    try:
+        from app.commands.common import gui_launcher
+
+        show = getattr(gui_launcher(), "show_error", None)
+        if show is not None:
+            show(message)
+    except Exception:  # noqa: BLE001 — the one line on stderr has been written already
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
@@ -123,6 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     lib.index.sync()
     except PaperdeskError as exc:
         print(f"paperdesk: {exc}", file=sys.stderr)
+        _tell_window_user(argv, str(exc))
         return 2
     except DBAPIError as exc:  # a damaged or vanished database file: one line, not a trace
         reason = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__
