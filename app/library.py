@@ -159,16 +159,42 @@ class Library:
 
     # -- import ----------------------------------------------------------------------------
 
-    def import_files(self, paths: Sequence[str | Path], as_of: date | None = None) -> ImportReport:
-        """Import each file in its own transaction; a refused file leaves nothing behind."""
+    def import_files(
+        self,
+        paths: Sequence[str | Path],
+        as_of: date | None = None,
+        progress: Callable[[int, int, int], None] | None = None,
+    ) -> ImportReport:
+        """Import each file in its own transaction; a refused file leaves nothing behind.
+        ``progress(files done, files in all, papers read so far)``."""
         report = ImportReport()
-        for p in paths:
-            report.files.append(self.import_file(Path(p), as_of=as_of))
+        paths = list(paths)
+        before = 0
+        for n, p in enumerate(paths):
+            tell = None
+            if progress is not None:
+                progress(n, len(paths), before)
+                tell = lambda k, n=n, b=before: progress(n, len(paths), b + k)  # noqa: E731
+            result = self.import_file(Path(p), as_of=as_of, progress=tell)
+            report.files.append(result)
+            before += result.new + result.merged + result.unchanged
+        if progress is not None:
+            progress(len(paths), len(paths), before)
         return report
 
-    def import_file(self, path: Path, as_of: date | None = None) -> FileResult:
-        """Import one file in one transaction; refused files come back with the reason."""
-        result = sniff.import_file(self.store, Path(path), as_of or date.today())
+    def import_file(
+        self,
+        path: Path,
+        as_of: date | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> FileResult:
+        """Import one file in one transaction; refused files come back with the reason.
+        ``progress(papers read so far)`` is called as the file's batches are stored."""
+        self.store.import_progress = progress
+        try:
+            result = sniff.import_file(self.store, Path(path), as_of or date.today())
+        finally:
+            self.store.import_progress = None
         self._committed(result.changes)
         return result
 

@@ -254,8 +254,10 @@ class MainWindow(QMainWindow):
         self.counts.setObjectName("countsLabel")
         self.status.addWidget(self.counts, 1)
         self.progress = QProgressBar(self)
-        self.progress.setMaximumWidth(220)
-        self.progress.setFormat("importing %v of %m files")
+        self.progress.setObjectName("importProgress")
+        self.progress.setMinimumWidth(260)
+        self.progress.setMaximumWidth(340)
+        self.progress.setFormat("importing…")
         self.cancel_button = QPushButton("Cancel", self)
         self.cancel_button.clicked.connect(self.cancel_import)
         self.status.addPermanentWidget(self.progress)
@@ -839,6 +841,9 @@ class MainWindow(QMainWindow):
             return None
         task = ImportTask(self.lib.path, [str(f) for f in files], as_of, self)
         task.progress.connect(self._import_progress)
+        task.papers.connect(self._import_papers)
+        task.indexing.connect(lambda: self.progress.setFormat("making them searchable…"))
+        self._import_paper_count = 0
         task.finished.connect(self._import_finished)
         task.failed.connect(self._import_failed)
         self.import_task = task
@@ -857,6 +862,21 @@ class MainWindow(QMainWindow):
         self.progress.setRange(0, total)
         self.progress.setValue(done)
         self.progress.setToolTip(path)
+        self._show_import_format()
+
+    def _import_papers(self, n: int) -> None:
+        self._import_paper_count = n
+        self._show_import_format()
+
+    def _show_import_format(self) -> None:
+        """Papers, the unit the user cares about (one big page is one file for minutes)."""
+        n = self._import_paper_count
+        papers = f"{n:,} paper{'s' if n != 1 else ''}"
+        files = self.progress.maximum()
+        text = f"importing: {papers}"
+        if files > 1:
+            text += " · file %v of %m"
+        self.progress.setFormat(text)
 
     def _import_done(self) -> None:
         self.progress.hide()
@@ -867,9 +887,14 @@ class MainWindow(QMainWindow):
         self._import_done()
         self.last_import_report = report
         cancelled = self.import_task is not None and self.import_task.cancelled
-        self.status.showMessage(
-            ("Import cancelled: " if cancelled else "Imported: ") + report.summary(), 15000
-        )
+        if cancelled:
+            kept = report.new + report.merged
+            head = "Import cancelled: "
+            if kept:
+                head += "what was imported before the cancel stays (and is searchable): "
+            self.status.showMessage(head + report.summary(), 15000)
+        else:
+            self.status.showMessage("Imported: " + report.summary(), 15000)
         if report.refused or cancelled:
             dialog = ImportSummaryDialog(report, cancelled, self)
             dialog.setObjectName("importSummary")

@@ -21,7 +21,19 @@ def _import_setup(p):
 
 @command("import", "import saved Daily Papers pages", _import_setup)
 def import_(lib, args) -> int:
-    report = lib.import_files(args.files, as_of=args.as_of)
+    from app.commands.progress import bar, wanted
+
+    n = len(args.files)
+    with bar("importing", "papers read", wanted(args)) as update:
+
+        def progress(done: int, files: int, papers: int) -> None:
+            where = f"importing file {min(done + 1, files)} of {files}" if files > 1 else None
+            update(papers, None, where)
+
+        report = lib.import_files(args.files, as_of=args.as_of, progress=progress)
+        if n and report.new:
+            update(report.new + report.merged + report.unchanged, None, "indexing")
+            lib.index.sync()  # inside the bar: the search index catching up takes a while
     if args.json:
         emit_json(report.to_json())
     else:

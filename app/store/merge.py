@@ -30,6 +30,7 @@ from db.engine import bulk_insert
 
 FIELDS = ("title", "abstract", "authors_count", "organization", "published", "upvotes", "url")
 FLAGS = ("starred", "read")
+PROGRESS = "paperdesk.import_progress"  # session.info: called with the papers read so far
 
 
 def title_key(title: str) -> str:
@@ -153,6 +154,9 @@ def merge(
     result.merged += len(updated & old_ids)
     result.unchanged += len(old_ids - updated)
     result.paper_ids += [ids[k] for k in keys if ids[k] not in seen_before]
+    progress = s.info.get(PROGRESS)  # papers read so far in this file (progress bars)
+    if progress is not None:
+        progress(result.new + result.merged + result.unchanged)
 
 
 def _add_annotations(

@@ -32,6 +32,8 @@ class Store:
     def __init__(self, db_path: Path) -> None:
         self.db_path = db_path
         self.engine = make_engine(db_path)
+        # Set by ``Library.import_file`` for one import: told how many papers it has read.
+        self.import_progress: Callable[[int], None] | None = None
 
     def close(self) -> None:
         self.engine.dispose()
@@ -43,6 +45,10 @@ class Store:
         built from the feed rows the transaction appended."""
         try:
             with write_session(self.engine) as s:
+                if self.import_progress is not None:
+                    from app.store.merge import PROGRESS
+
+                    s.info[PROGRESS] = self.import_progress
                 result = fn(s)
                 changes = feed.changes_of(s)
         except OperationalError as exc:

@@ -143,3 +143,56 @@ def test_trashed_papers_out_of_search_related_and_export(loaded, tmp_path):
     exported = json.loads(out.read_text(encoding="utf-8"))
     papers = exported["papers"] if isinstance(exported, dict) else exported
     assert first not in [p["id"] for p in papers] and papers
+
+
+def test_progress_only_on_a_terminal(tmp_path, capsys):
+    """Piped (here: captured) runs print no progress; on a terminal a bar shows."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    lib = str(tmp_path / "quiet")
+    assert main(["--library", lib, "import", str(SEEDS["001"])]) == 0
+    out, err = capsys.readouterr()
+    assert err == "" and "papers read" not in out
+    assert main(["--library", lib, "reindex"]) == 0
+    out, err = capsys.readouterr()
+    assert err == "" and out.startswith("search index rebuilt")
+
+    # On a terminal (a pseudo-terminal as standard error): the bar is drawn there.
+    leader, follower = pty.openpty()
+    env = {**os.environ, "COLUMNS": "100", "TERM": "xterm"}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "app",
+            "--library",
+            str(tmp_path / "tty"),
+            "import",
+            str(SEEDS["001"]),
+            str(SEEDS["003"]),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=follower,
+        env=env,
+    )
+    os.close(follower)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        seen += chunk
+    assert proc.stdout is not None
+    with proc.stdout:
+        out = proc.stdout.read().decode()
+    assert proc.wait(timeout=120) == 0
+    os.close(leader)
+    text = seen.decode("utf-8", "replace")
+    assert "papers read" in text or "importing" in text
+    assert "323 new" in out  # the summary still goes to standard output

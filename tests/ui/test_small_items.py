@@ -167,3 +167,18 @@ def test_import_dialog_shows_json_backups(qtbot, open_window, seeded, monkeypatc
     window.choose_import()
     first = seen["filters"].split(";;")[0]
     assert "*.json" in first and "*.txt" in first and "*.html" in first
+
+
+def test_import_progress_counts_papers(qtbot, open_window, library):
+    from tests.conftest import SEEDS
+
+    window = open_window(library)
+    counts: list[int] = []
+    formats: list[str] = []
+    with qtbot.waitSignal(window.importFinished, timeout=60_000):
+        task = window.start_import([SEEDS["001"]])
+        task.papers.connect(counts.append)
+        task.papers.connect(lambda _n: formats.append(window.progress.format()))
+    assert counts and max(counts) == 248  # the one file's papers, not "0 of 1 files"
+    assert any("248 papers" in f for f in formats)
+    assert "file" not in formats[-1]  # one file: papers are the whole story
