@@ -54,6 +54,11 @@ from ui.sidebar import Sidebar, filter_for
 
 DEBOUNCE_MS = 150
 RECENT_MAX = 8  # File › Open Recent
+WELCOME_WIDTH = 520
+WELCOME_TEXT = (
+    "Your library is empty. Save a Hugging Face <i>Daily Papers</i> page as text and "
+    "import it, drop page files on this window, or start with the bundled samples."
+)
 INDEXING_RETRY_MS = 700  # while the index is being built, search again this often
 DEMO_AS_OF = date(2025, 10, 30)  # the day the bundled sample pages were saved
 
@@ -271,18 +276,21 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(page)
         layout.addStretch(2)
         title = QLabel("<h1>Welcome to Paperdesk</h1>", page)
-        text = QLabel(
-            "Your library is empty. Save a Hugging Face <i>Daily Papers</i> page as text and "
-            "import it, drop page files on this window, or start with the bundled samples.",
-            page,
-        )
+        text = QLabel(WELCOME_TEXT, page)
+        text.setObjectName("welcomeText")
         text.setWordWrap(True)
+        text.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        # A wrapped label in a centring layout gets its one-line width hint and shows a
+        # clipped first line: give it its width, so the layout asks its height for that.
+        text.setFixedWidth(WELCOME_WIDTH)
+        text.setMinimumHeight(text.heightForWidth(WELCOME_WIDTH))
+        self.welcome_text = text
         self.import_button = QPushButton("Import pages…", page)
         self.import_button.clicked.connect(self.choose_import)
         self.samples_button = QPushButton("Add sample papers", page)
         self.samples_button.clicked.connect(self.add_samples)
         for w in (title, text, self.import_button, self.samples_button):
-            w.setMaximumWidth(520)
+            w.setMaximumWidth(WELCOME_WIDTH)
             layout.addWidget(w, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addStretch(3)
         return page

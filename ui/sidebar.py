@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPixmap, QStandardItem, QStandardItemModel
-from PySide6.QtWidgets import QAbstractItemView, QMenu, QTreeView
+from PySide6.QtWidgets import QAbstractItemView, QMenu, QStyle, QTreeView
 
 from app import Library, PaperFilter
 from app.records import TagInfo, utcnow
@@ -77,7 +77,10 @@ class Sidebar(QTreeView):
         self._view_items: dict[str, QStandardItem] = {}
         for key, label in VIEWS.items():
             item = self._item(label, key)
-            item.setIcon(_icon(key.replace(":", "-")))
+            icon = _icon(key.replace(":", "-"))
+            if icon.isNull() and key == "view:trash":
+                icon = self.style().standardIcon(QStyle.StandardPixmap.SP_TrashIcon)
+            item.setIcon(icon)
             self._library.appendRow(item)
             self._view_items[key] = item
         self.refresh_trash()

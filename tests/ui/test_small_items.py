@@ -182,3 +182,18 @@ def test_import_progress_counts_papers(qtbot, open_window, library):
     assert counts and max(counts) == 248  # the one file's papers, not "0 of 1 files"
     assert any("248 papers" in f for f in formats)
     assert "file" not in formats[-1]  # one file: papers are the whole story
+
+
+def test_welcome_text_is_fully_visible(qtbot, open_window, library):
+    from ui.main_window import WELCOME_TEXT
+
+    window = open_window(library)
+    window.resize(1280, 800)
+    assert window.stack.currentWidget() is window.welcome
+    label = window.welcome_text
+    assert label.text() == WELCOME_TEXT
+    qtbot.waitUntil(lambda: label.width() > 0)
+    # Its width fits the sentence wrapped, and its height holds every wrapped line.
+    assert label.width() <= window.welcome.width()
+    assert label.height() >= label.heightForWidth(label.width())
+    assert label.heightForWidth(label.width()) > label.fontMetrics().height()  # it wraps

@@ -120,7 +120,7 @@ class AnnotationPanel(QWidget):
     def _show_toggle_states(self, *_args: object) -> None:
         star, read = self.star_action, self.read_action
         star.setText("★ Starred" if star.isChecked() else "☆ Star")
-        read.setText("✓ Read" if read.isChecked() else "○ Unread")
+        read.setText("✓ Read" if read.isChecked() else "Mark read")
         star.setToolTip(("Unstar" if star.isChecked() else "Star") + " the selected papers (S)")
         read.setToolTip(
             ("Mark unread" if read.isChecked() else "Mark read") + " the selected papers (R)"
