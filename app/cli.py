@@ -80,13 +80,22 @@ def reads_only(args: argparse.Namespace) -> bool:
     return command in READING_COMMANDS
 
 
-def _refuse_missing(folder: Path, command: str) -> None:
+def _holds_library(folder: Path) -> bool:
     from app.store.store import DB_NAME
 
-    if not (folder / DB_NAME).is_file():
+    return (folder / DB_NAME).is_file()
+
+
+def _refuse_missing(folder: Path, command: str) -> None:
+    if not _holds_library(folder):
         raise UsageError(
             f"{folder}: no library there (check the path; 'paperdesk --library {folder} "
-            f"import FILE' creates one); {command} only reads"
+            f"import FILE' creates one)"
+            + (
+                "; the window was not opened"
+                if command == "the window"
+                else f"; {command} only reads"
+            )
         )
 
 
@@ -100,12 +109,20 @@ def open_library(args: argparse.Namespace) -> Library:
         if lib.count() == 0:
             lib.import_files(sample_pages(), as_of=DEMO_AS_OF)
         return lib
-    if reads_only(args):
-        # Only a library named on purpose (--library, $PAPERDESK_LIBRARY) can be mistyped;
-        # the default per-user library simply starts empty.
-        named = args.library or os.environ.get(ENV_LIBRARY)
-        if named and "://" not in str(named):
-            _refuse_missing(Path(named).expanduser(), args.command or "gui")
+    # Only a library named on purpose (--library, $PAPERDESK_LIBRARY) can be mistyped; the
+    # default per-user library simply starts empty.
+    named = args.library or os.environ.get(ENV_LIBRARY)
+    if named and "://" not in str(named):
+        folder = Path(named).expanduser()
+        if reads_only(args):
+            _refuse_missing(folder, args.command or "gui")
+        elif (args.command or "gui") == "gui" and not _holds_library(folder):
+            # The window: ask before creating a library (refused when no one can be asked).
+            from app.commands.common import gui_launcher
+
+            ask = getattr(gui_launcher(), "ask_create", None)
+            if ask is None or not ask(str(folder)):
+                _refuse_missing(folder, "the window")
     return Library.open(args.library)
 
 

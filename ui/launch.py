@@ -214,6 +214,29 @@ def _screenshot(app, window, path: str) -> int:
     return 0
 
 
+def ask_create(folder: str) -> bool:
+    """A window asked for on a folder with no library: create one there? (No when no one
+    can be asked: no display, or offscreen.)"""
+    if os.environ.get("QT_QPA_PLATFORM", "") in ("offscreen", "minimal"):
+        return False
+    try:
+        _check_display(rendering_only=False)
+    except PaperdeskError:
+        return False
+    from PySide6.QtWidgets import QMessageBox
+
+    application()
+    answer = QMessageBox.question(
+        None,
+        "No library there",
+        f"{folder} holds no Paperdesk library.\n\nCreate a new, empty library there?",
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        QMessageBox.StandardButton.No,
+    )
+    return answer == QMessageBox.StandardButton.Yes
+
+
 # The command line finds this through the ``paperdesk.gui`` entry point (app/ never imports
 # ui/): a start-up failure of the window is shown in a dialog as well as on stderr.
 run.show_error = show_startup_error  # type: ignore[attr-defined]
+run.ask_create = ask_create  # type: ignore[attr-defined]

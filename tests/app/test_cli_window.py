@@ -196,3 +196,12 @@ def test_progress_only_on_a_terminal(tmp_path, capsys):
     text = seen.decode("utf-8", "replace")
     assert "papers read" in text or "importing" in text
     assert "323 new" in out  # the summary still goes to standard output
+
+
+def test_the_window_on_a_mistyped_library_asks_or_refuses(tmp_path, capsys):
+    """Offscreen no one can be asked: refused in one line, nothing created."""
+    typo = tmp_path / "libary"
+    assert main(["--library", str(typo), "gui"]) == 2
+    err = capsys.readouterr().err
+    assert "no library there" in err and "the window was not opened" in err
+    assert not typo.exists()
