@@ -134,7 +134,8 @@ class Sidebar(QTreeView):
         self._tags.removeRows(0, self._tags.rowCount())
         for tag in tags:
             item = self._item(f"{tag.name}  ({tag.count:,})", f"tag:{tag.name}")
-            item.setToolTip(f"{tag.count:,} papers tagged {tag.name}")
+            noun = "paper" if tag.count == 1 else "papers"
+            item.setToolTip(f"{tag.count:,} {noun} tagged {tag.name}")
             if tag.color:
                 item.setIcon(_swatch(tag.color))
             self._tags.appendRow(item)
