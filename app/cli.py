@@ -11,6 +11,7 @@ import os
 import sys
 from collections.abc import Sequence
 from datetime import date
+from pathlib import Path
 from typing import Any, NoReturn
 
 from sqlalchemy.exc import DBAPIError
@@ -20,8 +21,16 @@ from app.commands.args import undecodable_argument
 from app.commands.common import UsageError
 from app.errors import PaperdeskError
 from app.library import Library
+from app.paths import ENV_LIBRARY
 
 DEMO_AS_OF = date(2025, 10, 30)  # the day the bundled sample pages were saved
+
+# Commands that only read: given a folder that holds no library (a mistyped --library),
+# they refuse in one line instead of creating an empty library there (DESIGN.md). The
+# writing commands create it, as ``Library.open`` does.
+READING_COMMANDS = frozenset(
+    {"list", "show", "search", "related", "export", "exports", "cite", "check"}
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -45,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Without a command, opens the main window.",
     )
     _library_options(parser, None)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     parser.set_defaults(demo=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for cmd in COMMANDS.values():
@@ -53,6 +63,42 @@ def build_parser() -> argparse.ArgumentParser:
         if cmd.setup:
             cmd.setup(p)
     return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("paperdesk")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "(not installed)"
+
+
+def reads_only(args: argparse.Namespace) -> bool:
+    """Whether the command only reads (so must not create a library)."""
+    command = args.command or "gui"
+    if command == "gui":
+        return bool(getattr(args, "screenshot", None))
+    return command in READING_COMMANDS
+
+
+def _holds_library(folder: Path) -> bool:
+    from app.store.store import DB_NAME
+
+    return (folder / DB_NAME).is_file()
+
+
+def _refuse_missing(folder: Path, command: str) -> None:
+    if not _holds_library(folder):
+        raise UsageError(
+            f"{folder}: no library there (check the path; 'paperdesk --library {folder} "
+            f"import FILE' creates one)"
+            + (
+                "; the window was not opened"
+                if command == "the window"
+                else f"; {command} only reads"
+            )
+        )
 
 
 def open_library(args: argparse.Namespace, create: bool = True) -> Library:
@@ -65,6 +111,20 @@ def open_library(args: argparse.Namespace, create: bool = True) -> Library:
         if lib.count() == 0:
             lib.import_files(sample_pages(), as_of=DEMO_AS_OF)
         return lib
+    # Only a library named on purpose (--library, $PAPERDESK_LIBRARY) can be mistyped; the
+    # default per-user library simply starts empty.
+    named = args.library or os.environ.get(ENV_LIBRARY)
+    if named and "://" not in str(named):
+        folder = Path(named).expanduser()
+        if reads_only(args):
+            _refuse_missing(folder, args.command or "gui")
+        elif (args.command or "gui") == "gui" and not _holds_library(folder):
+            # The window: ask before creating a library (refused when no one can be asked).
+            from app.commands.common import gui_launcher
+
+            ask = getattr(gui_launcher(), "ask_create", None)
+            if ask is None or not ask(str(folder)):
+                _refuse_missing(folder, "the window")
     return Library.open(args.library, create=create)
 
 
@@ -72,6 +132,27 @@ def open_library(args: argparse.Namespace, create: bool = True) -> Library:
 MAINTENANCE = frozenset({"check", "backup", "reindex"})
 EXIT_BAD_INPUT = 2
 EXIT_UNEXPECTED = 70  # EX_SOFTWARE: a bug; never 1, which ``check`` uses
+
+
+def _tell_window_user(argv: Sequence[str] | None, message: str) -> None:
+    """The window was asked for (no command, or ``gui`` without ``--screenshot``): show the
+    failure in a dialog too — started from a desktop menu, stderr is seen by no one."""
+    try:
+        args = build_parser().parse_args(argv)
+    except (UsageError, SystemExit):
+        return
+    if (args.command or "gui") != "gui" or getattr(args, "screenshot", None):
+        return
+    if os.environ.get("PAPERDESK_NO_DIALOGS"):  # scripts and tests that want stderr only
+        return
+    try:
+        from app.commands.common import gui_launcher
+
+        show = getattr(gui_launcher(), "show_error", None)
+        if show is not None:
+            show(message)
+    except Exception:  # noqa: BLE001 — the one line on stderr has been written already
+        pass
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -85,6 +166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return code
     except PaperdeskError as exc:
         _say(str(exc))
+        _tell_window_user(argv, str(exc))
         return EXIT_BAD_INPUT
     except DBAPIError as exc:  # a damaged or vanished database file: one line, not a trace
         reason = str(exc.orig).splitlines()[0] if exc.orig else type(exc).__name__

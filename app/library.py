@@ -12,7 +12,6 @@ thread, a search when the index is behind).
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
@@ -26,17 +25,17 @@ from app.errors import LibraryError, UnknownPaper
 from app.importers import sniff
 from app.maintenance import Backups
 from app.records import FileResult, ImportReport, PaperRecord, TagInfo
-from app.store import marks
+from app.store import edits, marks, trash
 from app.store import tags as tag_ops
 from app.store.changes import Changes
 from app.store.feed import FeedRow
 from app.store.filters import PaperFilter
+from app.store.folder import check_database, check_folder, check_note
 from app.store.marks import ChangedIds, Counted
 from app.store.queries import SORT_COLUMNS
 from app.store.store import DB_NAME, Store, db_reason
 from app.store.tags import Renamed
 from db import SchemaTooNew, upgrade
-from db.engine import current_revision
 
 if TYPE_CHECKING:
     from app.search.index import SearchIndex
@@ -84,10 +83,10 @@ class Library:
         from app.search.index import SearchIndex
 
         folder = Path(path).expanduser() if path is not None else default_library()
-        _check_folder(folder, create)
+        check_folder(folder, create)
         lib = cls(folder)
         try:
-            _check_database(lib)
+            check_database(folder, lib.engine, lib.backups.folder)
             upgrade(lib.engine, before_migration=lib.backups.before_migration)
         except LibraryError:
             lib.store.close()
@@ -166,16 +165,42 @@ class Library:
 
     # -- import ----------------------------------------------------------------------------
 
-    def import_files(self, paths: Sequence[str | Path], as_of: date | None = None) -> ImportReport:
-        """Import each file in its own transaction; a refused file leaves nothing behind."""
+    def import_files(
+        self,
+        paths: Sequence[str | Path],
+        as_of: date | None = None,
+        progress: Callable[[int, int, int], None] | None = None,
+    ) -> ImportReport:
+        """Import each file in its own transaction; a refused file leaves nothing behind.
+        ``progress(files done, files in all, papers read so far)``."""
         report = ImportReport()
-        for p in paths:
-            report.files.append(self.import_file(Path(p), as_of=as_of))
+        paths = list(paths)
+        before = 0
+        for n, p in enumerate(paths):
+            tell = None
+            if progress is not None:
+                progress(n, len(paths), before)
+                tell = lambda k, n=n, b=before: progress(n, len(paths), b + k)  # noqa: E731
+            result = self.import_file(Path(p), as_of=as_of, progress=tell)
+            report.files.append(result)
+            before += result.new + result.merged + result.unchanged
+        if progress is not None:
+            progress(len(paths), len(paths), before)
         return report
 
-    def import_file(self, path: Path, as_of: date | None = None) -> FileResult:
-        """Import one file in one transaction; refused files come back with the reason."""
-        result = sniff.import_file(self.store, Path(path), as_of or date.today())
+    def import_file(
+        self,
+        path: Path,
+        as_of: date | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> FileResult:
+        """Import one file in one transaction; refused files come back with the reason.
+        ``progress(papers read so far)`` is called as the file's batches are stored."""
+        self.store.import_progress = progress
+        try:
+            result = sniff.import_file(self.store, Path(path), as_of or date.today())
+        finally:
+            self.store.import_progress = None
         self._committed(result.changes)
         return result
 
@@ -329,6 +354,49 @@ class Library:
         n, changes = self._write(lambda s: marks.delete_papers(s, ids))
         return Counted(n, changes)
 
+    # -- editing a paper's details ---------------------------------------------------------
+
+    def edit_paper(
+        self, paper_id: int, values: dict[str, Any], edited: Sequence[str] | None = None
+    ) -> edits.Edited:
+        """Change a paper's own fields (title, authors, date, arXiv id, links,
+        organisation), validated (:class:`app.store.edits.BadEdit` names what is wrong).
+        The fields are marked edited, so imports never overwrite them; ``edited`` sets
+        that list exactly instead (undo/redo: ``edit_paper(id, e.before, e.edited_before)``)."""
+        self.require([paper_id])
+        result, changes = self._write(lambda s: edits.edit(s, paper_id, values, edited))
+        result.changes = changes
+        return result
+
+    def edited_fields(self, paper_id: int) -> list[str]:
+        """The fields of ``paper_id`` the user edited."""
+        return self.store.edited_fields(paper_id)
+
+    # -- the Trash -------------------------------------------------------------------------
+    # Trashed papers are out of every view (any PaperFilter), search, related and export,
+    # until restored; ``empty_trash`` deletes them for good.
+
+    def trash_papers(self, ids: Sequence[int]) -> ChangedIds:
+        """Move papers to the Trash; returns those that were not there yet (undo restores
+        exactly these)."""
+        ids = self.require(ids)
+        changed, changes = self._write(lambda s: trash.trash(s, ids))
+        return ChangedIds(changed, changes)
+
+    def restore_papers(self, ids: Sequence[int]) -> ChangedIds:
+        """Bring papers back from the Trash; returns those that were in it."""
+        ids = self.require(ids)
+        changed, changes = self._write(lambda s: trash.restore(s, ids))
+        return ChangedIds(changed, changes)
+
+    def empty_trash(self) -> Counted:
+        """Delete every trashed paper for good (not undoable); returns how many."""
+        n, changes = self._write(trash.empty)
+        return Counted(n, changes)
+
+    def trash_count(self) -> int:
+        return self.store.count(PaperFilter(trashed=True))
+
     # -- saved searches --------------------------------------------------------------------
 
     def save_search(self, name: str, query: str, view: str = "all") -> Changes:
@@ -355,109 +423,21 @@ class Library:
         """Full-text search (safe off the main thread). ``as_you_type``: the last word is a
         prefix, no highlights, and a missing index is built in the background; ``flt``
         restricts hits to a sidebar view."""
+        # The index holds trashed papers too (derived data follows the store); a view's
+        # filter leaves them out, and with no view the library as the user sees it does.
+        if flt is None and self.store.has_trash():
+            flt = PaperFilter()
         return self.index.search(query, limit, sort, as_you_type, flt)
 
     def related(self, paper_id: int, limit: int = 10) -> SearchResult:
         """The papers most like ``paper_id``."""
-        return self.index.related(paper_id, limit)
+        result = self.index.related(paper_id, limit)
+        if self.store.has_trash():
+            gone = self.store.trashed_ids(result.ids)
+            if gone:
+                result.hits[:] = [h for h in result.hits if h.paper_id not in gone]
+        return result
 
     def reindex(self, progress: Callable[[int, int], None] | None = None) -> None:
         """Rebuild the search index from the database; ``progress(done, total)``."""
         self.index.rebuild(progress)
-
-
-MAX_NOTE_BYTES = 10 * 2**20
-INDEX_FOLDER = "index"
-# Files Paperdesk (or SQLite for it) creates and writes in the library folder.
-OWN_FILES = (
-    f"{DB_NAME}-wal",
-    f"{DB_NAME}-shm",
-    f"{DB_NAME}-journal",
-    "index.lock",
-    "window.lock",
-)
-
-
-def check_note(text: str) -> None:
-    """A note is text of at most 10 MB; else one clear line and nothing is written."""
-    if len(text) > MAX_NOTE_BYTES // 4 and len(text.encode("utf-8", "surrogatepass")) > (
-        MAX_NOTE_BYTES
-    ):
-        raise LibraryError(
-            f"the note is too large ({len(text.encode('utf-8', 'surrogatepass')) // 2**20} MB);"
-            f" a note is at most {MAX_NOTE_BYTES // 2**20} MB"
-        )
-    if any(0xD800 <= ord(ch) <= 0xDFFF for ch in text):
-        raise LibraryError("the note is not valid text (it holds bytes that are not UTF-8)")
-
-
-def _check_folder(folder: Path, create: bool) -> None:
-    """The folder exists (created if ``create``) and is writable; else one clear line.
-    Without ``create`` (maintenance commands) it must already hold a library."""
-    if folder.exists() and not folder.is_dir():
-        raise LibraryError(f"{folder}: is a file, not a library folder")
-    lived = (folder / INDEX_FOLDER).is_dir() or (folder / "backups").is_dir()
-    if not create and not (folder / DB_NAME).exists() and not lived:
-        raise LibraryError(
-            f"{folder}: not a Paperdesk library (no {DB_NAME} there); "
-            "this command works on an existing library only"
-        )
-    if (folder / INDEX_FOLDER).is_symlink():
-        raise LibraryError(
-            f"{folder / INDEX_FOLDER}: is a symbolic link; the search index must be a "
-            "folder of the library itself (remove the link: the index is rebuilt)"
-        )
-    for name in OWN_FILES:  # opened for writing by SQLite or a lock: never through a link
-        if (folder / name).is_symlink():
-            raise LibraryError(
-                f"{folder / name}: is a symbolic link where Paperdesk keeps a file of its own; "
-                "remove the link and open the library again"
-            )
-    if not folder.exists():
-        if not create:
-            raise LibraryError(f"{folder}: no library there")
-        try:
-            folder.mkdir(parents=True)
-        except OSError as exc:
-            raise LibraryError(
-                f"{folder}: cannot create the library folder: {exc.strerror}"
-            ) from None
-    # SQLite in WAL mode writes beside the database even to read it: say so plainly
-    # rather than fail later with "attempt to write a readonly database".
-    if not os.access(folder, os.W_OK | os.X_OK) or (
-        (folder / DB_NAME).exists() and not os.access(folder / DB_NAME, os.W_OK)
-    ):
-        raise LibraryError(
-            f"{folder}: the library folder is read-only; Paperdesk needs to write there "
-            "(fix its permissions, or copy the library to a writable folder)"
-        )
-
-
-def _check_database(lib: Library) -> None:
-    """Refuse a database that was emptied, deleted or replaced by a file that is not a
-    library (no schema) when the folder shows a library lived there (an index, backups):
-    opening it would start a new, empty library over the user's papers."""
-    db_file = lib.db_path
-    folder = lib.backups.folder
-    backups = sorted(folder.glob("library-*.sqlite")) if folder.is_dir() else []
-    lived = (lib.path / INDEX_FOLDER).is_dir() or bool(backups)
-    if not lived:
-        return
-    if not db_file.exists():
-        what = "is missing"
-    elif db_file.stat().st_size == 0:
-        what = "is empty"
-    else:
-        try:
-            if current_revision(lib.engine) is not None:
-                return
-        except (DBAPIError, sqlite3.Error) as exc:
-            if "not a database" not in str(exc) and "malformed" not in str(exc):
-                return  # e.g. locked: upgrade() says so
-        what = "is not a Paperdesk database"
-    newest = f" (newest: {backups[-1].name})" if backups else ""
-    raise LibraryError(
-        f"{db_file}: {what}, but this folder held a library (its search index or backups "
-        f"are here); restore a copy from {lib.backups.folder}{newest} (see README, "
-        "'Reliability'), or remove the index and backups folders to start a new library"
-    )

@@ -8,6 +8,7 @@ else a web search for its title.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from app.records import PaperRecord
@@ -49,3 +50,36 @@ def paper_link(p: PaperRecord) -> str:
         if own:
             return own
     return title_search(p.title)
+
+
+# -- arXiv identifiers ----------------------------------------------------------------------
+# The one rule for what an arXiv id looks like (importers, the details editor, the reader).
+
+_NEW_ID = re.compile(r"(\d{4}\.\d{4,5})(?:v\d+)?")
+_OLD_ID = re.compile(r"([a-z][a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?")
+
+
+def arxiv_id(value: object) -> str | None:
+    """A bare arXiv id (``2510.04618``, ``hep-th/9901001``), version dropped; else None."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    m = _NEW_ID.fullmatch(text) or _OLD_ID.fullmatch(text)
+    if not m:
+        return None
+    if m.re is _NEW_ID and not 1 <= int(text[2:4]) <= 12:
+        return None
+    return m[1]
+
+
+def arxiv_links(value: str | None) -> list[tuple[str, str]]:
+    """``(label, url)`` for a paper's arXiv abstract, PDF and Hugging Face page; none for a
+    value that is not an arXiv id (nothing odd reaches a URL)."""
+    aid = arxiv_id(value)
+    if aid is None:
+        return []
+    return [
+        ("arXiv abstract", f"https://arxiv.org/abs/{aid}"),
+        ("PDF", f"https://arxiv.org/pdf/{aid}"),
+        ("Hugging Face", f"https://huggingface.co/papers/{aid}"),
+    ]

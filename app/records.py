@@ -49,6 +49,7 @@ class PaperRecord:
     github: str | None = None
     github_stars: int | None = None
     project_page: str | None = None
+    trashed: bool = False  # in the Trash (issue 14): out of every view until restored
 
     def to_json(self, exact: bool = False) -> dict[str, Any]:
         """The paper's JSON fields, as DESIGN.md names them (the one paper → JSON).
@@ -80,6 +81,7 @@ class PaperRecord:
             "starred": self.starred,
             "read": self.read,
             "added_at": iso_utc(self.added_at, "auto" if exact else "seconds"),
+            "trashed": self.trashed,
         }
 
 
@@ -94,16 +96,21 @@ def metadata_line(
     if p.published:
         parts.append(f"published {p.published.strftime(day_format)}")
     if p.authors_count:
-        parts.append(f"{p.authors_count} authors")
+        parts.append(plural(p.authors_count, "author"))
     if p.organization:
         parts.append(escape(p.organization))
     if p.upvotes is not None:
-        parts.append(f"{p.upvotes} upvotes")
+        parts.append(plural(p.upvotes, "upvote"))
     if p.comments is not None:
-        parts.append(f"{p.comments} comment" + ("" if p.comments == 1 else "s"))
+        parts.append(plural(p.comments, "comment"))
     parts.append("★ starred" if p.starred else "not starred")
     parts.append("read" if p.read else "unread")
     return " · ".join(parts)
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``1 paper``, ``2 papers`` (``many``: an irregular plural)."""
+    return f"{n} {word if n == 1 else (many or word + 's')}"
 
 
 def iso_utc(moment: datetime, timespec: str = "seconds") -> str:

@@ -85,6 +85,10 @@ class Paper(Base):
     read: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     added_at: Mapped[datetime] = mapped_column(DateTime, index=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
+    # In the Trash since (NULL: not trashed); trashed papers are out of every view.
+    trashed_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+    # JSON list of the fields the user edited (details editor): imports never overwrite them.
+    edited_fields: Mapped[str | None] = mapped_column(Text)
 
     tags: Mapped[list[Tag]] = relationship(secondary=paper_tags, back_populates="papers")
     note: Mapped[Note | None] = relationship(
@@ -171,7 +175,20 @@ class SavedSearch(Base):
 
 
 # Every kind of change-feed row (app.store.changes groups them for views).
-CHANGE_KINDS = ("add", "merge", "tag", "note", "star", "read", "delete", "tags", "color")
+CHANGE_KINDS = (
+    "add",
+    "merge",
+    "tag",
+    "note",
+    "star",
+    "read",
+    "delete",
+    "tags",
+    "color",
+    "edit",
+    "trash",
+    "restore",
+)
 
 
 class Change(Base):

@@ -338,6 +338,8 @@ class ExportDialog(QDialog):
         folder = self.settings.value("export/folder") or QStandardPaths.writableLocation(
             QStandardPaths.StandardLocation.DocumentsLocation
         )
+        if not folder or not Path(folder).is_dir():  # ~/Documents need not exist
+            folder = str(Path.home())
         stem = "reading-list"
         if self.scope == "tags" and self.checked_tags():
             stem = _slug("-".join(self.checked_tags())) or stem

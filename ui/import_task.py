@@ -22,6 +22,8 @@ class ImportTask(QObject):
     """
 
     progress = Signal(int, int, str)  # files done, files in all, the file being read
+    papers = Signal(int)  # papers read so far (every file, a big one batch by batch)
+    indexing = Signal()  # the files are in; the search index is catching up
     finished = Signal(object)  # ImportReport (partial when cancelled)
     failed = Signal(str)  # one line: why the import could not run at all
 
@@ -73,7 +75,11 @@ class ImportTask(QObject):
                 msg = json.loads(line)
             except ValueError:
                 continue
-            if "start" in msg:
+            if "papers" in msg:
+                self.papers.emit(int(msg["papers"]))
+            if "indexing" in msg:
+                self.indexing.emit()
+            elif "start" in msg:
                 self.progress_seen = True
                 self.progress.emit(msg["start"], msg["of"], msg["path"])
             elif "file" in msg:

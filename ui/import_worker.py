@@ -46,17 +46,28 @@ def main(argv: list[str] | None = None) -> int:
         say({"error": str(exc)})
         return 2
     try:
+        papers = 0
         for i, name in enumerate(args.files):
-            say({"start": i, "of": len(args.files), "path": name})
-            result = lib.import_file(Path(name), as_of=args.as_of)
+            say({"start": i, "of": len(args.files), "path": name, "papers": papers})
+
+            def read(k: int, i=i, name=name, before=papers) -> None:
+                say({"papers": before + k, "start": i, "of": len(args.files), "path": name})
+
+            result = lib.import_file(Path(name), as_of=args.as_of, progress=read)
+            papers += result.new + result.merged + result.unchanged
             say({"file": i, "of": len(args.files), "result": result.to_json()})
-        # Searchable when the import is done (as the CLI's import is): the index catches up
-        # with the feed here, in this process, not in the window.
-        lib.index.sync()
-        say({"done": True})
+        cancelled = False
     except Cancelled:
-        say({"cancelled": True})
-        return 1
+        cancelled = True
+    try:
+        # What was committed stays and is searchable, cancelled or not: the index catches
+        # up with the feed here (in this process, not the window), and a second Cancel
+        # does not interrupt it (an index left half-built costs the next search dearly).
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        say({"indexing": True})
+        lib.index.sync()
+        say({"cancelled": True} if cancelled else {"done": True})
+        return 1 if cancelled else 0
     finally:
         try:
             lib.close()

@@ -12,6 +12,21 @@ from app.locking import WindowLock
 
 SCREENSHOT_SIZE = (1280, 800)
 
+# The X11 libraries Qt's xcb platform plugin loads (Debian/Ubuntu package names). Without
+# one of them Qt aborts the process (exit 134) blaming xcb-cursor, whichever is missing.
+XCB_LIBRARIES = {
+    "xcb-cursor": "libxcb-cursor0",
+    "xcb-icccm": "libxcb-icccm4",
+    "xcb-image": "libxcb-image0",
+    "xcb-keysyms": "libxcb-keysyms1",
+    "xcb-randr": "libxcb-randr0",
+    "xcb-render-util": "libxcb-render-util0",
+    "xcb-shape": "libxcb-shape0",
+    "xcb-xfixes": "libxcb-xfixes0",
+    "xcb-xkb": "libxcb-xkb1",
+    "xkbcommon-x11": "libxkbcommon-x11-0",
+}
+
 
 def application():
     """The running QApplication, created (with our style sheet) if there is none."""
@@ -49,20 +64,94 @@ def _quiet_offscreen_noise() -> None:
     previous = qInstallMessageHandler(handler)
 
 
+def missing_xcb_packages(find=None) -> list[str]:
+    """The packages of the X11 libraries Qt needs that this system lacks (Linux)."""
+    import ctypes.util
+
+    find = find or ctypes.util.find_library
+    return [package for lib, package in XCB_LIBRARIES.items() if not find(lib)]
+
+
+def display_reachable(display: str) -> bool:
+    """Whether an X server answers at ``display`` (":0", "host:1.0"), without Qt (which
+    aborts the process when it cannot connect)."""
+    import socket
+
+    host, _, rest = display.rpartition(":")
+    number = rest.split(".")[0]
+    if not number.isdigit():
+        return False
+    if host in ("", "unix"):
+        path = f"/tmp/.X11-unix/X{number}"
+        for address in ("\0" + path, path):  # the abstract socket, then the file
+            try:
+                with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+                    s.settimeout(2)
+                    s.connect(address)
+                    return True
+            except OSError:
+                continue
+        return False
+    try:
+        with socket.create_connection((host, 6000 + int(number)), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
 def _check_display(rendering_only: bool) -> None:
-    """Without a screen Qt aborts the process; say so in one line instead. A screenshot
-    needs no screen: it renders offscreen."""
+    """Without a screen — or without the X libraries Qt needs — Qt aborts the process; say
+    so in one line instead. A screenshot needs no screen: it renders offscreen."""
     if os.environ.get("QT_QPA_PLATFORM") or sys.platform != "linux":
         return
-    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
-        return
-    if rendering_only:
+    display = os.environ.get("DISPLAY")
+    if rendering_only and not (display or os.environ.get("WAYLAND_DISPLAY")):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
         return
-    raise PaperdeskError(
-        "no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset); "
-        "use the command line, or 'paperdesk gui --screenshot FILE.png'"
-    )
+    if os.environ.get("WAYLAND_DISPLAY"):
+        return
+    if not display:
+        raise PaperdeskError(
+            "no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset); "
+            "use the command line, or 'paperdesk gui --screenshot FILE.png'"
+        )
+    missing = missing_xcb_packages()
+    if missing:
+        raise PaperdeskError(
+            "the window needs X11 libraries this system lacks: install "
+            + " ".join(missing)
+            + " (e.g. sudo apt install "
+            + " ".join(missing)
+            + ")"
+        )
+    if not display_reachable(display):
+        raise PaperdeskError(
+            f"no X server answers at DISPLAY={display}; start one or fix DISPLAY "
+            "(or use 'paperdesk gui --screenshot FILE.png')"
+        )
+
+
+def show_startup_error(message: str, wait: bool = True):
+    """A start-up failure of the window (a second window, a damaged library) shown in a
+    dialog too, for a window started from a desktop menu where no terminal shows stderr.
+    Nothing is shown when Qt cannot start (no display, missing X libraries) or renders
+    offscreen (no one would see it): stderr it is. ``wait=False`` shows it and returns it."""
+    if wait and os.environ.get("QT_QPA_PLATFORM", "") in ("offscreen", "minimal"):
+        return None
+    try:
+        _check_display(rendering_only=False)
+    except PaperdeskError:
+        return None
+    from PySide6.QtWidgets import QMessageBox
+
+    application()
+    box = QMessageBox(QMessageBox.Icon.Critical, "Paperdesk cannot start", message)
+    box.setObjectName("startupError")
+    if wait:
+        box.exec()
+    else:
+        box.show()
+    return box
 
 
 def run(lib: Library, args) -> int:
@@ -123,3 +212,31 @@ def _screenshot(app, window, path: str) -> int:
         raise PaperdeskError(f"{path}: cannot write the screenshot there")
     print(f"wrote {path} ({image.width()}×{image.height()})")
     return 0
+
+
+def ask_create(folder: str) -> bool:
+    """A window asked for on a folder with no library: create one there? (No when no one
+    can be asked: no display, or offscreen.)"""
+    if os.environ.get("QT_QPA_PLATFORM", "") in ("offscreen", "minimal"):
+        return False
+    try:
+        _check_display(rendering_only=False)
+    except PaperdeskError:
+        return False
+    from PySide6.QtWidgets import QMessageBox
+
+    application()
+    answer = QMessageBox.question(
+        None,
+        "No library there",
+        f"{folder} holds no Paperdesk library.\n\nCreate a new, empty library there?",
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        QMessageBox.StandardButton.No,
+    )
+    return answer == QMessageBox.StandardButton.Yes
+
+
+# The command line finds this through the ``paperdesk.gui`` entry point (app/ never imports
+# ui/): a start-up failure of the window is shown in a dialog as well as on stderr.
+run.show_error = show_startup_error  # type: ignore[attr-defined]
+run.ask_create = ask_create  # type: ignore[attr-defined]

@@ -42,6 +42,7 @@ class Listing:
     terms: list[str] = field(default_factory=list)
     records: list[PaperRecord] = field(default_factory=list)  # of ids[:PREFETCH]
     seq: int = 0  # the change feed's position when computed (older records are stale)
+    indexing: bool = False  # the index was being built: the hits may be incomplete
 
 
 def compute_listing(lib: Library, req: ListRequest) -> Listing:
@@ -76,6 +77,7 @@ def _listing(lib: Library, req: ListRequest) -> Listing:
         suggestion=getattr(result, "suggestion", None) or None,
         note=_note_of(result),
         terms=query_terms(query),
+        indexing=bool(getattr(result, "indexing", False)),
     )
 
 

@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import html
 from datetime import date
+from functools import partial
 
-from PySide6.QtCore import QItemSelection, QItemSelectionModel, QSettings, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QIcon, QKeySequence, QShortcut, QUndoStack
+from PySide6.QtCore import (
+    QEvent,
+    QItemSelection,
+    QItemSelectionModel,
+    QSettings,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QAction, QIcon, QKeySequence, QShortcut, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -15,12 +24,13 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
+    QMenu,
     QProgressBar,
     QPushButton,
     QSplitter,
     QStackedWidget,
     QStatusBar,
-    QTableView,
+    QStyle,
     QToolBar,
     QVBoxLayout,
     QWidget,
@@ -36,24 +46,45 @@ from ui.import_task import ImportTask
 from ui.jobs import LatestJob
 from ui.listing import Listing, ListRequest, compute_listing
 from ui.operations import IndexFollower, Operations
-from ui.paper_model import COLUMNS, PaperTableModel
+from ui.paper_actions import PaperActions, open_url_or_say
+from ui.paper_model import COLUMNS, DEFAULT_HIDDEN, DEFAULT_WIDTHS, PaperTableModel
+from ui.paper_table import PaperTable
 from ui.reader import ReaderPane, paper_link
 from ui.shortcuts import ShortcutsDialog
 from ui.sidebar import Sidebar, filter_for
 
 DEBOUNCE_MS = 150
+RECENT_MAX = 8  # File › Open Recent
+WELCOME_WIDTH = 520
+WELCOME_TEXT = (
+    "Your library is empty. Save a Hugging Face <i>Daily Papers</i> page as text and "
+    "import it, drop page files on this window, or start with the bundled samples."
+)
+INDEXING_RETRY_MS = 700  # while the index is being built, search again this often
 DEMO_AS_OF = date(2025, 10, 30)  # the day the bundled sample pages were saved
 
 
 class SearchBox(QLineEdit):
-    """The search field; Esc clears it (and says so through :attr:`escaped`)."""
+    """The search field. Esc (:attr:`escaped`) goes back to the list, keeping the query (a
+    second Esc, in the list, clears it); ↓ (:attr:`down`) moves to the results."""
 
     escaped = Signal()
+    down = Signal()
+
+    def event(self, event) -> bool:  # noqa: D102 (Qt override)
+        # Esc is the window's shortcut too (clear the search): in the box it means "back to
+        # the list" first, so the box takes it before any shortcut does.
+        if event.type() == QEvent.Type.ShortcutOverride and event.key() == Qt.Key.Key_Escape:
+            event.accept()
+            return True
+        return super().event(event)
 
     def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt override)
         if event.key() == Qt.Key.Key_Escape:
-            self.clear()
             self.escaped.emit()
+            return
+        if event.key() in (Qt.Key.Key_Down, Qt.Key.Key_PageDown):
+            self.down.emit()
             return
         super().keyPressEvent(event)
 
@@ -82,7 +113,8 @@ class MainWindow(QMainWindow):
         self._search_waits_for: int | None = None  # follower generation a re-search awaits
         self._stopped = False
         self.settings = settings or QSettings("Paperdesk", "paperdesk")
-        self.setWindowTitle(f"Paperdesk — {lib.path.name}")
+        # Qt adds the application's display name ("… — Paperdesk"): the library's alone here.
+        self.setWindowTitle(lib.path.name)
         self.setWindowIcon(QIcon(str(resources_path("icons", "paperdesk.svg"))))
         self.setAcceptDrops(True)
         self.undo_stack = QUndoStack(self)
@@ -98,6 +130,7 @@ class MainWindow(QMainWindow):
         self._column_sort: tuple[str, bool] = ("added", True)  # restored when a query clears
         self._pending_select: int | None = None
         self._restore_position = False
+        self._first_listing = True  # the first listing selects a paper and takes the focus
 
         self._jobs = LatestJob(self)
         self._jobs.finished.connect(self._apply_listing)
@@ -110,6 +143,7 @@ class MainWindow(QMainWindow):
         self._restore_settings()
 
         self.changes.libraryChanged.connect(self._library_changed)
+        self._update_tag_colors()
         self.refresh()
 
     # -- building --------------------------------------------------------------------------
@@ -119,10 +153,18 @@ class MainWindow(QMainWindow):
         self.search_box.setObjectName("searchBox")
         self.search_box.setPlaceholderText("Search titles, abstracts, tags, notes   (Ctrl+F or /)")
         self.search_box.setClearButtonEnabled(True)
+        help_icon = self.style().standardIcon(QStyle.StandardPixmap.SP_TitleBarContextHelpButton)
+        self.search_help = self.search_box.addAction(
+            help_icon, QLineEdit.ActionPosition.TrailingPosition
+        )
+        self.search_help.setObjectName("searchHelpButton")
+        self.search_help.setToolTip("Search syntax: fields, phrases, OR, -word, year:, tag: …")
+        self.search_help.triggered.connect(lambda: self.show_query_help())
         self.search_box.setMinimumWidth(360)
         self.search_box.textEdited.connect(self._query_edited)
         self.search_box.returnPressed.connect(self._query_entered)
-        self.search_box.escaped.connect(self._escape)
+        self.search_box.escaped.connect(self.focus_list)
+        self.search_box.down.connect(self.focus_list)
         self.hint = QLabel(self)
         self.hint.setObjectName("searchHint")
         self.hint.setTextFormat(Qt.TextFormat.RichText)
@@ -141,7 +183,8 @@ class MainWindow(QMainWindow):
         self.sidebar.tagMenuAboutToShow.connect(self._tag_export_entry)  # "Export…" on a tag
 
         self.model = PaperTableModel(self.lib, self)
-        self.table = QTableView(self)
+        self.table = PaperTable(self)
+        self.table.contextMenuRequested.connect(self._paper_context_menu)
         self.table.setObjectName("paperTable")
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -162,15 +205,23 @@ class MainWindow(QMainWindow):
         hh.setHighlightSections(False)
         hh.setSortIndicator(6, Qt.SortOrder.DescendingOrder)
         hh.sectionClicked.connect(self._header_clicked)
-        for col, width in enumerate((420, 90, 70, 65, 140, 140, 120)):
-            self.table.setColumnWidth(col, width)
+        self.table.setup_columns([h for h, _k in COLUMNS], DEFAULT_HIDDEN, DEFAULT_WIDTHS)
+        self.table.columnsChanged.connect(self._show_sort_indicator)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.table.doubleClicked.connect(lambda _idx: self.open_current_link())
+
+        self.empty_message = QLabel(self.table.viewport())
+        self.empty_message.setObjectName("emptyMessage")
+        self.empty_message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_message.setWordWrap(True)
+        self.empty_message.setStyleSheet("color: gray; padding: 12px")
+        self.empty_message.hide()
 
         self.reader = ReaderPane(self)
         self.panel = AnnotationPanel(self.ops, self.undo_stack, self)
 
         self.tag_manager = TagManager(self.ops, self.undo_stack, self, self.panel.feedback)
+        self.tag_manager.renaming.connect(self.sidebar.follow_rename)
         self.sidebar.tagMenuAboutToShow.connect(self._tag_menu)
         rename = QShortcut(QKeySequence(Qt.Key.Key_F2), self.sidebar, self._rename_current_tag)
         rename.setContext(Qt.ShortcutContext.WidgetShortcut)
@@ -204,8 +255,10 @@ class MainWindow(QMainWindow):
         self.counts.setObjectName("countsLabel")
         self.status.addWidget(self.counts, 1)
         self.progress = QProgressBar(self)
-        self.progress.setMaximumWidth(220)
-        self.progress.setFormat("importing %v of %m files")
+        self.progress.setObjectName("importProgress")
+        self.progress.setMinimumWidth(260)
+        self.progress.setMaximumWidth(340)
+        self.progress.setFormat("importing…")
         self.cancel_button = QPushButton("Cancel", self)
         self.cancel_button.clicked.connect(self.cancel_import)
         self.status.addPermanentWidget(self.progress)
@@ -219,18 +272,21 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(page)
         layout.addStretch(2)
         title = QLabel("<h1>Welcome to Paperdesk</h1>", page)
-        text = QLabel(
-            "Your library is empty. Save a Hugging Face <i>Daily Papers</i> page as text and "
-            "import it, drop page files on this window, or start with the bundled samples.",
-            page,
-        )
+        text = QLabel(WELCOME_TEXT, page)
+        text.setObjectName("welcomeText")
         text.setWordWrap(True)
+        text.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        # A wrapped label in a centring layout gets its one-line width hint and shows a
+        # clipped first line: give it its width, so the layout asks its height for that.
+        text.setFixedWidth(WELCOME_WIDTH)
+        text.setMinimumHeight(text.heightForWidth(WELCOME_WIDTH))
+        self.welcome_text = text
         self.import_button = QPushButton("Import pages…", page)
         self.import_button.clicked.connect(self.choose_import)
         self.samples_button = QPushButton("Add sample papers", page)
         self.samples_button.clicked.connect(self.add_samples)
         for w in (title, text, self.import_button, self.samples_button):
-            w.setMaximumWidth(520)
+            w.setMaximumWidth(WELCOME_WIDTH)
             layout.addWidget(w, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addStretch(3)
         return page
@@ -239,15 +295,24 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
         self.import_action = file_menu.addAction("&Import pages…", self.choose_import)
+        self.import_action.setObjectName("actionImport")
         self.import_action.setShortcut(QKeySequence("Ctrl+I"))
         self.import_action.setIcon(QIcon(str(resources_path("icons", "import.svg"))))
         self.import_action.setToolTip("Import saved Daily Papers pages (Ctrl+I)")
         self.toolbar.insertAction(self.toolbar.actions()[0], self.import_action)
         self.export_action = file_menu.addAction("&Export…", self.open_export)
+        self.export_action.setObjectName("actionExport")
         self.export_action.setShortcut(QKeySequence("Ctrl+E"))
         file_menu.addSeparator()
         self.save_search_action = file_menu.addAction("&Save search…", self.save_search)
         self.save_search_action.setShortcut(QKeySequence("Ctrl+S"))
+        file_menu.addSeparator()
+        self.open_library_action = file_menu.addAction("&Open Library…", self.choose_library)
+        self.open_library_action.setObjectName("actionOpenLibrary")
+        self.open_library_action.setShortcut(QKeySequence("Ctrl+O"))
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.recent_menu.setObjectName("menuOpenRecent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
         file_menu.addSeparator()
         quit_action = file_menu.addAction("&Quit", self.close)
         quit_action.setShortcut(QKeySequence("Ctrl+Q"))
@@ -263,31 +328,37 @@ class MainWindow(QMainWindow):
         find = edit.addAction("&Find", self.focus_search)
         find.setShortcuts([QKeySequence("Ctrl+F"), QKeySequence("/")])
 
-        paper = bar.addMenu("&Paper")
-        self.toggle_read_action = paper.addAction("Toggle &read", self.toggle_read)
+        self.toggle_read_action = QAction("Toggle &read", self)
+        self.toggle_read_action.setObjectName("actionToggleRead")
+        self.toggle_read_action.triggered.connect(self.toggle_read)
         self.toggle_read_action.setShortcut(QKeySequence(Qt.Key.Key_Space))
-        open_link = paper.addAction("&Open link", self.open_current_link)
-        open_link.setShortcuts([QKeySequence(Qt.Key.Key_Return), QKeySequence(Qt.Key.Key_Enter)])
-        # Enter belongs to the search box and editors too: only the table may take it.
-        open_link.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-        self.table.addAction(open_link)
-        nxt = paper.addAction("&Next paper", lambda: self.move_selection(1))
-        nxt.setShortcut(QKeySequence("J"))
-        prev = paper.addAction("&Previous paper", lambda: self.move_selection(-1))
-        prev.setShortcut(QKeySequence("K"))
+        self.next_action = QAction("&Next paper", self)
+        self.next_action.triggered.connect(lambda: self.move_selection(1))
+        self.next_action.setShortcut(QKeySequence("J"))
+        self.prev_action = QAction("&Previous paper", self)
+        self.prev_action.triggered.connect(lambda: self.move_selection(-1))
+        self.prev_action.setShortcut(QKeySequence("K"))
         panel_actions = list(self.panel.actions())
-        if panel_actions:
-            paper.addSeparator()
-            self.toolbar.addSeparator()
-            for n, action in enumerate(panel_actions):
-                paper.addAction(action)
-                self.addAction(action)  # keys work wherever the focus is in the window
-                if n < 2:  # star and read; the nine tag keys stay in the menu
-                    self.toolbar.addAction(action)
-        for action in (self.toggle_read_action, nxt, prev, find):
+        self.toolbar.addSeparator()
+        for n, action in enumerate(panel_actions):
+            self.addAction(action)  # keys work wherever the focus is in the window
+            if n < 2:  # star and read; the nine tag keys are in the Paper menu
+                self.toolbar.addAction(action)
+        for action in (self.toggle_read_action, self.next_action, self.prev_action, find):
             self.addAction(action)
+        # The Paper menu and the rows' context menu: the same actions, filled for the
+        # selection each time one opens.
+        self.paper_actions = PaperActions(self)
+        self.paper_menu = bar.addMenu("&Paper")
+        self.paper_menu.setObjectName("menuPaper")
+        self.paper_menu.aboutToShow.connect(lambda: self.paper_actions.fill(self.paper_menu))
+        self.paper_actions.fill(self.paper_menu)  # so the actions' keys are listed at once
+        edit.addSeparator()
+        edit.addAction(self.paper_actions.empty_trash)
 
         help_menu = bar.addMenu("&Help")
+        self.query_help_action = help_menu.addAction("&Search syntax", self.show_query_help)
+        self.query_help_action.setObjectName("actionQueryHelp")
         keys = help_menu.addAction("&Keyboard shortcuts", self.show_shortcuts)
         keys.setShortcut(QKeySequence(Qt.Key.Key_F1))
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self._escape)
@@ -313,6 +384,7 @@ class MainWindow(QMainWindow):
     def _apply_listing(self, listing: Listing) -> None:
         self.listing = listing
         selected = self.selected_ids()
+        old_rows = [r for r in self.model.rows_of(selected[:1]) if r >= 0]
         top_id = self.model.id_at(self.table.rowAt(0))
         # Records read before a change this window has since applied would be stale.
         fresh = listing.seq >= self.changes.seq
@@ -331,8 +403,26 @@ class MainWindow(QMainWindow):
                     self.model.index(self.model.row_of(top_id), 0),
                     QAbstractItemView.ScrollHint.PositionAtTop,
                 )
+            if (
+                self._restore_position
+                and selected
+                and old_rows
+                and not self.selected_ids()
+                and self.model.rowCount()
+            ):
+                # The selected papers left this view (trashed, untagged in the tag's own
+                # view, read in Unread): stay at the same place, on the paper now there.
+                row = min(old_rows[0], self.model.rowCount() - 1)
+                self.select_ids([pid for pid in [self.model.id_at(row)] if pid], scroll=False)
+            if self._first_listing and not self.selected_ids() and self.model.rowCount():
+                # Start on a paper (the remembered one, else the first): keys act at once.
+                self.select_ids([pid for pid in [self.model.id_at(0)] if pid])
         finally:
             self._applying = False
+        if self._first_listing:
+            self._first_listing = False
+            if self.isVisible() and not self.search_box.hasFocus():
+                self.table.setFocus(Qt.FocusReason.OtherFocusReason)
         now = self.selected_ids()
         if now != selected or self._shown_ids != now:
             self._selection_changed()
@@ -340,9 +430,40 @@ class MainWindow(QMainWindow):
             self.reader.show_paper(self.reader.paper, listing.terms)  # new words to highlight
         self._show_counts()
         self._show_hint()
+        self._show_empty_message(listing)
+        if listing.indexing and not self._stopped:
+            # The index is being built (first start, another process's bulk import): ask
+            # again shortly, so the hits appear when it is done rather than never.
+            QTimer.singleShot(INDEXING_RETRY_MS, self._retry_while_indexing)
         empty_library = listing.library_total == 0
         self.stack.setCurrentWidget(self.welcome if empty_library else self.splitter)
         self.listingApplied.emit()
+
+    def _show_empty_message(self, listing: Listing) -> None:
+        """An empty result says why, instead of a blank table."""
+        if listing.ids or listing.library_total == 0:
+            self.empty_message.hide()
+            return
+        query = listing.request.query.strip()
+        if listing.indexing:
+            text = "The search index is being built; the results appear when it is done."
+        elif query:
+            text = f"No papers match “{query}”."
+            if listing.suggestion:
+                text += f" Did you mean “{listing.suggestion}”?"
+            text += "  (Help › Search syntax)"
+        elif self._view_key == "view:trash":
+            text = "The Trash is empty."
+        else:
+            text = "No papers in this view."
+        self.empty_message.setText(text)
+        self.empty_message.resize(self.table.viewport().width(), 80)
+        self.empty_message.move(0, 24)
+        self.empty_message.show()
+
+    def _retry_while_indexing(self) -> None:
+        if not self._stopped and self.listing is not None and self.listing.indexing:
+            self.refresh(keep_position=True)
 
     def _listing_failed(self, reason: str) -> None:
         self._set_hint_text(f'<span style="color:#c0392b">{html.escape(reason)}</span>')
@@ -386,6 +507,8 @@ class MainWindow(QMainWindow):
         self._debounce.stop()
         self._switch_sort_for_query(self.search_box.text())
         self.refresh(as_you_type=False)
+        if self.search_box.hasFocus():
+            self.focus_list()  # Enter in the box: on to the results (Zotero, Calibre)
 
     def _switch_sort_for_query(self, text: str) -> None:
         """A new query lists by relevance; clearing it brings the column sort back."""
@@ -407,10 +530,17 @@ class MainWindow(QMainWindow):
             self.set_query(link[len("suggest:") :])
 
     def _escape(self) -> None:
+        """Esc outside the search box: clear the search (the box's own Esc comes first)."""
         if self.search_box.text():
             self.search_box.clear()
             self._query_entered()
-        self.table.setFocus()
+        self.focus_list()
+
+    def focus_list(self) -> None:
+        """Move the keyboard focus to the list, with a paper selected (the first if none)."""
+        self.table.setFocus(Qt.FocusReason.OtherFocusReason)
+        if not self.selected_ids() and self.model.rowCount():
+            self.move_selection(0)
 
     def focus_search(self) -> None:
         self.search_box.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -495,7 +625,11 @@ class MainWindow(QMainWindow):
         hh = self.table.horizontalHeader()
         cols = [c for c, (_h, k) in enumerate(COLUMNS) if k == self._sort]
         order = Qt.SortOrder.DescendingOrder if self._descending else Qt.SortOrder.AscendingOrder
-        hh.setSortIndicator(cols[0] if cols else -1, order)
+        col = cols[0] if cols else -1
+        if col >= 0 and hh.isSectionHidden(col):
+            hh.setSectionHidden(col, False)  # the list's order is always in view
+        self.table.sort_column = col
+        hh.setSortIndicator(col, order)
 
     # -- selection and reading -------------------------------------------------------------
 
@@ -539,7 +673,7 @@ class MainWindow(QMainWindow):
             return
         row = self.table.currentIndex().row()
         if row < 0 or not self.selected_ids():
-            row = max(row, 0)  # the first key press selects the paper under the cursor
+            row = min(max(row, 0), n - 1)  # the first key press selects the paper there
         else:
             row = max(0, min(n - 1, row + step))
         idx = self.model.index(row, 0)
@@ -564,18 +698,64 @@ class MainWindow(QMainWindow):
         else:
             self.reader.show_paper(None)
         self._tell_panel(ids)
+        self.paper_actions.update()
         self._show_counts()
 
     def _tell_panel(self, ids: list[int]) -> None:
         self.panel.set_papers(ids)
 
-    def open_current_link(self) -> None:
+    def _paper_context_menu(self, global_pos) -> None:
+        """The Paper menu's actions on the selected papers, where the pointer is."""
+        if not self.selected_ids():
+            return
+        menu = QMenu(self)
+        menu.setObjectName("paperContextMenu")
+        self.paper_actions.fill(menu)
+        self.context_menu = menu  # tests reach it; the next one replaces it
+        menu.popup(global_pos)
+
+    def current_record(self):
+        """The record of the current paper (the first selected), or None."""
         pid = self.current_id()
         if pid is None:
-            return
-        rec = self.model.record(self.model.row_of(pid))
+            return None
+        return self.model.record(self.model.row_of(pid))
+
+    def in_trash_view(self) -> bool:
+        return self._view_key == "view:trash"
+
+    def open_url(self, url: str) -> bool:
+        return open_url_or_say(self, url)
+
+    def open_current_link(self) -> None:
+        rec = self.current_record()
         if rec is not None:
-            self.reader.open_url(QUrl(paper_link(rec)))
+            self.open_url(paper_link(rec))
+
+    def select_after_removal(self, ids: list[int]) -> None:
+        """Papers are about to leave the list: select the row after them (or before), so
+        the keyboard stays on a paper once they are gone."""
+        rows = sorted(r for r in self.model.rows_of(ids) if r >= 0)
+        if not rows:
+            return
+        gone = set(ids)
+        after = [self.model.id_at(r) for r in range(rows[-1] + 1, self.model.rowCount())]
+        before = [self.model.id_at(r) for r in range(rows[0] - 1, -1, -1)]
+        for pid in after[:1] + before[:1]:
+            if pid is not None and pid not in gone:
+                self._pending_select = pid
+                return
+
+    def edit_details(self) -> None:
+        """The details editor of the current paper (title, authors, date, links…)."""
+        from ui.details_dialog import DetailsDialog
+
+        rec = self.current_record()
+        if rec is None or len(self.selected_ids()) != 1:
+            return
+        dialog = DetailsDialog(self, rec)
+        self.details_dialog = dialog
+        dialog.open()
 
     def toggle_read(self) -> None:
         """Space: through the annotation panel's undoable step."""
@@ -588,6 +768,8 @@ class MainWindow(QMainWindow):
         """The table and the reader follow ``libraryChanged``: each repaints once, and only
         what the flags say (a tag colour: nothing here; the sidebar and chips follow it)."""
         generation = self.index_follower.request()
+        if changes.everything or changes.tag_meta:
+            self._update_tag_colors()
         # A renamed tag's papers are in the feed too (its name shows anew on each of them);
         # a colour names no paper: no row or reader repaints for it.
         if changes.everything:
@@ -609,13 +791,24 @@ class MainWindow(QMainWindow):
             else:
                 self.refresh(keep_position=True)
 
+    def _update_tag_colors(self) -> None:
+        try:
+            tags = self.changes.tags()
+        except Exception:  # noqa: BLE001 — a closing library: the next change repaints
+            return
+        self.model.set_tag_colors({t.name: t.color for t in tags})
+
     def _listing_affected(self, changes: Changes) -> bool:
         """Whether the rows listed (not just their contents) may differ after ``changes``."""
-        if changes.everything or changes.kinds & {"add", "delete"}:
+        if changes.everything or changes.kinds & {"add", "delete", "trash", "restore"}:
             return True
         key = self._view_key
         if key.startswith("saved:"):
             key = self.sidebar.saved_queries.get(key[6:], ("", "view:all"))[1]
+        if key == "view:unread" and "read" in changes.kinds:
+            return True  # the Unread view and its count follow marking read at once
+        if key == "view:starred" and "star" in changes.kinds:
+            return True
         tagged_rows = key.startswith("tag:") or key == "view:untagged"
         # A query may name tags (``tag:x``). Notes are searchable too, but a note being typed
         # must not re-run the search under the cursor (its paper could leave the listing).
@@ -633,7 +826,10 @@ class MainWindow(QMainWindow):
 
     def choose_import(self) -> None:
         files, _ = QFileDialog.getOpenFileNames(
-            self, "Import saved Daily Papers pages", "", "Text pages (*.txt *.md);;All files (*)"
+            self,
+            "Import saved Daily Papers pages",
+            "",
+            "Saved pages and backups (*.txt *.md *.html *.htm *.json);;All files (*)",
         )
         if files:
             self.start_import(files)
@@ -649,6 +845,9 @@ class MainWindow(QMainWindow):
             return None
         task = ImportTask(self.lib.path, [str(f) for f in files], as_of, self)
         task.progress.connect(self._import_progress)
+        task.papers.connect(self._import_papers)
+        task.indexing.connect(lambda: self.progress.setFormat("making them searchable…"))
+        self._import_paper_count = 0
         task.finished.connect(self._import_finished)
         task.failed.connect(self._import_failed)
         self.import_task = task
@@ -667,6 +866,21 @@ class MainWindow(QMainWindow):
         self.progress.setRange(0, total)
         self.progress.setValue(done)
         self.progress.setToolTip(path)
+        self._show_import_format()
+
+    def _import_papers(self, n: int) -> None:
+        self._import_paper_count = n
+        self._show_import_format()
+
+    def _show_import_format(self) -> None:
+        """Papers, the unit the user cares about (one big page is one file for minutes)."""
+        n = self._import_paper_count
+        papers = f"{n:,} paper{'s' if n != 1 else ''}"
+        files = self.progress.maximum()
+        text = f"importing: {papers}"
+        if files > 1:
+            text += " · file %v of %m"
+        self.progress.setFormat(text)
 
     def _import_done(self) -> None:
         self.progress.hide()
@@ -677,9 +891,14 @@ class MainWindow(QMainWindow):
         self._import_done()
         self.last_import_report = report
         cancelled = self.import_task is not None and self.import_task.cancelled
-        self.status.showMessage(
-            ("Import cancelled: " if cancelled else "Imported: ") + report.summary(), 15000
-        )
+        if cancelled:
+            kept = report.new + report.merged
+            head = "Import cancelled: "
+            if kept:
+                head += "what was imported before the cancel stays (and is searchable): "
+            self.status.showMessage(head + report.summary(), 15000)
+        else:
+            self.status.showMessage("Imported: " + report.summary(), 15000)
         if report.refused or cancelled:
             dialog = ImportSummaryDialog(report, cancelled, self)
             dialog.setObjectName("importSummary")
@@ -706,18 +925,36 @@ class MainWindow(QMainWindow):
             event.acceptProposedAction()
             self.start_import(files)
 
-    def open_export(self) -> None:
+    def open_export(self, selection: bool = False) -> None:
+        """File › Export… (the view, or a deliberate selection of several papers), or
+        Paper › Export selection… (``selection``)."""
         from ui.export_dialog import ExportDialog  # on first use: its format libraries are big
 
         req = self.current_request()
+        ids = self.selected_ids()
         dialog = ExportDialog(
             self.lib,
             self,
-            selected_ids=self.selected_ids(),
+            selected_ids=ids,
             current_filter=req.flt,
             current_query=req.query,
         )
+        # The list always has a paper selected: one selected paper is where the keyboard
+        # is, not a choice to export it alone.
+        if ids and (selection or len(ids) > 1):
+            dialog.set_scope("selected")
+        elif not selection:
+            dialog.set_scope("view")
+        self.export_dialog = dialog
         dialog.open()
+
+    def show_query_help(self) -> None:
+        from ui.query_help import QueryHelpDialog
+
+        dialog = QueryHelpDialog(self)
+        dialog.exampleChosen.connect(self.set_query)
+        self.query_help = dialog
+        dialog.show()
 
     def show_shortcuts(self) -> None:
         self.shortcuts_dialog = ShortcutsDialog(self)
@@ -725,8 +962,79 @@ class MainWindow(QMainWindow):
 
     # -- remembered state ------------------------------------------------------------------
 
+    def _settings_group(self) -> str:
+        """Window state is kept per library (two libraries, two layouts and selections)."""
+        import hashlib
+
+        digest = hashlib.sha1(str(self.lib.path.resolve()).encode()).hexdigest()[:12]
+        return f"library-{digest}"
+
+    def _remember_recent(self) -> None:
+        recent = [str(self.lib.path.resolve())] + [
+            p for p in self.recent_libraries() if p != str(self.lib.path.resolve())
+        ]
+        self.settings.setValue("recent/libraries", recent[:RECENT_MAX])
+
+    def recent_libraries(self) -> list[str]:
+        value = self.settings.value("recent/libraries") or []
+        if isinstance(value, str):
+            value = [value]
+        return [str(v) for v in value]
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        here = str(self.lib.path.resolve())
+        others = [p for p in self.recent_libraries() if p != here]
+        for path in others:
+            self.recent_menu.addAction(path, partial(self.open_library, path))
+        if not others:
+            self.recent_menu.addAction("No other library yet").setEnabled(False)
+
+    def choose_library(self) -> None:
+        folder = QFileDialog.getExistingDirectory(
+            self, "Open a library folder", str(self.lib.path.parent)
+        )
+        if folder:
+            self.open_library(folder)
+
+    def open_library(self, folder: str) -> None:
+        """Open the library in ``folder`` in a window of its own (its own process, so each
+        library keeps its one-window lock); this window stays as it is."""
+        from pathlib import Path
+
+        path = Path(folder)
+        if path.resolve() == self.lib.path.resolve():
+            self.status.showMessage("That library is open in this window.", 5000)
+            return
+        if path.is_dir() and not (path / "library.sqlite").exists() and any(path.iterdir()):
+            self.status.showMessage(
+                f"{path} holds no library and is not empty: choose a library folder "
+                "(one with library.sqlite) or an empty folder for a new library.",
+                10000,
+            )
+            return
+        recent = [str(path.resolve())] + [p for p in self.recent_libraries() if p != str(path)]
+        self.settings.setValue("recent/libraries", recent[:RECENT_MAX])
+        self.launch_library(str(path))
+        self.status.showMessage(f"Opening {path} in a new window…", 5000)
+
+    def launch_library(self, folder: str) -> None:
+        import sys
+
+        from PySide6.QtCore import QProcess
+
+        QProcess.startDetached(sys.executable, ["-m", "app", "--library", folder, "gui"])
+
     def _restore_settings(self) -> None:
         s = self.settings
+        self._remember_recent()
+        s.beginGroup(self._settings_group())
+        try:
+            self._restore_settings_in_group(s)
+        finally:
+            s.endGroup()
+
+    def _restore_settings_in_group(self, s) -> None:
         geometry = s.value("window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
@@ -739,6 +1047,7 @@ class MainWindow(QMainWindow):
         header = s.value("table/header")
         if header is not None:
             self.table.horizontalHeader().restoreState(header)
+            self.table.apply_title_stretch()  # an older layout kept a fixed-width title
         sort = s.value("table/sort")
         if sort in {k for _h, k in COLUMNS if k}:
             self._set_sort(sort, s.value("table/descending", "true") in (True, "true"))
@@ -756,6 +1065,14 @@ class MainWindow(QMainWindow):
 
     def save_settings(self) -> None:
         s = self.settings
+        s.beginGroup(self._settings_group())
+        try:
+            self._save_settings_in_group(s)
+        finally:
+            s.endGroup()
+        s.sync()
+
+    def _save_settings_in_group(self, s) -> None:
         s.setValue("window/geometry", self.saveGeometry())
         s.setValue("window/splitter", self.splitter.saveState())
         s.setValue("window/right", self.right.saveState())
@@ -772,6 +1089,11 @@ class MainWindow(QMainWindow):
         else:
             s.remove("paper")
         s.sync()
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().showEvent(event)
+        if not self.search_box.text():
+            self.table.setFocus(Qt.FocusReason.OtherFocusReason)  # the list, not the box
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         self.panel.flush()

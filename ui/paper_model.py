@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QFont
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPixmap
 
 from app import Library
 from app.records import PaperRecord
@@ -26,6 +26,13 @@ COLUMNS: list[tuple[str, str | None]] = [
     ("arXiv", "arxiv_id"),
 ]
 _NUMBERS = (2, 7)  # right-aligned columns
+# Shown at start (the rest through the header's menu): fits a 1280-px window, and Added —
+# the default sort — is among them, so the sort arrow shows.
+DEFAULT_HIDDEN = frozenset({"Organisation", "Comments", "arXiv"})
+DEFAULT_WIDTHS = {"Published": 88, "Upvotes": 64, "Authors": 120, "Organisation": 140}
+DEFAULT_WIDTHS |= {"Comments": 80, "arXiv": 90}
+DEFAULT_WIDTHS |= {"Tags": 130, "Added": 92}
+NOTE_MARK = "✎"  # a paper with a note (Title column)
 PAPER_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 RECORD_ROLE = Qt.ItemDataRole.UserRole + 2
 
@@ -46,6 +53,34 @@ class PaperTableModel(QAbstractTableModel):
         self._missing: set[int] = set()  # ids the library no longer has
         self._bold = QFont()
         self._bold.setBold(True)
+        self._tag_colors: dict[str, str] = {}  # tag name (casefolded) -> colour
+        self._dots: dict[tuple[str, ...], QPixmap] = {}
+
+    def set_tag_colors(self, colors: dict[str, str | None]) -> None:
+        """Tag colours for the rows' dots (the window passes them on every tag change)."""
+        new = {name.casefold(): c for name, c in colors.items() if c}
+        if new != self._tag_colors:
+            self._tag_colors = new
+            self._dots.clear()
+            if self._ids:
+                col = _column("Tags")
+                self.dataChanged.emit(self.index(0, col), self.index(len(self._ids) - 1, col))
+
+    def _dot_pixmap(self, colors: tuple[str, ...]) -> QPixmap:
+        pix = self._dots.get(colors)
+        if pix is None:
+            size, gap = 10, 3
+            pix = QPixmap(len(colors) * (size + gap), size)
+            pix.fill(Qt.GlobalColor.transparent)
+            painter = QPainter(pix)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setPen(Qt.PenStyle.NoPen)
+            for n, c in enumerate(colors):
+                painter.setBrush(QBrush(QColor(c)))
+                painter.drawEllipse(QRectF(n * (size + gap), 0, size, size))
+            painter.end()
+            self._dots[colors] = pix
+        return pix
 
     # -- contents --------------------------------------------------------------------------
 
@@ -162,6 +197,7 @@ class PaperTableModel(QAbstractTableModel):
             Qt.ItemDataRole.ToolTipRole,
             Qt.ItemDataRole.FontRole,
             Qt.ItemDataRole.TextAlignmentRole,
+            Qt.ItemDataRole.DecorationRole,
             RECORD_ROLE,
         ):
             return None
@@ -171,6 +207,13 @@ class PaperTableModel(QAbstractTableModel):
         col = index.column()
         if role == RECORD_ROLE:
             return rec
+        if role == Qt.ItemDataRole.DecorationRole:
+            if COLUMNS[col][0] == "Tags" and self._tag_colors:
+                colors = tuple(
+                    c for t in rec.tags if (c := self._tag_colors.get(t.casefold())) is not None
+                )
+                return self._dot_pixmap(colors) if colors else None
+            return None
         if role == Qt.ItemDataRole.FontRole:
             return self._bold if not rec.read and col == 0 else None
         if role == Qt.ItemDataRole.TextAlignmentRole:
@@ -180,13 +223,21 @@ class PaperTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             if col == 3 and rec.authors:
                 return ", ".join(rec.authors[:20]) + (" …" if len(rec.authors) > 20 else "")
-            return rec.title if col == 0 else None
+            if col == 0:
+                return rec.title + ("\n(has a note)" if rec.note else "")
+            return None
         return _display(rec, col)
+
+
+def _column(header: str) -> int:
+    return next(n for n, (h, _k) in enumerate(COLUMNS) if h == header)
 
 
 def _display(rec: PaperRecord, col: int) -> str:
     if col == 0:
-        return ("★ " if rec.starred else "") + rec.title
+        # ★ starred, ✎ has a note: both visible at a glance, in any column layout.
+        marks = ("★ " if rec.starred else "") + (f"{NOTE_MARK} " if rec.note else "")
+        return marks + rec.title
     if col == 1:
         return rec.published.isoformat() if rec.published else ""
     if col == 2:
@@ -198,7 +249,7 @@ def _display(rec: PaperRecord, col: int) -> str:
     if col == 5:
         return ", ".join(rec.tags)
     if col == 6:
-        return rec.added_at.strftime("%Y-%m-%d %H:%M")
+        return rec.added_at.strftime("%Y-%m-%d")
     if col == 7:
         return "" if rec.comments is None else str(rec.comments)
     return rec.arxiv_id or ""

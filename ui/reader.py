@@ -11,7 +11,7 @@ from PySide6.QtCore import QEvent, QUrl
 from PySide6.QtGui import QDesktopServices, QPalette
 from PySide6.QtWidgets import QTextBrowser
 
-from app.links import WEB_SEARCH, is_web_link, paper_link, title_search
+from app.links import WEB_SEARCH, arxiv_links, is_web_link, paper_link, title_search
 from app.records import PaperRecord, metadata_line
 
 __all__ = [
@@ -28,7 +28,6 @@ AUTHORS_SHOWN = 8  # names shown before "+ N more"
 PANE_SCHEME = "paperdesk"
 TOGGLE_AUTHORS = f"{PANE_SCHEME}:authors"
 TOGGLE_SUMMARY = f"{PANE_SCHEME}:summary"
-_ARXIV_ID = re.compile(r"^(?:\d{4}\.\d{4,5}|[a-z][a-z.-]*/\d{7})(?:v\d+)?$", re.I)
 LIGHT_HIT = ("#fff3a0", "black")  # (background, text) of a highlighted search word
 DARK_HIT = ("#7a6400", "white")
 
@@ -46,18 +45,6 @@ def highlight(text: str, terms: Sequence[str]) -> str:
         pos = m.end()
     out.append(html.escape(text[pos:]))
     return "".join(out)
-
-
-def arxiv_links(arxiv_id: str | None) -> list[tuple[str, str]]:
-    """``(label, url)`` for a paper's arXiv abstract, PDF and Hugging Face page; none for an
-    id that is not arXiv's shape (nothing odd reaches a URL)."""
-    if not arxiv_id or not _ARXIV_ID.match(arxiv_id):
-        return []
-    return [
-        ("arXiv abstract", f"https://arxiv.org/abs/{arxiv_id}"),
-        ("PDF", f"https://arxiv.org/pdf/{arxiv_id}"),
-        ("Hugging Face", f"https://huggingface.co/papers/{arxiv_id}"),
-    ]
 
 
 def _link(url: str, label: str) -> str:

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPixmap, QStandardItem, QStandardItemModel
-from PySide6.QtWidgets import QAbstractItemView, QMenu, QTreeView
+from PySide6.QtWidgets import QAbstractItemView, QMenu, QStyle, QTreeView
 
 from app import Library, PaperFilter
 from app.records import TagInfo, utcnow
@@ -28,6 +28,7 @@ VIEWS: dict[str, str] = {
     "view:starred": "Starred",
     "view:recent": "Recently added",
     "view:untagged": "Untagged",
+    "view:trash": "Trash",
 }
 RECENT_DAYS = 7
 
@@ -43,6 +44,8 @@ def filter_for(key: str) -> PaperFilter:
         return PaperFilter(added_since=utcnow() - timedelta(days=RECENT_DAYS))
     if key == "view:untagged":
         return PaperFilter(untagged=True)
+    if key == "view:trash":
+        return PaperFilter(trashed=True)
     if key.startswith("tag:"):
         return PaperFilter(tags=(key[4:],))
     return PaperFilter()
@@ -71,11 +74,18 @@ class Sidebar(QTreeView):
         self._library = self._group("Library")
         self._tags = self._group("Tags")
         self._saved = self._group("Saved searches")
+        self._view_items: dict[str, QStandardItem] = {}
         for key, label in VIEWS.items():
             item = self._item(label, key)
-            item.setIcon(_icon(key.replace(":", "-")))
+            icon = _icon(key.replace(":", "-"))
+            if icon.isNull() and key == "view:trash":
+                icon = self.style().standardIcon(QStyle.StandardPixmap.SP_TrashIcon)
+            item.setIcon(icon)
             self._library.appendRow(item)
+            self._view_items[key] = item
+        self.refresh_trash()
         self.saved_queries: dict[str, tuple[str, str]] = {}  # name -> (query, view)
+        self._renamed: dict[str, str] = {}  # old tag key (casefolded) -> new tag key
         self.refresh_tags()
         self.refresh_saved()
         self.expandAll()
@@ -88,6 +98,15 @@ class Sidebar(QTreeView):
         """Counts, names and colours follow the change feed (once per change)."""
         if changes.everything or changes.kinds & TAG_LIST_KINDS:
             self.refresh_tags()
+        if changes.everything or changes.kinds & {"trash", "restore", "delete"}:
+            self.refresh_trash()
+
+    def refresh_trash(self) -> None:
+        """The Trash entry shows how many papers it holds."""
+        item = self._view_items.get("view:trash")
+        if item is not None:
+            n = self._lib.trash_count()
+            item.setText(f"Trash  ({n:,})" if n else "Trash")
 
     # -- building --------------------------------------------------------------------------
 
@@ -115,7 +134,8 @@ class Sidebar(QTreeView):
         self._tags.removeRows(0, self._tags.rowCount())
         for tag in tags:
             item = self._item(f"{tag.name}  ({tag.count:,})", f"tag:{tag.name}")
-            item.setToolTip(f"{tag.count:,} papers tagged {tag.name}")
+            noun = "paper" if tag.count == 1 else "papers"
+            item.setToolTip(f"{tag.count:,} {noun} tagged {tag.name}")
             if tag.color:
                 item.setIcon(_swatch(tag.color))
             self._tags.appendRow(item)
@@ -132,9 +152,28 @@ class Sidebar(QTreeView):
             self._saved.appendRow(item)
         self._reselect(current)
 
+    def follow_rename(self, old: str, new: str) -> None:
+        """The tag ``old`` is being renamed or merged into ``new``: when the tag list next
+        loses ``old``, select ``new`` instead of falling back to All papers."""
+        self._renamed[f"tag:{old}".casefold()] = f"tag:{new}"
+
     def _reselect(self, key: str | None) -> None:
         if key and not self.select_key(key, emit=False):
+            moved = self._renamed.pop(key.casefold(), None)
+            if moved is not None:
+                target = self._tag_key_like(moved)
+                if target is not None:
+                    self.select_key(target)  # emits: the window lists the merged tag
+                    return
             self.select_key("view:all")
+
+    def _tag_key_like(self, key: str) -> str | None:
+        """The tag entry whose name equals ``key``'s ignoring case (tags are case-blind)."""
+        for row in range(self._tags.rowCount()):
+            k = self._tags.child(row).data(KEY_ROLE)
+            if isinstance(k, str) and k.casefold() == key.casefold():
+                return k
+        return None
 
     # -- selection -------------------------------------------------------------------------
 
@@ -185,7 +224,8 @@ class Sidebar(QTreeView):
 def _icon(name: str) -> QIcon:
     from ui import resources_path
 
-    return QIcon(str(resources_path("icons", f"{name}.svg")))
+    path = resources_path("icons", f"{name}.svg")
+    return QIcon(str(path)) if path.exists() else QIcon()
 
 
 def _swatch(color: str) -> QIcon:

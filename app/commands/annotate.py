@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from app.commands.args import paper_id
 from app.commands.common import UsageError, command, emit_json, read_text_arg
+from app.records import plural
 
 
 def _tag_setup(p):
@@ -11,7 +12,10 @@ def _tag_setup(p):
     for name, what in (("add", "add tags to papers"), ("remove", "remove tags from papers")):
         a = sub.add_parser(name, help=what, description=what)
         a.add_argument("ids", type=paper_id, nargs="+", metavar="ID")
-        a.add_argument("-t", "--tag", dest="tags", nargs="+", required=True, metavar="TAG")
+        # "extend": ``-t a -t b`` (and ``-t a b``) means every tag given, not the last -t only.
+        a.add_argument(
+            "-t", "--tag", dest="tags", action="extend", nargs="+", required=True, metavar="TAG"
+        )
     ls = sub.add_parser("list", help="every tag with its paper count")
     ls.add_argument("--json", action="store_true")
     rn = sub.add_parser("rename", help="rename a tag (refuses an existing name: use merge)")
@@ -74,7 +78,12 @@ def note(lib, args) -> int:
     if args.action == "set":
         if args.file is not None and args.text is not None:
             raise UsageError("give the note text or --file, not both")
-        lib.set_note(args.id, read_text_arg(args.text, args.file))
+        text = read_text_arg(args.text, args.file)
+        lib.set_note(args.id, text)
+        if text:
+            print(f"note of paper {args.id} saved ({plural(len(text), 'character')})")
+        else:
+            print(f"note of paper {args.id} removed")
     else:
         body = lib.note(args.id)
         if args.json:

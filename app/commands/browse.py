@@ -22,7 +22,19 @@ def _import_setup(p):
 
 @command("import", "import saved Daily Papers pages", _import_setup)
 def import_(lib, args) -> int:
-    report = lib.import_files(args.files, as_of=args.as_of)
+    from app.commands.progress import bar, wanted
+
+    n = len(args.files)
+    with bar("importing", "papers read", wanted(args)) as update:
+
+        def progress(done: int, files: int, papers: int) -> None:
+            where = f"importing file {min(done + 1, files)} of {files}" if files > 1 else None
+            update(papers, None, where)
+
+        report = lib.import_files(args.files, as_of=args.as_of, progress=progress)
+        if n and report.new:
+            update(report.new + report.merged + report.unchanged, None, "indexing")
+            lib.index.sync()  # inside the bar: the search index catching up takes a while
     if args.json:
         emit_json(report.to_json())
     else:
@@ -44,6 +56,7 @@ def _list_setup(p):
     p.add_argument("--match", choices=("any", "all"), default="all", help="for several --tag")
     p.add_argument("--starred", action="store_true", help="only starred papers")
     p.add_argument("--unread", action="store_true", help="only unread papers")
+    p.add_argument("--trashed", action="store_true", help="the papers in the Trash instead")
     p.add_argument(
         "--sort",
         choices=("added", "published", "upvotes", "comments", "title", "arxiv_id"),

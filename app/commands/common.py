@@ -119,6 +119,7 @@ def filter_from(args: argparse.Namespace) -> PaperFilter:
         match=getattr(args, "match", "all") or "all",
         starred=True if getattr(args, "starred", False) else None,
         read=False if getattr(args, "unread", False) else None,
+        trashed=bool(getattr(args, "trashed", False)),
     )
 
 

@@ -144,7 +144,7 @@ def read_note_file(name: str) -> str:
     never end) of at most the note limit, in UTF-8."""
     import stat as stat_
 
-    from app.library import MAX_NOTE_BYTES
+    from app.store.folder import MAX_NOTE_BYTES
 
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)
     try:
@@ -168,7 +168,7 @@ def read_note_file(name: str) -> str:
 
 def read_note_stream(stream: Any, name: str) -> str:
     """At most the note limit of UTF-8 text from a binary stream; more is refused."""
-    from app.library import MAX_NOTE_BYTES
+    from app.store.folder import MAX_NOTE_BYTES
 
     try:
         data = stream.read(MAX_NOTE_BYTES + 1)

@@ -105,14 +105,9 @@ def related(lib, args) -> int:
 
 @command("reindex", "rebuild the search index from the database")
 def reindex(lib, args) -> int:
-    last = [-1]
+    from app.commands.progress import bar, wanted
 
-    def progress(done: int, total: int) -> None:
-        pct = 100 * done // total if total else 100
-        if pct >= last[0] + 10 or done == total:
-            last[0] = pct
-            print(f"indexing: {done}/{total} papers ({pct}%)", file=sys.stderr)
-
-    lib.reindex(progress)
+    with bar("indexing", "papers", wanted(args)) as update:
+        lib.reindex(lambda done, total: update(done, total))
     print(f"search index rebuilt: {lib.count()} papers")
     return 0

@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass, field, fields
 from datetime import date
 
+from app.links import arxiv_id
+
 INT_LIMIT = 2**31
 YEAR_MIN, YEAR_MAX = 1990, 2100
 
@@ -224,23 +226,6 @@ def _show(value: object) -> str:
 
 
 # --- identifiers and links ----------------------------------------------------------------
-
-_NEW_ID = re.compile(r"(\d{4}\.\d{4,5})(?:v\d+)?")
-_OLD_ID = re.compile(r"([a-z][a-z\-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?")
-
-
-def arxiv_id(value: object) -> str | None:
-    """A bare arXiv id (``2510.04618``, ``hep-th/9901001``), version dropped; else None."""
-    if not isinstance(value, str):
-        return None
-    text = value.strip()
-    m = _NEW_ID.fullmatch(text) or _OLD_ID.fullmatch(text)
-    if not m:
-        return None
-    if m.re is _NEW_ID and not 1 <= int(text[2:4]) <= 12:
-        return None
-    return m[1]
-
 
 # arxiv.org/abs/<id>, arxiv.org/pdf/<id>, huggingface.co/papers/<id>, arxiv:<id>
 _ID_IN_TEXT = re.compile(

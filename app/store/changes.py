@@ -11,9 +11,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 # Feed kinds, grouped by what a view has to refresh.
-CONTENT_KINDS = frozenset({"add", "merge", "edit"})  # the paper's own fields
+# ``restore`` (out of the Trash) brings a paper back: a content change for every view.
+CONTENT_KINDS = frozenset({"add", "merge", "edit", "restore"})  # the paper's own fields
 ANNOTATION_KINDS = frozenset({"tag", "note", "star", "read"})  # the user's marks on it
-DELETE_KINDS = frozenset({"delete"})
+# ``trash``: the paper leaves every view (as if deleted); the Trash view reads the kinds.
+DELETE_KINDS = frozenset({"delete", "trash"})
 TAG_META_KINDS = frozenset({"tags", "color"})  # names or colours: library-wide, no paper id
 
 

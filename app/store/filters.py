@@ -20,6 +20,10 @@ class PaperFilter:
     untagged: bool = False
     added_since: datetime | None = None
     ids: tuple[int, ...] | None = None  # restrict to these (e.g. search hits)
+    # The Trash: False (default) leaves trashed papers out, True lists only them, None both.
+    # (``flt=None`` given to a store read means every stored paper, trash included: what
+    # the search index mirrors; any PaperFilter is the library as the user sees it.)
+    trashed: bool | None = False
 
 
 def normalise_tag(name: str) -> str:

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from app.records import FileResult, utcnow
 from app.store import feed, tags
+from app.store.edits import edited_set
 from app.store.queries import CHUNK
 from db import ImportRecord, Note, Paper, paper_tags
 from db.engine import bulk_insert
@@ -75,6 +76,8 @@ _FILL = (
 # The most recent capture's value wins (when it shows one).
 _COUNTS = ("upvotes", "comments", "github_stars")
 _LISTS = ("authors", "ai_keywords")  # JSON lists in the table
+
+PROGRESS = "paperdesk.import_progress"  # session.info: called with the papers read so far
 
 
 def title_key(title: str) -> str:
@@ -201,7 +204,7 @@ def merge(
     keys = list(rows)
     arxivs = [r["arxiv_id"] for r in rows.values() if r.get("arxiv_id")]
     found: dict[int, dict[str, Any]] = {}
-    cols = [Paper.id, Paper.title_key, Paper.links, Paper.starred, Paper.read]
+    cols = [Paper.id, Paper.title_key, Paper.links, Paper.starred, Paper.read, Paper.edited_fields]
     cols += [getattr(Paper, f) for f in FIELDS]
     for chunk in _chunks(keys):
         for rec in s.execute(select(*cols).where(Paper.title_key.in_(chunk))).mappings():
@@ -274,6 +277,8 @@ def merge(
     for key, old in existing.items():
         r = rows[key]
         changes = merge_values(old, r)
+        for name in edited_set(old["edited_fields"]):  # the user's edits win over imports
+            changes.pop(name, None)
         if changes and enriches(changes, old):
             enriched.add(old["id"])
         if "links" in changes:
@@ -299,6 +304,9 @@ def merge(
     result.enriched += len(enriched & old_ids)
     result.unchanged += len(old_ids - updated)
     result.paper_ids += [ids[k] for k in rows if ids[k] not in seen_before]
+    progress = s.info.get(PROGRESS)  # papers read so far in this file (progress bars)
+    if progress is not None:
+        progress(result.new + result.merged + result.unchanged)
 
 
 def _add_annotations(

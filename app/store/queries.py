@@ -25,6 +25,7 @@ SORT_COLUMNS = {
     "organization": Paper.organization,
     "added": Paper.added_at,
     "id": Paper.id,
+    "trashed": Paper.trashed_at,
 }
 # Columns that may be NULL (unknown): last in either direction.
 _UNKNOWN_LAST = (
@@ -71,4 +72,6 @@ def filtered(stmt: Select, flt: PaperFilter) -> Select:
         conds.append(Paper.added_at >= flt.added_since)
     if flt.ids is not None:
         conds.append(Paper.id.in_(flt.ids))
+    if flt.trashed is not None:
+        conds.append(Paper.trashed_at.is_not(None) if flt.trashed else Paper.trashed_at.is_(None))
     return stmt.where(*conds) if conds else stmt

@@ -39,6 +39,7 @@ _RECORD_COLUMNS = (
     Paper.github,
     Paper.github_stars,
     Paper.project_page,
+    Paper.trashed_at.is_not(None),
 )
 
 
@@ -79,7 +80,7 @@ def records(conn: Any, ids: list[int]) -> list[PaperRecord]:
             added,
             *more,
         ) = r
-        arxiv, names, org_id, listed, comments, by, summary, keywords, gh, stars, page = more
+        arxiv, names, org_id, listed, comments, by, summary, keywords, gh, stars, page, trash = more
         out.append(
             PaperRecord(
                 i,
@@ -107,6 +108,7 @@ def records(conn: Any, ids: list[int]) -> list[PaperRecord]:
                 github=gh,
                 github_stars=stars,
                 project_page=page,
+                trashed=bool(trash),
             )
         )
     return out

@@ -39,6 +39,7 @@ FIELDS = {
     "starred",
     "read",
     "added_at",
+    "trashed",
 }
 
 

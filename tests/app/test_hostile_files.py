@@ -343,7 +343,7 @@ def test_nearly_full_disk_backup_is_a_warning_and_leaves_nothing(tmpfs, seeded_t
 
 
 def test_library_refuses_a_note_over_the_limit(seeded):
-    from app.library import MAX_NOTE_BYTES
+    from app.store.folder import MAX_NOTE_BYTES
 
     seeded.set_note(1, "kept")
     with pytest.raises(LibraryError, match="a note is at most 10 MB"):

@@ -82,7 +82,9 @@ def test_cancel_stops_the_import_and_leaves_no_half_file(qtbot, open_window, lib
     assert [f.status for f in report.files] == ["imported"]  # the third file never ran
     # The big file's transaction was rolled back: only the first file's papers are there.
     assert library.count() == report.files[0].new > 100
-    assert "cancelled" in window.statusBar().currentMessage().lower()
+    message = window.statusBar().currentMessage().lower()
+    assert "cancelled" in message and "stays" in message  # truthful: the first file stays
+    assert library.index.lag() == 0  # … and is searchable: the worker indexed it anyway
 
 
 def test_a_cli_change_appears_in_the_open_window(qtbot, open_window, seeded):

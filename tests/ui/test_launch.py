@@ -87,3 +87,66 @@ def test_no_display_is_one_line_and_a_screenshot_still_renders(tmp_path, seeded)
     )
     assert done.returncode == 0, done.stderr
     assert shot.stat().st_size > 0
+
+
+def test_missing_x_libraries_are_named(monkeypatch):
+    from ui import launch
+
+    present = {"xcb-cursor", "xcb-image", "xcb-randr", "xcb-render-util", "xcb-shape"}
+    present |= {"xcb-xfixes", "xcb-xkb", "xkbcommon-x11"}
+    missing = launch.missing_xcb_packages(lambda name: name if name in present else None)
+    assert missing == ["libxcb-icccm4", "libxcb-keysyms1"]
+    assert launch.missing_xcb_packages() == []  # this machine (CI installs them all)
+
+
+def test_display_pointing_nowhere_is_one_line(tmp_path, seeded):
+    import os
+    import subprocess
+    import sys
+
+    from ui.launch import display_reachable
+
+    assert not display_reachable(":97")
+    env = {k: v for k, v in os.environ.items() if k not in ("WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    env["DISPLAY"] = ":97"
+    done = subprocess.run(
+        [sys.executable, "-m", "app", "--library", str(seeded.path), "gui"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2  # not Qt's abort (134)
+    assert done.stderr.strip().splitlines() == [
+        "paperdesk: no X server answers at DISPLAY=:97; start one or fix DISPLAY "
+        "(or use 'paperdesk gui --screenshot FILE.png')"
+    ]
+
+
+def test_a_startup_failure_shows_a_dialog(qtbot):
+    from ui.launch import show_startup_error
+
+    box = show_startup_error("another window has this library open", wait=False)
+    qtbot.addWidget(box)
+    assert box.isVisible() and box.objectName() == "startupError"
+    assert box.text() == "another window has this library open"
+    box.close()
+
+
+def test_a_second_window_reaches_the_user_in_a_dialog_and_on_stderr(seeded, capsys, monkeypatch):
+    """Through the real command line: the lock refusal goes to stderr and to the dialog
+    hook the window's entry point provides."""
+    from app.cli import main
+    from app.locking import WindowLock
+    from ui import launch
+
+    shown: list[str] = []
+    monkeypatch.setattr(launch.run, "show_error", shown.append)
+    lock = WindowLock(seeded.path).acquire()
+    try:
+        code = main(["--library", str(seeded.path), "gui"])
+    finally:
+        lock.release()
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1
+    assert shown == [err.strip().removeprefix("paperdesk: ")]

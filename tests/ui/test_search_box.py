@@ -23,17 +23,22 @@ def test_typing_filters_the_table_and_esc_clears(qtbot, open_window, seeded):
     qtbot.waitUntil(lambda: set(window.model.ids()) == set(expected), timeout=5000)
     assert f"of {total:,} papers" in window.counts.text()
     assert "search took" in window.counts.text()
+    # The first Esc goes back to the list and keeps the query; the second clears it.
+    QTest.keyClick(window.search_box, Qt.Key.Key_Escape)
+    assert window.search_box.text() == "concept erasure" and window.table.hasFocus()
     with qtbot.waitSignal(window.listingApplied, timeout=5000):
-        QTest.keyClick(window.search_box, Qt.Key.Key_Escape)
+        QTest.keyClick(window.table, Qt.Key.Key_Escape)
     assert window.search_box.text() == ""
     assert window.model.rowCount() == total
 
 
 def test_enter_runs_the_full_query_and_hits_are_highlighted(qtbot, open_window, seeded):
+    expected = _hits(seeded, "erasure")  # the index is built before the window starts
     window = open_window(seeded)
+    window.focus_search()  # the list has the focus at start
     window.search_box.setText("erasure")
     wait_listing(qtbot, window, lambda: QTest.keyClick(window.search_box, Qt.Key.Key_Return))
-    assert window.model.ids() == _hits(seeded, "erasure")  # relevance order
+    assert window.model.ids() == expected  # relevance order
     window.select_ids([window.model.id_at(0)])
     # The reader marks the query's words (and only them) with the hit background.
     from PySide6.QtCore import QRegularExpression
@@ -67,6 +72,7 @@ def test_a_malformed_query_shows_an_inline_note(qtbot, open_window, seeded):
 
 
 def test_did_you_mean_is_a_clickable_hint(qtbot, open_window, seeded):
+    seeded.index.sync()  # built before the window starts (its first paper's suggestions)
     window = open_window(seeded)
     wait_listing(qtbot, window, lambda: window.set_query("difusion"))
     assert "Did you mean" in window.hint.text()

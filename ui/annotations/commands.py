@@ -122,6 +122,41 @@ class FlagStep(_Step):
         return self._set(lib, not self.value)
 
 
+class TrashStep(_Step):
+    """Papers moved to the Trash (or restored from it): exactly those that moved."""
+
+    def __init__(self, ops: Operations, ids: list[int], to_trash: bool, feedback: Feedback):
+        word = "Move to Trash" if to_trash else "Restore"
+        super().__init__(ops, f"{word} {_papers(len(ids))}", feedback)
+        self.ids, self.to_trash = ids, to_trash
+
+    def _move(self, lib: Library, to_trash: bool) -> object:
+        return lib.trash_papers(self.ids) if to_trash else lib.restore_papers(self.ids)
+
+    def _redo(self, lib: Library) -> object:
+        return self._move(lib, self.to_trash)
+
+    def _undo(self, lib: Library) -> object:
+        return self._move(lib, not self.to_trash)
+
+
+class EditStep(_Step):
+    """One save of the details editor: the fields it changed, before and after, and the
+    edited-field list before and after (so undo leaves imports free to fill them again)."""
+
+    def __init__(self, ops: Operations, edited: Any, feedback: Feedback) -> None:
+        super().__init__(ops, "Edit details", feedback)
+        self.edited = edited
+
+    def _redo(self, lib: Library) -> object:
+        e = self.edited
+        return lib.edit_paper(e.paper_id, e.after, e.edited_after)
+
+    def _undo(self, lib: Library) -> object:
+        e = self.edited
+        return lib.edit_paper(e.paper_id, e.before, e.edited_before)
+
+
 # -- actions: run once (on the writer), then push the step that undoes/redoes them -----------
 
 Refused = Callable[[str], None]
@@ -264,6 +299,50 @@ def set_flag(
             stack.push(FlagStep(ops, flag, list(changed), value, fb))
 
     ops.op(run, initiator).success(pushed).failure(fb.failed.emit).run()
+
+
+def move_to_trash(
+    stack: QUndoStack,
+    ops: Operations,
+    fb: Feedback,
+    ids: Sequence[int],
+    to_trash: bool = True,
+    initiator: object = None,
+    done: Callable[[list[int]], None] | None = None,
+) -> None:
+    """Move papers to the Trash (``to_trash``) or restore them: one undoable step."""
+    ids = list(ids)
+
+    def run(lib: Library) -> list[int]:
+        return lib.trash_papers(ids) if to_trash else lib.restore_papers(ids)
+
+    def pushed(changed: list[int]) -> None:
+        if changed:
+            stack.push(TrashStep(ops, list(changed), to_trash, fb))
+        if done is not None:
+            done(list(changed))
+
+    ops.op(run, initiator).success(pushed).failure(fb.failed.emit).run()
+
+
+def edit_details(
+    stack: QUndoStack,
+    ops: Operations,
+    fb: Feedback,
+    paper_id: int,
+    values: dict[str, Any],
+    initiator: object = None,
+) -> None:
+    """Save the details editor's values: one undoable step (nothing if nothing changed)."""
+    values = dict(values)
+
+    def pushed(edited: Any) -> None:
+        if edited.after:
+            stack.push(EditStep(ops, edited, fb))
+
+    ops.op(lambda lib: lib.edit_paper(paper_id, values), initiator).success(pushed).failure(
+        fb.failed.emit
+    ).run()
 
 
 def _papers(n: int) -> str:

@@ -63,6 +63,10 @@ class AnnotationPanel(QWidget):
         self.read_action.setShortcut(QKeySequence(Qt.Key.Key_R))
         self.read_action.setToolTip("Mark the selected papers read (R)")
         self.read_action.triggered.connect(self.toggle_read)
+        # On and off look different (a filled star, a tick), not just a pressed button.
+        self.star_action.toggled.connect(self._show_toggle_states)
+        self.read_action.toggled.connect(self._show_toggle_states)
+        self._show_toggle_states()
         self.star_button = QToolButton(self)
         self.star_button.setObjectName("starButton")
         self.star_button.setDefaultAction(self.star_action)
@@ -113,6 +117,15 @@ class AnnotationPanel(QWidget):
         self._suggest_timer.timeout.connect(self._update_suggestions)
         self.set_papers([])
 
+    def _show_toggle_states(self, *_args: object) -> None:
+        star, read = self.star_action, self.read_action
+        star.setText("★ Starred" if star.isChecked() else "☆ Star")
+        read.setText("✓ Read" if read.isChecked() else "Mark read")
+        star.setToolTip(("Unstar" if star.isChecked() else "Star") + " the selected papers (S)")
+        read.setToolTip(
+            ("Mark unread" if read.isChecked() else "Mark read") + " the selected papers (R)"
+        )
+
     # -- the window's side -------------------------------------------------------------------
 
     def actions(self) -> list[QAction]:  # type: ignore[override]
@@ -160,7 +173,7 @@ class AnnotationPanel(QWidget):
         self.read_action.setEnabled(n > 0)
         self.star_action.setChecked(n > 0 and self._summary["starred"] == n)
         self.read_action.setChecked(n > 0 and self._summary["read"] == n)
-        self.summary.setText("" if n <= 1 else f"{n} papers selected")
+        self.summary.setText("" if n <= 1 else f"{n:,} papers selected")
         self.tag_editor.refresh(self._summary, tag_infos)
         if note:
             self.note_editor.reload()

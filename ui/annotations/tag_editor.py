@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, QStringListModel, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QKeyEvent, QUndoStack
+from PySide6.QtGui import QColor, QKeyEvent, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QCompleter,
     QFrame,
     QHBoxLayout,
@@ -115,13 +116,26 @@ class TagEditor(QWidget):
         # once that is done (a following returnPressed finds the field empty: no double add).
         self.completer.activated.connect(lambda _text: QTimer.singleShot(0, self.commit))
         self.input.returnPressed.connect(self.commit)
+        self.input.textEdited.connect(lambda _t: self.error.hide())  # the old error is stale
         self.input.installEventFilter(self)
+        # Keys reach the open completion list first (a popup): Enter there with no row
+        # highlighted would hand the typed letters to the field; take the first instead.
+        self._popup().installEventFilter(self)
         self.setEnabled(False)
 
     # -- state -------------------------------------------------------------------------------
 
+    def _popup(self) -> QAbstractItemView:
+        popup = self.completer.popup()
+        assert popup is not None  # a QCompleter always has its list
+        return popup
+
     def set_papers(self, ids: list[int]) -> None:
-        self._ids = list(dict.fromkeys(ids))
+        ids = list(dict.fromkeys(ids))
+        if ids != self._ids:
+            self.input.clear()  # a half-typed tag belongs to the papers it was typed for
+            self._popup().hide()
+        self._ids = ids
         self.error.hide()
         self.setEnabled(bool(self._ids))
         self.refresh()
@@ -175,6 +189,17 @@ class TagEditor(QWidget):
     def commit(self) -> bool:
         """Add the typed tag to every selected paper (Enter)."""
         text = self.input.text()
+        popup = self._popup()
+        if popup.isVisible():
+            # Enter with the completion list open takes the highlighted completion (or
+            # the first), never the few letters typed so far ("dif" -> "diffusion").
+            current = popup.currentIndex()
+            row = current.row() if current.isValid() else 0
+            completion = self.completer.completionModel().index(row, 0).data()
+            popup.hide()
+            if completion:
+                text = str(completion)
+                self.input.setText(text)
         if not text:  # Enter in the empty field does nothing; spaces get a message
             return False
 
@@ -209,6 +234,31 @@ class TagEditor(QWidget):
         self.error.show()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        popup = self._popup()
+        if (
+            watched is popup
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            and popup.isVisible()
+            and not popup.currentIndex().isValid()
+        ):
+            self.commit()  # takes the first completion (see commit)
+            return True
+        # Ctrl+Z / Ctrl+Shift+Z in the empty field are the window's undo/redo (the tag just
+        # added), not the line edit's own text undo.
+        if (
+            watched is self.input
+            and event.type() == QEvent.Type.ShortcutOverride
+            and isinstance(event, QKeyEvent)
+            and not self.input.text()
+            and (
+                event.matches(QKeySequence.StandardKey.Undo)
+                or event.matches(QKeySequence.StandardKey.Redo)
+            )
+        ):
+            event.ignore()
+            return True
         # Backspace in the empty field removes the last chip (as in mail address fields).
         if (
             watched is self.input

@@ -5,7 +5,7 @@ The sidebar owns the tag list; it calls these (e.g. ``manager.rename(name)`` on 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QColor, QUndoStack
 from PySide6.QtWidgets import QColorDialog, QInputDialog, QLineEdit, QMessageBox, QWidget
 
@@ -23,7 +23,10 @@ class TagManager(QObject):
     Failures (empty name, unknown tag, …) are emitted on ``feedback.failed`` as one line
     for the view to show inline; the methods return whether a change was started (it runs
     on the writer thread; a refusal found there arrives on ``feedback.failed`` too).
+    ``renaming(old, new)``: a rename or merge was started (a view showing ``old`` follows).
     """
+
+    renaming = Signal(str, str)
 
     def __init__(
         self,
@@ -48,11 +51,17 @@ class TagManager(QObject):
         """Rename ``old`` (asking for the new name if not given). Onto an existing tag's
         name it merges, after a confirmation naming both tags and the papers involved."""
         if new is None:
-            new, ok = QInputDialog.getText(
-                self._window, "Rename tag", f"New name for {old!r}:", QLineEdit.EchoMode.Normal, old
-            )
-            if not ok:
+            dialog = QInputDialog(self._window)
+            dialog.setObjectName("renameTagDialog")
+            dialog.setWindowTitle(f"Rename tag {old!r}")
+            dialog.setLabelText(f"New name for {old!r} (an existing tag's name merges):")
+            dialog.setTextEchoMode(QLineEdit.EchoMode.Normal)
+            dialog.setTextValue(old)
+            dialog.resize(max(440, dialog.sizeHint().width()), dialog.sizeHint().height())
+            self.rename_dialog = dialog
+            if not dialog.exec():
                 return False
+            new = dialog.textValue()
         try:
             self._lib.tag_id(old)  # a read: an unknown tag is refused at once
             same = self._lib.tag_exists(new) and self._lib.tag_id(new) != self._lib.tag_id(old)
@@ -66,6 +75,7 @@ class TagManager(QObject):
                 ):
                     return False
             commands.rename_tag(self._stack, self.ops, self.feedback, old, new, self)
+            self.renaming.emit(old, new)
             return True
         except PaperdeskError as exc:
             self.feedback.failed.emit(str(exc))

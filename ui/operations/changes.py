@@ -17,7 +17,8 @@ from app.store.changes import Changes
 POLL_MS = 1000  # one indexed MAX(seq) query a second: cheap, and "within a few seconds"
 BULK = 500  # more feed rows than this at once: views reload instead of reading them
 
-TAG_LIST_KINDS = frozenset({"tag", "tags", "color", "add", "delete"})  # what the tag list shows
+# What the tag list shows (names, colours, counts; the Trash's papers are not counted).
+TAG_LIST_KINDS = frozenset({"tag", "tags", "color", "add", "delete", "trash", "restore"})
 
 
 class ChangeFeed(QObject):

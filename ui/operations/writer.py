@@ -74,7 +74,10 @@ class Writer(QObject):
 
         def stop_thread(*_args: object) -> None:
             tasks.put(None)
-            thread.wait()
+            try:
+                thread.wait()
+            except RuntimeError:  # at exit Qt may have deleted the thread object already
+                pass
 
         self.destroyed.connect(stop_thread)
         atexit.register(stop_thread)  # a writer never outlives the interpreter mid-write

@@ -1,0 +1,53 @@
+"""The details editor: validated, one undoable step, the row and the reader follow."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QDialogButtonBox
+
+from tests.ui.test_write_path import quiet
+
+
+def test_edit_details_validates_saves_and_undoes(qtbot, open_window, seeded):
+    window = open_window(seeded)
+    pid = window.model.id_at(0)
+    window.select_ids([pid])
+    before = seeded.get(pid)
+    window.findChild(QAction, "actionEditDetails").trigger()
+    dialog = window.details_dialog
+    assert dialog.isVisible()
+    save = dialog.buttons.button(QDialogButtonBox.StandardButton.Save)
+    dialog.fields["title"].setText("   ")
+    assert not save.isEnabled() and "title cannot be empty" in dialog.error.text()
+    dialog.fields["title"].setText("A Better Title")
+    dialog.fields["published"].setText("2025-13-40")
+    assert not save.isEnabled() and "YYYY-MM-DD" in dialog.error.text()
+    dialog.fields["published"].setText("2024-02-29")
+    dialog.fields["links"].setPlainText("ftp://nope")
+    assert not save.isEnabled()
+    dialog.fields["links"].setPlainText("https://example.org/code")
+    dialog.fields["organization"].setText("Example Lab")
+    assert save.isEnabled() and dialog.error.isHidden()
+    save.click()
+    quiet(qtbot, window)
+    rec = seeded.get(pid)
+    assert rec.title == "A Better Title" and rec.published == date(2024, 2, 29)
+    assert rec.links == ["https://example.org/code"] and rec.organization == "Example Lab"
+    row = window.model.row_of(pid)
+    assert "A Better Title" in window.model.data(window.model.index(row, 0))
+    assert "A Better Title" in window.reader.toPlainText()
+    window.undo_stack.undo()
+    quiet(qtbot, window)
+    assert seeded.get(pid) == before and seeded.edited_fields(pid) == []
+    assert before.title in window.reader.toPlainText()
+    window.undo_stack.redo()
+    quiet(qtbot, window)
+    assert seeded.get(pid).title == "A Better Title"
+
+
+def test_edit_details_needs_exactly_one_paper(qtbot, open_window, seeded):
+    window = open_window(seeded)
+    window.select_ids([window.model.id_at(0), window.model.id_at(1)])
+    assert not window.findChild(QAction, "actionEditDetails").isEnabled()

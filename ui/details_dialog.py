@@ -1,0 +1,118 @@
+"""The details editor (``actionEditDetails``, E): fix a bad import — title, authors, date,
+arXiv id, links, organisation. Validated as you type by the store's own rule; saving is
+one undoable step through the window's writer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QVBoxLayout,
+)
+
+from app.records import PaperRecord
+from app.store.edits import BadEdit, columns, validate
+from ui.annotations import commands
+
+
+class DetailsDialog(QDialog):
+    """Edits one paper's own fields; only the fields the library's schema has are shown."""
+
+    def __init__(self, window, rec: PaperRecord) -> None:
+        super().__init__(window)
+        self.setObjectName("detailsDialog")
+        self.setWindowTitle(f"Edit details — {rec.title[:60]}")
+        self.window_ = window
+        self.rec = rec
+        self.fields: dict[str, QLineEdit | QPlainTextEdit] = {}
+        have = set(columns())
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+
+        def line(name: str, label: str, value: str, hint: str = "") -> None:
+            if name not in have:
+                return
+            edit = QLineEdit(value, self)
+            edit.setObjectName(f"details_{name}")
+            edit.setPlaceholderText(hint)
+            edit.textChanged.connect(self._check)
+            form.addRow(label, edit)
+            self.fields[name] = edit
+
+        def lines(name: str, label: str, values: list[str], hint: str) -> None:
+            if name not in have:
+                return
+            edit = QPlainTextEdit("\n".join(values), self)
+            edit.setObjectName(f"details_{name}")
+            edit.setPlaceholderText(hint)
+            edit.setTabChangesFocus(True)
+            edit.setFixedHeight(edit.fontMetrics().lineSpacing() * 4 + 12)
+            edit.textChanged.connect(self._check)
+            form.addRow(label, edit)
+            self.fields[name] = edit
+
+        line("title", "&Title:", rec.title)
+        authors = getattr(rec, "authors", None)
+        if isinstance(authors, list) and "authors" in have:
+            lines("authors", "&Authors:", authors, "one name per line")
+        else:
+            count = "" if rec.authors_count is None else str(rec.authors_count)
+            line("authors_count", "&Authors:", count, "how many (unknown: empty)")
+        day = rec.published.isoformat() if rec.published else ""
+        line("published", "&Date:", day, "YYYY-MM-DD (unknown: empty)")
+        line("arxiv_id", "ar&Xiv id:", getattr(rec, "arxiv_id", None) or "", "e.g. 2401.01234")
+        line("url", "&Link:", rec.url or "", "https://…")
+        lines("links", "Other li&nks:", list(rec.links), "one http(s) address per line")
+        line("organization", "&Organisation:", rec.organization or "")
+
+        self.error = QLabel(self)
+        self.error.setObjectName("detailsError")
+        self.error.setStyleSheet("color: #c0392b")
+        self.error.setWordWrap(True)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel,
+            Qt.Orientation.Horizontal,
+        )
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        note = QLabel("Edited fields are kept when the paper is imported again.", self)
+        note.setStyleSheet("color: gray")
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(note)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+        self.resize(620, self.sizeHint().height())
+        self._check()
+
+    def values(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name, edit in self.fields.items():
+            out[name] = edit.toPlainText() if isinstance(edit, QPlainTextEdit) else edit.text()
+        return out
+
+    def _check(self) -> bool:
+        try:
+            validate(self.values())
+        except BadEdit as exc:
+            self.error.setText(str(exc)[0].upper() + str(exc)[1:] + ".")
+            self.error.show()
+            self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(False)
+            return False
+        self.error.hide()
+        self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(True)
+        return True
+
+    def save(self) -> None:
+        if not self._check():
+            return
+        w = self.window_
+        commands.edit_details(w.undo_stack, w.ops, w.panel.feedback, self.rec.id, self.values(), w)
+        self.accept()
