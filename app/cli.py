@@ -88,19 +88,6 @@ def _holds_library(folder: Path) -> bool:
     return (folder / DB_NAME).is_file()
 
 
-def _refuse_missing(folder: Path, command: str) -> None:
-    if not _holds_library(folder):
-        raise UsageError(
-            f"{folder}: no library there (check the path; 'paperdesk --library {folder} "
-            f"import FILE' creates one)"
-            + (
-                "; the window was not opened"
-                if command == "the window"
-                else f"; {command} only reads"
-            )
-        )
-
-
 def open_library(args: argparse.Namespace, create: bool = True) -> Library:
     from app.paths import demo_library, sample_pages
 
@@ -117,14 +104,17 @@ def open_library(args: argparse.Namespace, create: bool = True) -> Library:
     if named and "://" not in str(named):
         folder = Path(named).expanduser()
         if reads_only(args):
-            _refuse_missing(folder, args.command or "gui")
+            create = False  # Library.open refuses a folder without a library, in one line
         elif (args.command or "gui") == "gui" and not _holds_library(folder):
             # The window: ask before creating a library (refused when no one can be asked).
             from app.commands.common import gui_launcher
 
             ask = getattr(gui_launcher(), "ask_create", None)
             if ask is None or not ask(str(folder)):
-                _refuse_missing(folder, "the window")
+                raise UsageError(
+                    f"{folder}: no library there (check the path; 'paperdesk --library "
+                    f"{folder} import FILE' creates one); the window was not opened"
+                )
     return Library.open(args.library, create=create)
 
 

@@ -42,14 +42,15 @@ def check_note(text: str) -> None:
 
 def check_folder(folder: Path, create: bool) -> None:
     """The folder exists (created if ``create``) and is writable; else one clear line.
-    Without ``create`` (maintenance commands) it must already hold a library."""
+    Without ``create`` (reading and maintenance commands) it must already hold a library
+    (or what is left of one, so that an emptied database can point at its backups)."""
     if folder.exists() and not folder.is_dir():
         raise LibraryError(f"{folder}: is a file, not a library folder")
     lived = (folder / INDEX_FOLDER).is_dir() or (folder / "backups").is_dir()
     if not create and not (folder / DB_NAME).exists() and not lived:
         raise LibraryError(
-            f"{folder}: not a Paperdesk library (no {DB_NAME} there); "
-            "this command works on an existing library only"
+            f"{folder}: no library there (not a Paperdesk library: no {DB_NAME}); check the "
+            f"path — 'paperdesk --library {folder} import FILE' creates one"
         )
     if (folder / INDEX_FOLDER).is_symlink():
         raise LibraryError(

@@ -91,7 +91,9 @@ def test_emptied_database_is_refused_pointing_at_backups(lib, damage):
 
 
 def test_a_new_folder_still_becomes_a_library(tmp_path):
-    proc = run(tmp_path / "fresh", "list")
+    # A writing command makes a library of a new folder (a reading one refuses: DESIGN.md).
+    seed = Path(__file__).parents[2] / "resources" / "samples" / "003_f50d1a38d8fb6fdb.txt"
+    proc = run(tmp_path / "fresh", "import", str(seed))
     assert proc.returncode == 0 and (tmp_path / "fresh" / "library.sqlite").exists()
 
 

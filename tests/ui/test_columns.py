@@ -27,7 +27,7 @@ def test_default_columns_fit_1280_with_the_sort_arrow(qtbot, open_window, seeded
     window.resize(1280, 800)
     qtbot.waitUntil(lambda: window.width() == 1280 or window.width() <= 800)
     table, hh = window.table, window.table.horizontalHeader()
-    assert _visible(window) == ["Title", "Published", "Upvotes", "Tags", "Added"]
+    assert _visible(window) == ["Title", "Published", "Upvotes", "Authors", "Tags", "Added"]
     qtbot.waitUntil(lambda: hh.length() <= table.viewport().width() + 1)
     assert not table.horizontalScrollBar().isVisible()
     assert hh.sortIndicatorSection() == _col("Added")  # the default sort, visible
@@ -50,7 +50,7 @@ def test_header_menu_shows_hides_and_resets(qtbot, open_window, seeded):
     actions["Published"].setChecked(False)
     assert "Published" not in _visible(window)
     actions["Reset columns"].trigger()
-    assert _visible(window) == ["Title", "Published", "Upvotes", "Tags", "Added"]
+    assert _visible(window) == ["Title", "Published", "Upvotes", "Authors", "Tags", "Added"]
     # Sorting by a column brings it into view if it was hidden.
     window.sort_by("organization", False)
     assert "Organisation" in _visible(window)
