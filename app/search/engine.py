@@ -62,6 +62,7 @@ class ParsedQuery:
     words: list[str] = field(default_factory=list)
     note: str | None = None
     prefix: str | None = None
+    simplified: bool = False  # cut down to the engine's bounds (``note`` says how)
 
     @property
     def highlight(self) -> frozenset[str]:

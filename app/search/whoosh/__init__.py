@@ -40,6 +40,9 @@ __all__ = ["WhooshEngine", "WhooshReader", "file_lock"]
 
 WRITER_WAIT_S = 60.0
 FEW_HITS = 3  # a word this rare (or rarer) gets a "did you mean"
+SUGGEST_WORDS = 8  # "did you mean" for queries of at most this many distinct words
+SUGGEST_LEN = 30  # ...each at most this long (a corrector's work grows with the length)
+EXACT_COUNT = 20_000  # an estimated total up to this is counted exactly instead
 KEY_TERMS = {"title": 6, "abstract": 12}  # more-like-this: key terms taken per field
 
 
@@ -67,7 +70,7 @@ class WhooshEngine:
         self._lock = threading.Lock()  # one searcher, used by one thread at a time
         self._view: tuple[Searcher, View] | None = None
         self._masks: dict[Any, np.ndarray] = {}
-        self.fast = FastScorer(list(TEXT_FIELDS))
+        self.fast = FastScorer([*TEXT_FIELDS, "org"])
 
     @staticmethod
     def exists(folder: Path) -> bool:
@@ -242,7 +245,7 @@ class WhooshReader:
         parsed: Parsed = query.native
         if parsed is None or parsed.query is None or limit <= 0:
             return Found()
-        if parsed.groups is not None:
+        if parsed.tree is not None:
             return self._fast(parsed, limit, sort, only)
         try:
             return self._whoosh(parsed, limit, sort, only)
@@ -254,11 +257,11 @@ class WhooshReader:
             return found
 
     def _fast(self, parsed: Parsed, limit: int, sort: str | None, only: IdFilter | None) -> Found:
-        """Plain words: vectorised BM25F (fast.py); the total is always exact."""
+        """Words, prefixes and one-word fields with AND/OR/NOT: vectorised BM25F (fast.py);
+        the total is always exact."""
         view = self.engine.view(self.searcher)
         allowed = self.engine.mask(self.searcher, only) if only is not None else None
-        assert parsed.groups is not None
-        docs, scores = view.search_all(parsed.groups, TEXT_FIELDS, allowed)
+        docs, scores = view.evaluate(parsed.tree, allowed)
         chosen = top(docs, scores, limit, view.column(sort) if sort else None)
         ids = view.column("id")
         out = Found(total=len(docs))
@@ -285,8 +288,14 @@ class WhooshReader:
             # Fewer hits than asked for: every match was scored, so the count is exact.
             out.total = len(found) if found.has_exact_length() else found.scored_length()
         else:
-            out.total = max(found.estimated_length(), found.scored_length())
-            out.exact = False
+            # Whoosh's estimate is an upper bound, often far off ("about 117" for 2): a
+            # modest one is counted for real.
+            estimate = max(found.estimated_length(), found.scored_length())
+            if estimate <= EXACT_COUNT:
+                out.total = len(found)
+            else:
+                out.total = estimate
+                out.exact = False
         return out
 
     def more_like_this(self, texts: dict[str, str], exclude: int, limit: int) -> Found:
@@ -322,7 +331,12 @@ class WhooshReader:
         reader = self.searcher.reader()
         text = query.text
         replaced = text
-        for word in dict.fromkeys(query.words):
+        words = list(dict.fromkeys(query.words))
+        if query.simplified or len(words) > SUGGEST_WORDS:
+            return None  # a cut-down or very long query: no guess would help
+        for word in words:
+            if len(word) > SUGGEST_LEN:
+                continue
             freq = sum(reader.doc_frequency(f, word) for f in ("title", "abstract"))
             if freq > FEW_HITS:
                 continue
@@ -334,7 +348,9 @@ class WhooshReader:
                     if cand != word and n > freq and (best is None or n > best[0]):
                         best = (n, cand)
             if best is not None:
-                replaced = re.sub(rf"(?i)\b{re.escape(word)}\b", best[1], replaced, count=1)
+                # Only where the word stands alone: never inside a field's name or value.
+                alone = rf"(?i)(?<![\w:.*-]){re.escape(word)}(?![\w:.*])"
+                replaced = re.sub(alone, best[1], replaced, count=1)
         return replaced if replaced != text else None
 
     def prefix_terms(self, field_name: str, prefix: str, cap: int) -> list[str]:
@@ -350,7 +366,7 @@ class WhooshReader:
 def _parsed(text: str, p: Parsed) -> ParsedQuery:
     terms = {f: frozenset(t) for f, t in p.terms.items() if t}
     native = p if p.query is not None else None  # None: the query matches everything
-    return ParsedQuery(text, native, terms, list(p.words), p.note, p.prefix)
+    return ParsedQuery(text, native, terms, list(p.words), p.note, p.prefix, p.simplified)
 
 
 class _Bold(wh.HtmlFormatter):
