@@ -124,6 +124,9 @@ class SearchEngine(Protocol):
 
     def doc_count(self) -> int: ...
 
+    def audit(self, rows: Callable[[list[int]], list[dict[str, Any]]], k: int = 200) -> str | None:
+        """Sample documents against the database (``rows(ids)``): what is wrong, or None."""
+
     def reading(self) -> AbstractContextManager[EngineReader]:
         """A consistent view for searching, for this thread while the block runs."""
 
@@ -138,6 +141,9 @@ class EngineReader(Protocol):
     """Searching one consistent view of the index."""
 
     def parse(self, text: str, as_you_type: bool = False) -> ParsedQuery: ...
+
+    def plain(self, text: str, why: str) -> ParsedQuery:
+        """``text`` read as plain words (a query the engine could not run), ``why`` noted."""
 
     def search(
         self,
@@ -172,6 +178,15 @@ class OpenIndex(Protocol):
     progress: tuple[int, int]
 
     def ensure(self, background: bool = False) -> bool: ...
+
+    def confirm_damage(self) -> bool:
+        """After a failed search: is the index really damaged (then marked for a rebuild)?
+        False: the files are sound, and the query was at fault."""
+
+    def lag(self) -> int: ...
+
+    def live_ids(self, ids: list[int]) -> set[int]:
+        """Which of ``ids`` are papers of the database (a damaged index may name others)."""
 
     def reading(self) -> AbstractContextManager[EngineReader | None]: ...
 

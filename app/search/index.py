@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from app.errors import PaperdeskError
 from app.search.engine import EngineReader, IdFilter, IndexSource, Progress, SearchEngine
-from app.search.rows import papers_by_id
+from app.search.rows import live_ids, papers_by_id
 from app.search.whoosh import WhooshEngine, file_lock
 from app.search.whoosh.schema import SCHEMA_VERSION
 from app.store.changes import Changes
@@ -106,13 +106,36 @@ class SearchIndex:
         if not full:
             return None
         try:
-            docs = self._current().check()
+            engine = self._current()
+            docs = engine.check()
+            if stamp["seq"] != last:
+                return None  # behind: the catch-up changes documents; nothing to compare
+            if docs != self.source.count():
+                return "paper count differs from the database"
+            if sorted(self.indexed_ids()) != self.source.paper_ids(sort="id", descending=False):
+                return "damaged: its paper ids are not the database's"
+            wrong = engine.audit(self._rows)
         except Exception:  # any damage to the files: rebuild, never fail the user
             self._drop_engine()
             return "corrupt"
-        if stamp["seq"] == last and docs != self.source.count():
-            return "paper count differs from the database"
-        return None
+        return None if wrong is None else f"damaged: {wrong}"
+
+    def _rows(self, ids: list[int]) -> list[dict[str, Any]]:
+        return [p for batch in papers_by_id(self.source.engine, sorted(ids)) for p in batch]
+
+    def confirm_damage(self) -> bool:
+        """After a search failed: True (and marked for a rebuild) only if the index
+        itself is damaged; a query Whoosh could not run is no reason to rebuild."""
+        self._drop_engine()  # look at the files afresh
+        why = self.problem(full=True)
+        if why is not None:
+            _log.warning("search index %s; rebuilding it", why)
+            self.damaged = True
+            self._checked = False
+        return why is not None
+
+    def live_ids(self, ids: list[int]) -> set[int]:
+        return live_ids(self.source.engine, ids)
 
     def lag(self) -> int:
         """How many changes the index is behind the database."""

@@ -94,19 +94,21 @@ def run_search(
         pct = f" ({100 * done // total}%)" if total else ""
         result.note = f"the search index is being built{pct}; results may be incomplete"
     parsed: ParsedQuery | None = None
-    for attempt in (1, 2):
+    plain: str | None = None  # why the query is read as plain words
+    for attempt in (1, 2, 3):
         try:
-            parsed = _search_once(idx, text, result, limit, as_you_type, flt)
+            parsed = _search_once(idx, text, result, limit, as_you_type, flt, plain)
             break
         except PaperdeskError:
             raise
         except Exception as exc:  # Whoosh checks little: damage shows as struct/zlib/EOF...
             result.hits.clear()
-            if not idx.rebuilding:
-                # The index files are damaged: rebuild from the database and answer again.
-                _log.warning("search index unreadable (%s); rebuilding it", exc)
-                idx.damaged = True
-            if attempt == 2 or idx.rebuilding or not idx.ensure(background=as_you_type):
+            if not idx.rebuilding and plain is None and not idx.confirm_damage():
+                # The files are sound: the query was at fault. Plain words, never a rebuild.
+                _log.info("query %r failed (%s); searching its plain words", text, exc)
+                plain = "it could not be run"
+                continue
+            if attempt == 3 or idx.rebuilding or not idx.ensure(background=as_you_type):
                 result.indexing = True
                 result.note = result.note or "the search index is being built"
                 parsed = None
@@ -128,27 +130,38 @@ def _search_once(
     limit: int,
     as_you_type: bool,
     flt: PaperFilter | None,
+    plain: str | None = None,
 ) -> ParsedQuery | None:
     with idx.reading() as reader:
         if reader is None:
             raise OSError("the index could not be opened")
-        parsed = reader.parse(text, as_you_type)
+        parsed = reader.plain(text, plain) if plain else reader.parse(text, as_you_type)
         result.note = parsed.note or result.note
-        if parsed.native is None or limit == 0:
+        if parsed.native is None:
             return parsed
-        found = reader.search(
-            parsed, limit, SORTS[result.sort], idx.only(flt) if flt is not None else None
+        found = reader.search(  # limit 0: the count alone
+            parsed, max(limit, 1), SORTS[result.sort], idx.only(flt) if flt is not None else None
         )
+        found.ids, found.scores = found.ids[:limit], found.scores[:limit]
         if found.ran is not None:
             _log.info("query %r was read as plain words", text)
             parsed = found.ran
             result.note = parsed.note
-        result.hits = [Hit(pid, score) for pid, score in zip(found.ids, found.scores, strict=True)]
-        result.total = found.total
+        live = idx.live_ids(found.ids)
+        if len(live) < len(set(found.ids)) and idx.lag() == 0:
+            # Ids of no paper, though the index is current: its id column is damaged.
+            raise _NotPapers(f"{len(found.ids) - len(live)} hit(s) name no paper")
+        hits = [(pid, s) for pid, s in zip(found.ids, found.scores, strict=True) if pid in live]
+        result.hits = [Hit(pid, score) for pid, score in hits]
+        result.total = max(len(hits), found.total - (len(found.ids) - len(hits)))
         result.total_is_exact = found.exact
         if result.total <= FEW_HITS and not as_you_type:
             result.suggestion = _suggest(reader, parsed)
     return parsed
+
+
+class _NotPapers(Exception):
+    """A search named ids that are no papers: the index is damaged (rebuilt)."""
 
 
 def _suggest(reader: EngineReader, parsed: ParsedQuery) -> str | None:

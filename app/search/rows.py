@@ -77,3 +77,14 @@ def texts_for(engine: Engine, ids: Sequence[int]) -> dict[int, tuple[str, str]]:
             ):
                 out[pid] = (title, abstract or "")
     return out
+
+
+def live_ids(engine: Engine, ids: Sequence[int]) -> set[int]:
+    """Which of ``ids`` are papers of the database."""
+    wanted = sorted({i for i in ids if -(2**63) <= i < 2**63})
+    out: set[int] = set()
+    with read_session(engine) as s:
+        for start in range(0, len(wanted), _CHUNK):
+            chunk = wanted[start : start + _CHUNK]
+            out.update(s.scalars(select(Paper.id).where(Paper.id.in_(chunk))))
+    return out

@@ -108,6 +108,40 @@ class WhooshEngine:
     def doc_count(self) -> int:
         return int(self._index().doc_count())
 
+    def audit(self, rows: Callable[[list[int]], list[dict[str, Any]]], k: int = 200) -> str | None:
+        """Damage that opening the files cannot see (an emptied ``*.id.col``, field
+        lengths gone): for ``k`` documents spread over the index, the id column against
+        the stored id, and each text field's length against the paper's text in the
+        database (``rows(ids)``: the papers, as app/search/rows.py reads them). What is
+        wrong, or None."""
+        from whoosh.util.numeric import length_to_byte
+
+        with self.reading() as r:
+            s = r.searcher
+            view = self.view(s)
+            live = np.flatnonzero(view.live)
+            if not len(live):
+                return None
+            col = view.column("id")
+            chosen = live[np.linspace(0, len(live) - 1, min(k, len(live))).astype(np.int64)]
+            stored: dict[int, int] = {}
+            for d in chosen.tolist():
+                sid = s.stored_fields(int(d)).get("id")
+                if sid != int(col[d]):
+                    return f"document {d}: id column says {int(col[d])}, stored id {sid}"
+                stored[int(d)] = sid
+            papers = {p["id"]: document(p) for p in rows(list(stored.values()))}
+            for d, pid in stored.items():
+                doc = papers.get(pid)
+                if doc is None:
+                    continue  # deleted since: the catch-up removes it
+                for fname in TEXT_FIELDS:
+                    want = length_to_byte(sum(1 for _ in ANALYZER(doc.get(fname) or "")))
+                    got = length_to_byte(s.doc_field_length(d, fname, 0))
+                    if want != got:
+                        return f"paper {pid}: the index's {fname} length is wrong"
+        return None
+
     # -- reading ---------------------------------------------------------------------------
 
     @contextmanager
@@ -235,6 +269,9 @@ class WhooshReader:
     def parse(self, text: str, as_you_type: bool = False) -> ParsedQuery:
         return _parsed(text, parse(text, self.searcher.reader(), as_you_type))
 
+    def plain(self, text: str, why: str) -> ParsedQuery:
+        return _parsed(text, plain(text, why))
+
     def search(
         self,
         query: ParsedQuery,
@@ -332,7 +369,7 @@ class WhooshReader:
         text = query.text
         replaced = text
         words = list(dict.fromkeys(query.words))
-        if query.simplified or len(words) > SUGGEST_WORDS:
+        if query.simplified or len(words) > SUGGEST_WORDS or len(text) > 40 * SUGGEST_WORDS:
             return None  # a cut-down or very long query: no guess would help
         for word in words:
             if len(word) > SUGGEST_LEN:
