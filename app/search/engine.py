@@ -124,6 +124,9 @@ class SearchEngine(Protocol):
 
     def doc_count(self) -> int: ...
 
+    def clean_up(self) -> list[str]:
+        """Remove what failed or killed writes left in the folder; the names removed."""
+
     def audit(self, rows: Callable[[list[int]], list[dict[str, Any]]], k: int = 200) -> str | None:
         """Sample documents against the database (``rows(ids)``): what is wrong, or None."""
 
@@ -176,6 +179,7 @@ class OpenIndex(Protocol):
     rebuilding: bool
     damaged: bool
     progress: tuple[int, int]
+    note: str | None  # set by ensure(): why results may be out of date
 
     def ensure(self, background: bool = False) -> bool: ...
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import or_, select
 
+from app.errors import PaperdeskError
 from app.search.index import leftovers
 from app.search.whoosh.schema import INT_MAX
 from db import Paper, read_session
@@ -36,9 +37,14 @@ def check_index(idx: SearchIndex, report: Any, repair: bool) -> None:
         report.facts.append(f"search index: {what}; brought up to date at the next search")
     else:
         report.problems.append(f"{idx.folder}: search index {why}")
+    if lag and idx.failure:
+        report.facts.append(f"search index: the last update failed ({idx.failure})")
     if repair and (why is not None or lag):
-        idx.sync()
-        report.repaired.append(f"{idx.folder}: search index brought up to date")
+        try:
+            idx.sync()
+            report.repaired.append(f"{idx.folder}: search index brought up to date")
+        except (OSError, PaperdeskError, RuntimeError) as exc:
+            report.problems.append(f"{idx.folder}: search index could not be updated ({exc})")
     beyond = out_of_range(idx)
     if beyond:
         shown = ", ".join(str(i) for i in beyond[:10]) + (" …" if len(beyond) > 10 else "")

@@ -64,6 +64,8 @@ class SearchIndex:
         self._thread: threading.Thread | None = None
         self._checked = False  # the full check (stamp, files, counts) ran once
         self.damaged = False  # reading it failed: rebuild at the next chance
+        self.failure: str | None = None  # why the last sync failed (e.g. a full disk)
+        self.note: str | None = None  # for the user: results are from an older index
 
     # -- stamp -----------------------------------------------------------------------------
 
@@ -80,10 +82,15 @@ class SearchIndex:
     @staticmethod
     def _write_stamp(folder: Path, seq: int, build: str) -> None:
         tmp = folder / (STAMP + ".tmp")
-        tmp.write_text(
-            json.dumps({"schema": SCHEMA_VERSION, "seq": seq, "build": build}), encoding="utf-8"
-        )
-        os.replace(tmp, folder / STAMP)
+        try:
+            tmp.write_text(
+                json.dumps({"schema": SCHEMA_VERSION, "seq": seq, "build": build}),
+                encoding="utf-8",
+            )
+            os.replace(tmp, folder / STAMP)
+        except BaseException:
+            tmp.unlink(missing_ok=True)  # the old stamp stays: the index is as it was
+            raise
 
     def problem(self, full: bool = True) -> str | None:
         """Why the index must be rebuilt from the database, or None if it can catch up.
@@ -215,10 +222,17 @@ class SearchIndex:
         """THE catch-up: bring the index up to the database's latest change (rebuilding it
         if needed). Thread-safe; the index commits only what fully succeeded."""
         with self._locked():
-            why = self.problem(full=not self._checked)
-            if why is not None:
-                self._rebuild_locked(progress)
-            self._catch_up_locked(progress)
+            try:
+                why = self.problem(full=not self._checked)
+                if why is not None:
+                    self._rebuild_locked(progress)
+                elif not self._checked:
+                    self._current().clean_up()  # what a killed writer left
+                self._catch_up_locked(progress)
+            except BaseException as exc:
+                self.failure = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                raise
+            self.failure = None
             self._checked = True
 
     def try_sync(self, progress: Progress | None = None) -> bool:
@@ -325,22 +339,35 @@ class SearchIndex:
         rebuilt, on a thread when ``background`` (as-you-type in the window), else right
         here (the CLI). A large lag is caught up on a thread when ``background``.
         """
+        self.note = None
         if self.rebuilding:
             return False
-        if not self._checked or self.damaged:
-            if self.problem() is not None:
-                if background:
+        try:
+            if not self._checked or self.damaged:
+                if self.problem() is not None:
+                    if background:
+                        self.sync_in_background()
+                        return False
+                    self.sync()
+                self._checked = True
+            lag = self.lag()
+            if lag > 0:
+                if background and lag >= BULK_MIN:
+                    # e.g. another process imported 100,000 papers: catch up off this thread.
                     self.sync_in_background()
                     return False
                 self.sync()
-            self._checked = True
-        lag = self.lag()
-        if lag > 0:
-            if background and lag >= BULK_MIN:
-                # e.g. another process imported 100,000 papers: catch up off this thread.
-                self.sync_in_background()
+        except (OSError, IndexError_, PaperdeskError, RuntimeError) as exc:
+            # A full disk, a lock held too long: answer from the last good index (a
+            # failed write left it as it was), and say so; the next search tries again.
+            _log.warning("search index not brought up to date: %s", exc)
+            if self.problem(full=False) is not None:
+                self.note = f"the search index could not be built ({exc})"
                 return False
-            self.sync()
+            self.note = (
+                f"the search index is {self.lag()} change(s) behind the library and could not "
+                f"be updated ({exc}); results may be out of date"
+            )
         return True
 
     def sync_in_background(self, progress: Progress | None = None) -> None:

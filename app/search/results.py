@@ -92,7 +92,9 @@ def run_search(
         result.indexing = True
         done, total = idx.progress
         pct = f" ({100 * done // total}%)" if total else ""
-        result.note = f"the search index is being built{pct}; results may be incomplete"
+        result.note = idx.note or f"the search index is being built{pct}; results may be incomplete"
+    elif idx.note:
+        result.note = idx.note
     parsed: ParsedQuery | None = None
     plain: str | None = None  # why the query is read as plain words
     for attempt in (1, 2, 3):

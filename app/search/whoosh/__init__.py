@@ -11,7 +11,10 @@ pieces to Whoosh's own results.
 from __future__ import annotations
 
 import gc
+import io
+import os
 import re
+import shutil
 import threading
 import time
 import warnings
@@ -108,6 +111,39 @@ class WhooshEngine:
     def doc_count(self) -> int:
         return int(self._index().doc_count())
 
+    def clean_up(self) -> list[str]:
+        """Remove what failed or killed writes left (the caller holds the index's lock):
+        files of segments the current TOC does not name, Whoosh's ``MAIN.tmp`` pool folder,
+        half-written TOCs. The names removed."""
+        try:
+            ix = whoosh_index.open_dir(str(self.folder), indexname=INDEX_NAME)
+            try:
+                live = {seg.segment_id() for seg in ix._segments()}
+                generation = ix.latest_generation()
+            finally:
+                ix.close()
+        except Exception:
+            return []  # no readable TOC: nothing can be told apart (a rebuild replaces all)
+        removed = []
+        current_toc = f"_{INDEX_NAME}_{generation}.toc"
+        for path in self.folder.iterdir():
+            name = path.name
+            if name == f"{INDEX_NAME}.tmp":
+                orphan = True
+            elif name.startswith(f"_{INDEX_NAME}_") and ".toc" in name:
+                orphan = name != current_toc and not name.endswith(".toc")  # a temp TOC
+            elif name.startswith(f"{INDEX_NAME}_") and "." in name:
+                orphan = name.split(".", 1)[0] not in live  # segment ids: "MAIN_<random>"
+            else:
+                orphan = False
+            if orphan and name != f"{INDEX_NAME}_WRITELOCK":
+                if path.is_dir():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink(missing_ok=True)
+                removed.append(name)
+        return removed
+
     def audit(self, rows: Callable[[list[int]], list[dict[str, Any]]], k: int = 200) -> str | None:
         """Damage that opening the files cannot see (an emptied ``*.id.col``, field
         lengths gone): for ``k`` documents spread over the index, the id column against
@@ -203,11 +239,12 @@ class WhooshEngine:
         w = _writer(ix, bulk)
         try:
             yield WhooshWriter(w, fresh=ix.doc_count_all() == 0)
+            w.commit()
         except BaseException:
-            if not w.is_closed:
-                w.cancel()
+            _abandon(w, self.folder)
+            self._ix = None
+            self.clean_up()  # e.g. a full disk: no orphan segment stays behind
             raise
-        w.commit()
 
     def bulk_index(
         self, db_path: Path, ids: Sequence[int], progress: Callable[[int], None] | None = None
@@ -221,8 +258,9 @@ class WhooshEngine:
                     w.delete_by_term("id", pid)
             bulk.index_in_processes(str(self.folder), db_path, ids, w, progress)
         except BaseException:
-            if not w.is_closed:
-                w.cancel()
+            _abandon(w, self.folder)
+            self._ix = None
+            self.clean_up()
             raise
 
     def close(self) -> None:
@@ -426,6 +464,31 @@ def _quiet_leaks() -> Iterator[list[bool]]:
         finally:
             if failed:
                 gc.collect()
+
+
+def _quietly(step: Callable[[], Any]) -> None:
+    """A clean-up step after a failure: its own failure must not hide the first one."""
+    try:
+        step()
+    except Exception:
+        pass
+
+
+def _abandon(w: SegmentWriter, folder: Path) -> None:
+    """Cancel a failed write and let go of the index's write lock and files even when
+    cancelling fails too (on a full disk, closing a segment's files fails: Whoosh then
+    leaves them open, and the clean-up could not free their space)."""
+    if not w.is_closed:
+        _quietly(w.cancel)
+    lock = getattr(w, "writelock", None)
+    if lock is not None:
+        _quietly(lock.release)
+    inside = str(folder) + os.sep
+    for obj in gc.get_objects():
+        if isinstance(obj, io.IOBase) and not obj.closed:
+            name = getattr(obj, "name", None)
+            if isinstance(name, str) and name.startswith(inside):
+                _quietly(obj.close)  # a buffered file closes its raw file even if the flush fails
 
 
 def _writer(ix: Any, bulk_mode: bool) -> SegmentWriter:
