@@ -40,12 +40,17 @@ LOCK_FILE = "index.lock"
 BULK_MIN = 3000  # from this many changed papers on, index in worker processes
 FAST_MIN = 500  # from this many, the fast (bulk) writer in this process; below: stock
 LOCK_WAIT_S = 600.0
+TRY_WAIT_S = 0.3  # try_sync: how long a write's own catch-up waits for another writer
 
-__all__ = ["BULK_MIN", "INDEX_DIR", "STAMP", "IndexError_", "SearchIndex"]
+__all__ = ["BULK_MIN", "INDEX_DIR", "STAMP", "IndexBusy", "IndexError_", "SearchIndex"]
 
 
 class IndexError_(PaperdeskError):
     """The index could not be brought up to date (one line, like every user-facing error)."""
+
+
+class IndexBusy(IndexError_):
+    """Another writer holds the index (raised only when the caller would not wait)."""
 
 
 class SearchIndex:
@@ -204,12 +209,17 @@ class SearchIndex:
     # -- the writer path -------------------------------------------------------------------
 
     @contextmanager
-    def _locked(self) -> Iterator[None]:
-        """This process's lock, then the cross-process lock file beside the index."""
-        with self._sync_lock:
+    def _locked(self, wait: bool = True) -> Iterator[None]:
+        """This process's lock, then the cross-process lock file beside the index.
+        ``wait=False``: raise :class:`IndexBusy` at once when another writer holds it."""
+        if not self._sync_lock.acquire(timeout=-1 if wait else TRY_WAIT_S):
+            raise IndexBusy(f"{self.folder}: the index is being updated by this process")
+        try:
             lock = file_lock(self.path / LOCK_FILE)
-            deadline = time.monotonic() + LOCK_WAIT_S
+            deadline = time.monotonic() + (LOCK_WAIT_S if wait else TRY_WAIT_S)
             while not lock.acquire(blocking=False):
+                if not wait and time.monotonic() > deadline:
+                    raise IndexBusy(f"{self.folder}: another Paperdesk is updating the index")
                 if time.monotonic() > deadline:
                     raise IndexError_(f"{self.folder}: another Paperdesk keeps the index locked")
                 time.sleep(0.02)
@@ -217,17 +227,24 @@ class SearchIndex:
                 yield
             finally:
                 lock.release()
+        finally:
+            self._sync_lock.release()
 
-    def sync(self, progress: Progress | None = None) -> None:
+    def sync(self, progress: Progress | None = None, wait: bool = True) -> None:
         """THE catch-up: bring the index up to the database's latest change (rebuilding it
-        if needed). Thread-safe; the index commits only what fully succeeded."""
-        with self._locked():
+        if needed). Thread-safe; the index commits only what fully succeeded. ``wait=False``:
+        raise :class:`IndexBusy` instead of waiting for another writer (whose own catch-up,
+        or the next search, then takes this change in)."""
+        with self._locked(wait):
             try:
                 why = self.problem(full=not self._checked)
                 if why is not None:
                     self._rebuild_locked(progress)
                 elif not self._checked:
                     self._current().clean_up()  # what a killed writer left
+                self._catch_up_locked(progress)
+                # Changes committed meanwhile, whose writers may have found the lock taken
+                # and left them to us: one more look before letting go.
                 self._catch_up_locked(progress)
             except BaseException as exc:
                 self.failure = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
@@ -238,10 +255,17 @@ class SearchIndex:
     def try_sync(self, progress: Progress | None = None) -> bool:
         """:meth:`sync` for a caller whose change is already committed (the CLI before it
         exits, the window's index thread): a failure is logged, never raised — the next
-        search or sync catches up (with a full check). True when the index is current."""
+        search or sync catches up (with a full check). True when the index is current.
+
+        Never waits for index work of another process or thread (a ``reindex`` running
+        elsewhere): a CLI write such as ``star`` returns at once, and the writer that holds
+        the index, or the next search, takes the change in."""
         try:
-            self.sync(progress)
+            self.sync(progress, wait=False)
             return True
+        except IndexBusy as exc:
+            _log.info("%s; the change is indexed when it is done", exc)
+            return False
         except Exception as exc:
             self._checked = False
             _log.warning("search index not updated (%s); it will catch up", exc)
