@@ -202,6 +202,26 @@ class View:
             return s > 0, s
         if kind == "null":
             return np.zeros(self.n, dtype=bool), np.zeros(self.n, dtype=np.float32)
+        if kind == "w":  # a part Whoosh runs: its matches with Whoosh's scores
+            scores = np.zeros(self.n, dtype=np.float32)
+            found = self.searcher.search(node[1], limit=None)
+            for score, docnum in found.top_n:
+                scores[docnum] = score
+            mask = np.zeros(self.n, dtype=bool)
+            docs = np.fromiter(found.docs(), np.int64)
+            mask[docs] = True
+            return mask, np.where(mask, np.maximum(scores, np.float32(1e-30)), 0).astype(np.float32)
+        if kind == "r":
+            _, name, lo, hi, lx, hx = node
+            col = self.column(name)
+            # Unknown values (no date: 0; no count: below 0) match no range, as in Whoosh,
+            # where such a document has no term of the field.
+            mask = col > 0 if name == "published" else col >= 0
+            if lo is not None:
+                mask &= (col > lo) if lx else (col >= lo)
+            if hi is not None:
+                mask &= (col < hi) if hx else (col <= hi)
+            return mask, mask.astype(np.float32)
         if kind == "not":
             mask, scores = self._node(node[1])
             neg, _ = self._node(node[2])

@@ -34,6 +34,10 @@ PREFIX_SCAN = 500  # ...chosen among at most this many candidates per field
 MAX_TERMS = 32  # words, phrases and fields per query; the rest is left out (and said)
 MAX_PHRASE = 12  # words per phrase; a longer one keeps its first words
 MAX_DEPTH = 16  # nested parentheses / NOTs
+# Phrases are matched by word position, in Python (~10 µs per candidate document: a
+# phrase of two common words over 100,000 abstracts has ~50,000). Beyond the first phrase,
+# a query's phrases may add up to this many candidates; the rest are read as words.
+PHRASE_BUDGET = 60_000
 MAX_WORD = 100  # characters of one word taken into account
 
 FIELDS = {
@@ -134,6 +138,9 @@ class _Parser:
         self.toks, self.cut = _tokens(self.text)
         self.depth = 0
         self.shortened = False  # a phrase was cut to MAX_PHRASE words
+        self.phrases = 0  # phrases matched by position so far
+        self.phrase_cost = 0  # their candidate documents
+        self.loose = False  # phrases beyond MAX_PHRASES, read as words
         self.i = 0
         self.reader = reader
         self.as_you_type = as_you_type
@@ -188,8 +195,10 @@ class _Parser:
             return None, None
         positive: q.Query = must[0] if len(must) == 1 else q.And(must) if must else q.Every()
         fast_pos = (
-            None
-            if not fast_must or any(t is None for t in fast_must)
+            ("w", q.Every())
+            if not fast_must
+            else None
+            if any(t is None for t in fast_must)
             else fast_must[0]
             if len(fast_must) == 1
             else ("and", fast_must)
@@ -263,16 +272,44 @@ class _Parser:
             raise QueryError("a closing parenthesis has no opening one")
         if kind == "OR":
             raise QueryError("OR needs something on both sides")
+        if kind in ("AND", "NOT"):
+            raise QueryError(f"{kind} needs a word after it")
         if kind == "phrase":
             words = self.phrase_words(value[0][1:-1])
             if not words:
                 return None, None
             self.mark(TEXT_FIELDS, words)
-            return _across(words), (("g", _group(words), TEXT_FIELDS) if len(words) == 1 else None)
+            if len(words) == 1:
+                return _across(words), ("g", _group(words), TEXT_FIELDS)
+            return self.phrase(words, TEXT_FIELDS)
         if kind == "field":
             return self.fielded(*value)
         text, end = value
         return self.word(text, last=end == len(self.text))
+
+    def phrase(self, words: list[str], fields: dict[str, float]) -> tuple[q.Query, Any]:
+        """A phrase of ``words`` in any of ``fields``: Whoosh's phrase matcher while the
+        query's phrases stay within ``PHRASE_BUDGET`` candidate documents (the first one
+        always), the rest as words that must all occur (and the query says so)."""
+        cost = 0
+        if self.reader is not None:
+            # candidates (documents with its rarest word) x positions checked per candidate
+            cands = sum(min(self.reader.doc_frequency(f, w) for w in words) for f in fields)
+            cost = cands * (len(words) - 1)
+        if self.phrases == 0 or self.phrase_cost + cost <= PHRASE_BUDGET:
+            self.phrases += 1
+            self.phrase_cost += cost
+            if fields is TEXT_FIELDS:
+                query = _across(words)
+            else:
+                (fname,) = fields
+                query = _phrase(fname, words)
+            return query, ("w", query)
+        self.loose = True
+        groups = [{f: [w] for f in fields} for w in words]
+        boosts = TEXT_FIELDS if fields is TEXT_FIELDS else dict.fromkeys(fields, 1.0)
+        query = q.And([q.Or([q.Term(f, w, boost=boosts[f]) for f in fields]) for w in words])
+        return query, ("and", [("g", g, boosts) for g in groups])
 
     def phrase_words(self, text: str) -> list[str]:
         words = analyse(text)
@@ -309,7 +346,7 @@ class _Parser:
             self.groups.append(_group(words))
             return _across(words), ("g", _group(words), TEXT_FIELDS)
         self.simple = False  # e.g. "gpt-4": a phrase of its parts
-        return _across(words), None
+        return self.phrase(words, TEXT_FIELDS)
 
     def expand(self, prefix: str, fields: dict[str, float]) -> dict[str, list[str]]:
         """Words of each field starting with ``prefix``: the most common ones, capped.
@@ -347,27 +384,27 @@ class _Parser:
             self.mark([fname], words)
             if len(words) == 1:
                 return _phrase(fname, words), ("g", {fname: words}, one)
-            return _phrase(fname, words), None
+            return self.phrase(words, {fname: 1.0})
         if name == "tag":
             tag = " ".join(value.split()).casefold()
             if not tag:
                 raise QueryError("tag: needs a tag name")
-            return q.Term("tag", tag), None
+            return _leaf(q.Term("tag", tag))
         if name in ("arxiv", "id"):
             key = arxiv_key(value)
             if not re.fullmatch(r"[a-z0-9./-]{4,40}", key):
                 raise QueryError(f"{name}:{value} is not an arXiv id like 2401.01234")
-            return q.Term("arxiv", key), None
+            return _leaf(q.Term("arxiv", key))
         if name == "year":
             lo, hi, lx, hx = _range(value, _year_bounds, "year")
-            return q.NumericRange("published", lo, hi, lx, hx), None
+            return _range_leaf("published", lo, hi, lx, hx)
         if name == "date":
             lo, hi, lx, hx = _range(value, _date_bounds, "date")
-            return q.NumericRange("published", lo, hi, lx, hx), None
+            return _range_leaf("published", lo, hi, lx, hx)
         if name in ("upvotes", "comments"):
             lo, hi, lx, hx = _range(value, _count_bounds, name)
             # Unknown counts are stored below zero: a range never matches them.
-            return q.NumericRange(name, 0 if lo is None else lo, hi, lx, hx), None
+            return _range_leaf(name, 0 if lo is None else lo, hi, lx, hx)
         if name == "is":
             flags = {
                 "starred": ("starred", True),
@@ -378,12 +415,12 @@ class _Parser:
             if value.lower() not in flags:
                 raise QueryError(f"is:{value} is unknown; use is:starred, is:unread or is:read")
             fname, flag = flags[value.lower()]
-            return q.Term(fname, flag), None
+            return _leaf(q.Term(fname, flag))
         if name == "has":
             flags2 = {"note": "has_note", "tag": "has_tag", "tags": "has_tag"}
             if value.lower() not in flags2:
                 raise QueryError(f"has:{value} is unknown; use has:note or has:tag")
-            return q.Term(flags2[value.lower()], True), None
+            return _leaf(q.Term(flags2[value.lower()], True))
         raise QueryError(f"{name}: is not a field (use title, abstract, author, tag, org, ...)")
 
 
@@ -404,6 +441,17 @@ def common_prefix_terms(reader: Any, fname: str, prefix: str, cap: int) -> list[
         except (KeyError, TypeError):
             continue
     return sorted(counts, key=lambda w: (-counts[w], w))[:cap]
+
+
+def _leaf(query: q.Query) -> tuple[q.Query, Any]:
+    """A part the vectorised scorer takes from Whoosh as it is (its matches and scores)."""
+    return query, ("w", query)
+
+
+def _range_leaf(name: str, lo: Any, hi: Any, lx: bool, hx: bool) -> tuple[q.Query, Any]:
+    """A numeric range: read straight from the field's column (Whoosh scores every match of
+    a ``NumericRange`` 1.0)."""
+    return q.NumericRange(name, lo, hi, lx, hx), ("r", name, lo, hi, lx, hx)
 
 
 def _group(words: list[str]) -> dict[str, list[str]]:
@@ -448,7 +496,8 @@ def _range(value: str, bounds: Any, name: str) -> tuple[Any, Any, bool, bool]:
             raise QueryError(f"{name}:{value} gives no bounds")
         return lo, hi, False, False
     m = _CMP.match(value)
-    assert m is not None
+    if m is None:
+        raise QueryError(f"{name}: needs a value")
     op, body = m.group(1) or "=", m.group(2)
     lo, hi = bounds(body, name)
     if op == "=":
@@ -525,12 +574,16 @@ def parse(text: str, reader: Any = None, as_you_type: bool = False) -> Parsed:
     try:
         p = _Parser(text, reader, as_you_type)
         node, tree = p.parse()
-    except (QueryError, RecursionError) as exc:
-        return plain(text, str(exc) if isinstance(exc, QueryError) else "nested too deeply")
+    except QueryError as exc:
+        return plain(text, str(exc))
+    except Exception as exc:  # a case the parser missed is still only a parse failure
+        return plain(text, f"{type(exc).__name__}")
     groups = p.groups if p.simple and node is not None else None
     note = None
-    if p.cut or p.shortened:
+    if p.cut or p.shortened or p.loose:
         what = [f"its first {MAX_TERMS} terms"] if p.cut else []
         what += [f"phrases of at most {MAX_PHRASE} words"] if p.shortened else []
+        what += ["some phrases as plain words (too common to match in time)"] if p.loose else []
         note = "the query was simplified: searched " + " and ".join(what)
-    return Parsed(node, p.words, p.terms, note, p.prefix, groups, tree, p.cut or p.shortened)
+    simplified = p.cut or p.shortened or p.loose
+    return Parsed(node, p.words, p.terms, note, p.prefix, groups, tree, simplified)

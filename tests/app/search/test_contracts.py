@@ -28,7 +28,7 @@ from app.search.whoosh.fast import FastScorer
 from app.search.whoosh.query import parse
 from app.search.whoosh.schema import INDEX_NAME, TEXT_FIELDS
 from db import Change, write_session
-from tests.app.search.conftest import found, tokens
+from tests.app.search.conftest import arxiv_of, found, tokens
 
 REL = 1e-6  # float32 sums against Whoosh's float64
 
@@ -400,6 +400,17 @@ TREES = [
     "concept NOT (video OR hopper)",
     "org:spiral OR author:hopper",
     "diff* OR eras*",
+    # Parts Whoosh runs inside the vectorised tree (phrases, flags, tags, ids) and ranges
+    # read from the columns:
+    '"concept erasure" OR lovelace',
+    'tag:"concept erasure" OR is:starred',
+    "-diffusion",
+    "is:unread has:note OR zebrafish",
+    "upvotes:>=10 OR comments:<=2",
+    "year:2024 erasure",
+    "date:..2023-12-31 OR author:hopper",
+    "comments:>=3 -has:tag",
+    f"arxiv:{arxiv_of(12)} OR erasure",
 ]
 
 
