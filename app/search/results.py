@@ -22,19 +22,72 @@ SORTS = {"relevance": None, "date": "published", "upvotes": "upvotes"}
 FEW_HITS = 3  # at or below this many hits, look for a "did you mean"
 
 
-@dataclass
 class Hit:
     """One matching paper.
 
     ``paper_id``: the paper; ``score``: its BM25F score (0.0 when sorted by date/upvotes);
     ``highlights``: ``{"title": ..., "abstract": ...}`` HTML fragments (text escaped, the
     matched words in ``<b>``), only for fields where a query word occurs; empty in
-    as-you-type mode.
+    as-you-type mode. Made when first read, for that hit and the next few: a caller that
+    only wants ids (``export --query``, a window listing) never pays for them.
     """
 
-    paper_id: int
-    score: float
-    highlights: dict[str, str] = field(default_factory=dict)
+    __slots__ = ("_highlights", "_lazy", "paper_id", "score")
+
+    def __init__(
+        self, paper_id: int, score: float, highlights: dict[str, str] | None = None
+    ) -> None:
+        self.paper_id = paper_id
+        self.score = score
+        self._highlights = highlights
+        self._lazy: _Highlighter | None = None
+
+    @property
+    def highlights(self) -> dict[str, str]:
+        if self._highlights is None:
+            if self._lazy is not None:
+                self._lazy.fill(self)
+            if self._highlights is None:
+                self._highlights = {}
+        return self._highlights
+
+    @highlights.setter
+    def highlights(self, value: dict[str, str]) -> None:
+        self._highlights = value
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Hit) and (self.paper_id, self.score, self.highlights) == (
+            other.paper_id,
+            other.score,
+            other.highlights,
+        )
+
+    def __repr__(self) -> str:
+        return f"Hit({self.paper_id}, {self.score})"
+
+
+HIGHLIGHT_BATCH = 50  # hits highlighted together (one database read)
+
+
+class _Highlighter:
+    """Highlights made on demand, a batch of hits at a time."""
+
+    def __init__(self, idx: OpenIndex, hits: list[Hit], parsed: ParsedQuery) -> None:
+        self.idx = idx
+        self.hits = hits
+        self.parsed = parsed
+        self.at = {id(h): i for i, h in enumerate(hits)}
+        self.done = 0  # hits highlighted so far (for tests and measurements)
+
+    def fill(self, hit: Hit) -> None:
+        start = self.at.get(id(hit))
+        if start is None:
+            return
+        batch = [h for h in self.hits[start : start + HIGHLIGHT_BATCH] if h._highlights is None]
+        for h in batch:
+            h._highlights = {}
+        self.done += len(batch)
+        add_highlights(self.idx, batch, self.parsed)
 
 
 @dataclass
@@ -120,7 +173,9 @@ def run_search(
         return result
     result.terms = dict(parsed.terms)
     if result.hits and not as_you_type:
-        add_highlights(idx, result.hits, parsed)
+        lazy = _Highlighter(idx, result.hits, parsed)
+        for h in result.hits:
+            h._lazy = lazy
     result.took_ms = (time.perf_counter() - t0) * 1000
     return result
 

@@ -168,3 +168,23 @@ def test_limit_zero_counts_without_listing(seeded):
     assert result.hits == []
     assert result.total == len(found(seeded, "diffusion")) > 0
     assert json.dumps(result.total)
+
+
+# -- 17: highlight only what is shown --------------------------------------------------------
+
+
+def test_highlights_are_made_only_for_the_hits_read(seeded):
+    """``export --query`` asks for every hit's id and never reads a highlight; a listing
+    reads the first ones. Highlights are made for those alone, a batch at a time."""
+    from app.search.results import HIGHLIGHT_BATCH
+
+    result = seeded.search("diffusion OR model OR language", limit=100_000)
+    assert len(result.hits) > HIGHLIGHT_BATCH
+    lazy = result.hits[0]._lazy
+    assert lazy is not None and lazy.done == 0  # ids, scores, total: no highlight made
+    assert result.ids
+    assert "<b>" in " ".join(result.hits[0].highlights.values())
+    assert lazy.done == HIGHLIGHT_BATCH  # the first page of hits only
+    last = result.hits[-1]
+    assert isinstance(last.highlights, dict)
+    assert lazy.done <= 2 * HIGHLIGHT_BATCH
