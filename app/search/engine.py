@@ -62,6 +62,7 @@ class ParsedQuery:
     words: list[str] = field(default_factory=list)
     note: str | None = None
     prefix: str | None = None
+    simplified: bool = False  # cut down to the engine's bounds (``note`` says how)
 
     @property
     def highlight(self) -> frozenset[str]:
@@ -123,6 +124,12 @@ class SearchEngine(Protocol):
 
     def doc_count(self) -> int: ...
 
+    def clean_up(self) -> list[str]:
+        """Remove what failed or killed writes left in the folder; the names removed."""
+
+    def audit(self, rows: Callable[[list[int]], list[dict[str, Any]]], k: int = 200) -> str | None:
+        """Sample documents against the database (``rows(ids)``): what is wrong, or None."""
+
     def reading(self) -> AbstractContextManager[EngineReader]:
         """A consistent view for searching, for this thread while the block runs."""
 
@@ -137,6 +144,9 @@ class EngineReader(Protocol):
     """Searching one consistent view of the index."""
 
     def parse(self, text: str, as_you_type: bool = False) -> ParsedQuery: ...
+
+    def plain(self, text: str, why: str) -> ParsedQuery:
+        """``text`` read as plain words (a query the engine could not run), ``why`` noted."""
 
     def search(
         self,
@@ -169,8 +179,18 @@ class OpenIndex(Protocol):
     rebuilding: bool
     damaged: bool
     progress: tuple[int, int]
+    note: str | None  # set by ensure(): why results may be out of date
 
     def ensure(self, background: bool = False) -> bool: ...
+
+    def confirm_damage(self) -> bool:
+        """After a failed search: is the index really damaged (then marked for a rebuild)?
+        False: the files are sound, and the query was at fault."""
+
+    def lag(self) -> int: ...
+
+    def live_ids(self, ids: list[int]) -> set[int]:
+        """Which of ``ids`` are papers of the database (a damaged index may name others)."""
 
     def reading(self) -> AbstractContextManager[EngineReader | None]: ...
 

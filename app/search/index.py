@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from app.errors import PaperdeskError
 from app.search.engine import EngineReader, IdFilter, IndexSource, Progress, SearchEngine
-from app.search.rows import papers_by_id
+from app.search.rows import live_ids, papers_by_id
 from app.search.whoosh import WhooshEngine, file_lock
 from app.search.whoosh.schema import SCHEMA_VERSION
 from app.store.changes import Changes
@@ -40,12 +40,17 @@ LOCK_FILE = "index.lock"
 BULK_MIN = 3000  # from this many changed papers on, index in worker processes
 FAST_MIN = 500  # from this many, the fast (bulk) writer in this process; below: stock
 LOCK_WAIT_S = 600.0
+TRY_WAIT_S = 0.3  # try_sync: how long a write's own catch-up waits for another writer
 
-__all__ = ["BULK_MIN", "INDEX_DIR", "STAMP", "IndexError_", "SearchIndex"]
+__all__ = ["BULK_MIN", "INDEX_DIR", "STAMP", "IndexBusy", "IndexError_", "SearchIndex"]
 
 
 class IndexError_(PaperdeskError):
     """The index could not be brought up to date (one line, like every user-facing error)."""
+
+
+class IndexBusy(IndexError_):
+    """Another writer holds the index (raised only when the caller would not wait)."""
 
 
 class SearchIndex:
@@ -64,6 +69,8 @@ class SearchIndex:
         self._thread: threading.Thread | None = None
         self._checked = False  # the full check (stamp, files, counts) ran once
         self.damaged = False  # reading it failed: rebuild at the next chance
+        self.failure: str | None = None  # why the last sync failed (e.g. a full disk)
+        self.note: str | None = None  # for the user: results are from an older index
 
     # -- stamp -----------------------------------------------------------------------------
 
@@ -80,10 +87,15 @@ class SearchIndex:
     @staticmethod
     def _write_stamp(folder: Path, seq: int, build: str) -> None:
         tmp = folder / (STAMP + ".tmp")
-        tmp.write_text(
-            json.dumps({"schema": SCHEMA_VERSION, "seq": seq, "build": build}), encoding="utf-8"
-        )
-        os.replace(tmp, folder / STAMP)
+        try:
+            tmp.write_text(
+                json.dumps({"schema": SCHEMA_VERSION, "seq": seq, "build": build}),
+                encoding="utf-8",
+            )
+            os.replace(tmp, folder / STAMP)
+        except BaseException:
+            tmp.unlink(missing_ok=True)  # the old stamp stays: the index is as it was
+            raise
 
     def problem(self, full: bool = True) -> str | None:
         """Why the index must be rebuilt from the database, or None if it can catch up.
@@ -106,13 +118,36 @@ class SearchIndex:
         if not full:
             return None
         try:
-            docs = self._current().check()
+            engine = self._current()
+            docs = engine.check()
+            if stamp["seq"] != last:
+                return None  # behind: the catch-up changes documents; nothing to compare
+            if docs != self.source.count():
+                return "paper count differs from the database"
+            if sorted(self.indexed_ids()) != self.source.paper_ids(sort="id", descending=False):
+                return "damaged: its paper ids are not the database's"
+            wrong = engine.audit(self._rows)
         except Exception:  # any damage to the files: rebuild, never fail the user
             self._drop_engine()
             return "corrupt"
-        if stamp["seq"] == last and docs != self.source.count():
-            return "paper count differs from the database"
-        return None
+        return None if wrong is None else f"damaged: {wrong}"
+
+    def _rows(self, ids: list[int]) -> list[dict[str, Any]]:
+        return [p for batch in papers_by_id(self.source.engine, sorted(ids)) for p in batch]
+
+    def confirm_damage(self) -> bool:
+        """After a search failed: True (and marked for a rebuild) only if the index
+        itself is damaged; a query Whoosh could not run is no reason to rebuild."""
+        self._drop_engine()  # look at the files afresh
+        why = self.problem(full=True)
+        if why is not None:
+            _log.warning("search index %s; rebuilding it", why)
+            self.damaged = True
+            self._checked = False
+        return why is not None
+
+    def live_ids(self, ids: list[int]) -> set[int]:
+        return live_ids(self.source.engine, ids)
 
     def lag(self) -> int:
         """How many changes the index is behind the database."""
@@ -174,12 +209,17 @@ class SearchIndex:
     # -- the writer path -------------------------------------------------------------------
 
     @contextmanager
-    def _locked(self) -> Iterator[None]:
-        """This process's lock, then the cross-process lock file beside the index."""
-        with self._sync_lock:
+    def _locked(self, wait: bool = True) -> Iterator[None]:
+        """This process's lock, then the cross-process lock file beside the index.
+        ``wait=False``: raise :class:`IndexBusy` at once when another writer holds it."""
+        if not self._sync_lock.acquire(timeout=-1 if wait else TRY_WAIT_S):
+            raise IndexBusy(f"{self.folder}: the index is being updated by this process")
+        try:
             lock = file_lock(self.path / LOCK_FILE)
-            deadline = time.monotonic() + LOCK_WAIT_S
+            deadline = time.monotonic() + (LOCK_WAIT_S if wait else TRY_WAIT_S)
             while not lock.acquire(blocking=False):
+                if not wait and time.monotonic() > deadline:
+                    raise IndexBusy(f"{self.folder}: another Paperdesk is updating the index")
                 if time.monotonic() > deadline:
                     raise IndexError_(f"{self.folder}: another Paperdesk keeps the index locked")
                 time.sleep(0.02)
@@ -187,24 +227,45 @@ class SearchIndex:
                 yield
             finally:
                 lock.release()
+        finally:
+            self._sync_lock.release()
 
-    def sync(self, progress: Progress | None = None) -> None:
+    def sync(self, progress: Progress | None = None, wait: bool = True) -> None:
         """THE catch-up: bring the index up to the database's latest change (rebuilding it
-        if needed). Thread-safe; the index commits only what fully succeeded."""
-        with self._locked():
-            why = self.problem(full=not self._checked)
-            if why is not None:
-                self._rebuild_locked(progress)
-            self._catch_up_locked(progress)
+        if needed). Thread-safe; the index commits only what fully succeeded. ``wait=False``:
+        raise :class:`IndexBusy` instead of waiting for another writer (whose own catch-up,
+        or the next search, then takes this change in)."""
+        with self._locked(wait):
+            try:
+                why = self.problem(full=not self._checked)
+                if why is not None:
+                    self._rebuild_locked(progress)
+                elif not self._checked:
+                    self._current().clean_up()  # what a killed writer left
+                self._catch_up_locked(progress)
+                # Changes committed meanwhile, whose writers may have found the lock taken
+                # and left them to us: one more look before letting go.
+                self._catch_up_locked(progress)
+            except BaseException as exc:
+                self.failure = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                raise
+            self.failure = None
             self._checked = True
 
     def try_sync(self, progress: Progress | None = None) -> bool:
         """:meth:`sync` for a caller whose change is already committed (the CLI before it
         exits, the window's index thread): a failure is logged, never raised — the next
-        search or sync catches up (with a full check). True when the index is current."""
+        search or sync catches up (with a full check). True when the index is current.
+
+        Never waits for index work of another process or thread (a ``reindex`` running
+        elsewhere): a CLI write such as ``star`` returns at once, and the writer that holds
+        the index, or the next search, takes the change in."""
         try:
-            self.sync(progress)
+            self.sync(progress, wait=False)
             return True
+        except IndexBusy as exc:
+            _log.info("%s; the change is indexed when it is done", exc)
+            return False
         except Exception as exc:
             self._checked = False
             _log.warning("search index not updated (%s); it will catch up", exc)
@@ -302,22 +363,35 @@ class SearchIndex:
         rebuilt, on a thread when ``background`` (as-you-type in the window), else right
         here (the CLI). A large lag is caught up on a thread when ``background``.
         """
+        self.note = None
         if self.rebuilding:
             return False
-        if not self._checked or self.damaged:
-            if self.problem() is not None:
-                if background:
+        try:
+            if not self._checked or self.damaged:
+                if self.problem() is not None:
+                    if background:
+                        self.sync_in_background()
+                        return False
+                    self.sync()
+                self._checked = True
+            lag = self.lag()
+            if lag > 0:
+                if background and lag >= BULK_MIN:
+                    # e.g. another process imported 100,000 papers: catch up off this thread.
                     self.sync_in_background()
                     return False
                 self.sync()
-            self._checked = True
-        lag = self.lag()
-        if lag > 0:
-            if background and lag >= BULK_MIN:
-                # e.g. another process imported 100,000 papers: catch up off this thread.
-                self.sync_in_background()
+        except (OSError, IndexError_, PaperdeskError, RuntimeError) as exc:
+            # A full disk, a lock held too long: answer from the last good index (a
+            # failed write left it as it was), and say so; the next search tries again.
+            _log.warning("search index not brought up to date: %s", exc)
+            if self.problem(full=False) is not None:
+                self.note = f"the search index could not be built ({exc})"
                 return False
-            self.sync()
+            self.note = (
+                f"the search index is {self.lag()} change(s) behind the library and could not "
+                f"be updated ({exc}); results may be out of date"
+            )
         return True
 
     def sync_in_background(self, progress: Progress | None = None) -> None:

@@ -23,7 +23,10 @@ def related(idx: OpenIndex, paper_id: int, limit: int = 10) -> SearchResult:
         if reader is None or limit <= 0:
             return result
         found = reader.more_like_this({"title": title, "abstract": abstract}, paper_id, limit)
-    result.hits = [Hit(pid, score) for pid, score in zip(found.ids, found.scores, strict=True)]
-    result.total = found.total
+    live = idx.live_ids(found.ids)  # a damaged index may name ids of no paper
+    result.hits = [
+        Hit(pid, score) for pid, score in zip(found.ids, found.scores, strict=True) if pid in live
+    ]
+    result.total = found.total - (len(found.ids) - len(result.hits))
     result.took_ms = (time.perf_counter() - t0) * 1000
     return result

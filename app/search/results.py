@@ -22,19 +22,72 @@ SORTS = {"relevance": None, "date": "published", "upvotes": "upvotes"}
 FEW_HITS = 3  # at or below this many hits, look for a "did you mean"
 
 
-@dataclass
 class Hit:
     """One matching paper.
 
     ``paper_id``: the paper; ``score``: its BM25F score (0.0 when sorted by date/upvotes);
     ``highlights``: ``{"title": ..., "abstract": ...}`` HTML fragments (text escaped, the
     matched words in ``<b>``), only for fields where a query word occurs; empty in
-    as-you-type mode.
+    as-you-type mode. Made when first read, for that hit and the next few: a caller that
+    only wants ids (``export --query``, a window listing) never pays for them.
     """
 
-    paper_id: int
-    score: float
-    highlights: dict[str, str] = field(default_factory=dict)
+    __slots__ = ("_highlights", "_lazy", "paper_id", "score")
+
+    def __init__(
+        self, paper_id: int, score: float, highlights: dict[str, str] | None = None
+    ) -> None:
+        self.paper_id = paper_id
+        self.score = score
+        self._highlights = highlights
+        self._lazy: _Highlighter | None = None
+
+    @property
+    def highlights(self) -> dict[str, str]:
+        if self._highlights is None:
+            if self._lazy is not None:
+                self._lazy.fill(self)
+            if self._highlights is None:
+                self._highlights = {}
+        return self._highlights
+
+    @highlights.setter
+    def highlights(self, value: dict[str, str]) -> None:
+        self._highlights = value
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Hit) and (self.paper_id, self.score, self.highlights) == (
+            other.paper_id,
+            other.score,
+            other.highlights,
+        )
+
+    def __repr__(self) -> str:
+        return f"Hit({self.paper_id}, {self.score})"
+
+
+HIGHLIGHT_BATCH = 50  # hits highlighted together (one database read)
+
+
+class _Highlighter:
+    """Highlights made on demand, a batch of hits at a time."""
+
+    def __init__(self, idx: OpenIndex, hits: list[Hit], parsed: ParsedQuery) -> None:
+        self.idx = idx
+        self.hits = hits
+        self.parsed = parsed
+        self.at = {id(h): i for i, h in enumerate(hits)}
+        self.done = 0  # hits highlighted so far (for tests and measurements)
+
+    def fill(self, hit: Hit) -> None:
+        start = self.at.get(id(hit))
+        if start is None:
+            return
+        batch = [h for h in self.hits[start : start + HIGHLIGHT_BATCH] if h._highlights is None]
+        for h in batch:
+            h._highlights = {}
+        self.done += len(batch)
+        add_highlights(self.idx, batch, self.parsed)
 
 
 @dataclass
@@ -92,21 +145,25 @@ def run_search(
         result.indexing = True
         done, total = idx.progress
         pct = f" ({100 * done // total}%)" if total else ""
-        result.note = f"the search index is being built{pct}; results may be incomplete"
+        result.note = idx.note or f"the search index is being built{pct}; results may be incomplete"
+    elif idx.note:
+        result.note = idx.note
     parsed: ParsedQuery | None = None
-    for attempt in (1, 2):
+    plain: str | None = None  # why the query is read as plain words
+    for attempt in (1, 2, 3):
         try:
-            parsed = _search_once(idx, text, result, limit, as_you_type, flt)
+            parsed = _search_once(idx, text, result, limit, as_you_type, flt, plain)
             break
         except PaperdeskError:
             raise
         except Exception as exc:  # Whoosh checks little: damage shows as struct/zlib/EOF...
             result.hits.clear()
-            if not idx.rebuilding:
-                # The index files are damaged: rebuild from the database and answer again.
-                _log.warning("search index unreadable (%s); rebuilding it", exc)
-                idx.damaged = True
-            if attempt == 2 or idx.rebuilding or not idx.ensure(background=as_you_type):
+            if not idx.rebuilding and plain is None and not idx.confirm_damage():
+                # The files are sound: the query was at fault. Plain words, never a rebuild.
+                _log.info("query %r failed (%s); searching its plain words", text, exc)
+                plain = "it could not be run"
+                continue
+            if attempt == 3 or idx.rebuilding or not idx.ensure(background=as_you_type):
                 result.indexing = True
                 result.note = result.note or "the search index is being built"
                 parsed = None
@@ -116,7 +173,9 @@ def run_search(
         return result
     result.terms = dict(parsed.terms)
     if result.hits and not as_you_type:
-        add_highlights(idx, result.hits, parsed)
+        lazy = _Highlighter(idx, result.hits, parsed)
+        for h in result.hits:
+            h._lazy = lazy
     result.took_ms = (time.perf_counter() - t0) * 1000
     return result
 
@@ -128,27 +187,38 @@ def _search_once(
     limit: int,
     as_you_type: bool,
     flt: PaperFilter | None,
+    plain: str | None = None,
 ) -> ParsedQuery | None:
     with idx.reading() as reader:
         if reader is None:
             raise OSError("the index could not be opened")
-        parsed = reader.parse(text, as_you_type)
+        parsed = reader.plain(text, plain) if plain else reader.parse(text, as_you_type)
         result.note = parsed.note or result.note
-        if parsed.native is None or limit == 0:
+        if parsed.native is None:
             return parsed
-        found = reader.search(
-            parsed, limit, SORTS[result.sort], idx.only(flt) if flt is not None else None
+        found = reader.search(  # limit 0: the count alone
+            parsed, max(limit, 1), SORTS[result.sort], idx.only(flt) if flt is not None else None
         )
+        found.ids, found.scores = found.ids[:limit], found.scores[:limit]
         if found.ran is not None:
             _log.info("query %r was read as plain words", text)
             parsed = found.ran
             result.note = parsed.note
-        result.hits = [Hit(pid, score) for pid, score in zip(found.ids, found.scores, strict=True)]
-        result.total = found.total
+        live = idx.live_ids(found.ids)
+        if len(live) < len(set(found.ids)) and idx.lag() == 0:
+            # Ids of no paper, though the index is current: its id column is damaged.
+            raise _NotPapers(f"{len(found.ids) - len(live)} hit(s) name no paper")
+        hits = [(pid, s) for pid, s in zip(found.ids, found.scores, strict=True) if pid in live]
+        result.hits = [Hit(pid, score) for pid, score in hits]
+        result.total = max(len(hits), found.total - (len(found.ids) - len(hits)))
         result.total_is_exact = found.exact
         if result.total <= FEW_HITS and not as_you_type:
             result.suggestion = _suggest(reader, parsed)
     return parsed
+
+
+class _NotPapers(Exception):
+    """A search named ids that are no papers: the index is damaged (rebuilt)."""
 
 
 def _suggest(reader: EngineReader, parsed: ParsedQuery) -> str | None:

@@ -11,7 +11,10 @@ pieces to Whoosh's own results.
 from __future__ import annotations
 
 import gc
+import io
+import os
 import re
+import shutil
 import threading
 import time
 import warnings
@@ -40,6 +43,9 @@ __all__ = ["WhooshEngine", "WhooshReader", "file_lock"]
 
 WRITER_WAIT_S = 60.0
 FEW_HITS = 3  # a word this rare (or rarer) gets a "did you mean"
+SUGGEST_WORDS = 8  # "did you mean" for queries of at most this many distinct words
+SUGGEST_LEN = 30  # ...each at most this long (a corrector's work grows with the length)
+EXACT_COUNT = 20_000  # an estimated total up to this is counted exactly instead
 KEY_TERMS = {"title": 6, "abstract": 12}  # more-like-this: key terms taken per field
 
 
@@ -67,7 +73,7 @@ class WhooshEngine:
         self._lock = threading.Lock()  # one searcher, used by one thread at a time
         self._view: tuple[Searcher, View] | None = None
         self._masks: dict[Any, np.ndarray] = {}
-        self.fast = FastScorer(list(TEXT_FIELDS))
+        self.fast = FastScorer([*TEXT_FIELDS, "org"])
 
     @staticmethod
     def exists(folder: Path) -> bool:
@@ -104,6 +110,73 @@ class WhooshEngine:
 
     def doc_count(self) -> int:
         return int(self._index().doc_count())
+
+    def clean_up(self) -> list[str]:
+        """Remove what failed or killed writes left (the caller holds the index's lock):
+        files of segments the current TOC does not name, Whoosh's ``MAIN.tmp`` pool folder,
+        half-written TOCs. The names removed."""
+        try:
+            ix = whoosh_index.open_dir(str(self.folder), indexname=INDEX_NAME)
+            try:
+                live = {seg.segment_id() for seg in ix._segments()}
+                generation = ix.latest_generation()
+            finally:
+                ix.close()
+        except Exception:
+            return []  # no readable TOC: nothing can be told apart (a rebuild replaces all)
+        removed = []
+        current_toc = f"_{INDEX_NAME}_{generation}.toc"
+        for path in self.folder.iterdir():
+            name = path.name
+            if name == f"{INDEX_NAME}.tmp":
+                orphan = True
+            elif name.startswith(f"_{INDEX_NAME}_") and ".toc" in name:
+                orphan = name != current_toc and not name.endswith(".toc")  # a temp TOC
+            elif name.startswith(f"{INDEX_NAME}_") and "." in name:
+                orphan = name.split(".", 1)[0] not in live  # segment ids: "MAIN_<random>"
+            else:
+                orphan = False
+            if orphan and name != f"{INDEX_NAME}_WRITELOCK":
+                if path.is_dir():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink(missing_ok=True)
+                removed.append(name)
+        return removed
+
+    def audit(self, rows: Callable[[list[int]], list[dict[str, Any]]], k: int = 200) -> str | None:
+        """Damage that opening the files cannot see (an emptied ``*.id.col``, field
+        lengths gone): for ``k`` documents spread over the index, the id column against
+        the stored id, and each text field's length against the paper's text in the
+        database (``rows(ids)``: the papers, as app/search/rows.py reads them). What is
+        wrong, or None."""
+        from whoosh.util.numeric import length_to_byte
+
+        with self.reading() as r:
+            s = r.searcher
+            view = self.view(s)
+            live = np.flatnonzero(view.live)
+            if not len(live):
+                return None
+            col = view.column("id")
+            chosen = live[np.linspace(0, len(live) - 1, min(k, len(live))).astype(np.int64)]
+            stored: dict[int, int] = {}
+            for d in chosen.tolist():
+                sid = s.stored_fields(int(d)).get("id")
+                if sid != int(col[d]):
+                    return f"document {d}: id column says {int(col[d])}, stored id {sid}"
+                stored[int(d)] = sid
+            papers = {p["id"]: document(p) for p in rows(list(stored.values()))}
+            for d, pid in stored.items():
+                doc = papers.get(pid)
+                if doc is None:
+                    continue  # deleted since: the catch-up removes it
+                for fname in TEXT_FIELDS:
+                    want = length_to_byte(sum(1 for _ in ANALYZER(doc.get(fname) or "")))
+                    got = length_to_byte(s.doc_field_length(d, fname, 0))
+                    if want != got:
+                        return f"paper {pid}: the index's {fname} length is wrong"
+        return None
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -166,11 +239,12 @@ class WhooshEngine:
         w = _writer(ix, bulk)
         try:
             yield WhooshWriter(w, fresh=ix.doc_count_all() == 0)
+            w.commit()
         except BaseException:
-            if not w.is_closed:
-                w.cancel()
+            _abandon(w, self.folder)
+            self._ix = None
+            self.clean_up()  # e.g. a full disk: no orphan segment stays behind
             raise
-        w.commit()
 
     def bulk_index(
         self, db_path: Path, ids: Sequence[int], progress: Callable[[int], None] | None = None
@@ -184,8 +258,9 @@ class WhooshEngine:
                     w.delete_by_term("id", pid)
             bulk.index_in_processes(str(self.folder), db_path, ids, w, progress)
         except BaseException:
-            if not w.is_closed:
-                w.cancel()
+            _abandon(w, self.folder)
+            self._ix = None
+            self.clean_up()
             raise
 
     def close(self) -> None:
@@ -232,6 +307,9 @@ class WhooshReader:
     def parse(self, text: str, as_you_type: bool = False) -> ParsedQuery:
         return _parsed(text, parse(text, self.searcher.reader(), as_you_type))
 
+    def plain(self, text: str, why: str) -> ParsedQuery:
+        return _parsed(text, plain(text, why))
+
     def search(
         self,
         query: ParsedQuery,
@@ -242,7 +320,7 @@ class WhooshReader:
         parsed: Parsed = query.native
         if parsed is None or parsed.query is None or limit <= 0:
             return Found()
-        if parsed.groups is not None:
+        if parsed.tree is not None:
             return self._fast(parsed, limit, sort, only)
         try:
             return self._whoosh(parsed, limit, sort, only)
@@ -254,11 +332,11 @@ class WhooshReader:
             return found
 
     def _fast(self, parsed: Parsed, limit: int, sort: str | None, only: IdFilter | None) -> Found:
-        """Plain words: vectorised BM25F (fast.py); the total is always exact."""
+        """Words, prefixes and one-word fields with AND/OR/NOT: vectorised BM25F (fast.py);
+        the total is always exact."""
         view = self.engine.view(self.searcher)
         allowed = self.engine.mask(self.searcher, only) if only is not None else None
-        assert parsed.groups is not None
-        docs, scores = view.search_all(parsed.groups, TEXT_FIELDS, allowed)
+        docs, scores = view.evaluate(parsed.tree, allowed)
         chosen = top(docs, scores, limit, view.column(sort) if sort else None)
         ids = view.column("id")
         out = Found(total=len(docs))
@@ -285,8 +363,14 @@ class WhooshReader:
             # Fewer hits than asked for: every match was scored, so the count is exact.
             out.total = len(found) if found.has_exact_length() else found.scored_length()
         else:
-            out.total = max(found.estimated_length(), found.scored_length())
-            out.exact = False
+            # Whoosh's estimate is an upper bound, often far off ("about 117" for 2): a
+            # modest one is counted for real.
+            estimate = max(found.estimated_length(), found.scored_length())
+            if estimate <= EXACT_COUNT:
+                out.total = len(found)
+            else:
+                out.total = estimate
+                out.exact = False
         return out
 
     def more_like_this(self, texts: dict[str, str], exclude: int, limit: int) -> Found:
@@ -322,7 +406,12 @@ class WhooshReader:
         reader = self.searcher.reader()
         text = query.text
         replaced = text
-        for word in dict.fromkeys(query.words):
+        words = list(dict.fromkeys(query.words))
+        if query.simplified or len(words) > SUGGEST_WORDS or len(text) > 40 * SUGGEST_WORDS:
+            return None  # a cut-down or very long query: no guess would help
+        for word in words:
+            if len(word) > SUGGEST_LEN:
+                continue
             freq = sum(reader.doc_frequency(f, word) for f in ("title", "abstract"))
             if freq > FEW_HITS:
                 continue
@@ -334,7 +423,9 @@ class WhooshReader:
                     if cand != word and n > freq and (best is None or n > best[0]):
                         best = (n, cand)
             if best is not None:
-                replaced = re.sub(rf"(?i)\b{re.escape(word)}\b", best[1], replaced, count=1)
+                # Only where the word stands alone: never inside a field's name or value.
+                alone = rf"(?i)(?<![\w:.*-]){re.escape(word)}(?![\w:.*])"
+                replaced = re.sub(alone, best[1], replaced, count=1)
         return replaced if replaced != text else None
 
     def prefix_terms(self, field_name: str, prefix: str, cap: int) -> list[str]:
@@ -350,7 +441,7 @@ class WhooshReader:
 def _parsed(text: str, p: Parsed) -> ParsedQuery:
     terms = {f: frozenset(t) for f, t in p.terms.items() if t}
     native = p if p.query is not None else None  # None: the query matches everything
-    return ParsedQuery(text, native, terms, list(p.words), p.note, p.prefix)
+    return ParsedQuery(text, native, terms, list(p.words), p.note, p.prefix, p.simplified)
 
 
 class _Bold(wh.HtmlFormatter):
@@ -373,6 +464,31 @@ def _quiet_leaks() -> Iterator[list[bool]]:
         finally:
             if failed:
                 gc.collect()
+
+
+def _quietly(step: Callable[[], Any]) -> None:
+    """A clean-up step after a failure: its own failure must not hide the first one."""
+    try:
+        step()
+    except Exception:
+        pass
+
+
+def _abandon(w: SegmentWriter, folder: Path) -> None:
+    """Cancel a failed write and let go of the index's write lock and files even when
+    cancelling fails too (on a full disk, closing a segment's files fails: Whoosh then
+    leaves them open, and the clean-up could not free their space)."""
+    if not w.is_closed:
+        _quietly(w.cancel)
+    lock = getattr(w, "writelock", None)
+    if lock is not None:
+        _quietly(lock.release)
+    inside = str(folder) + os.sep
+    for obj in gc.get_objects():
+        if isinstance(obj, io.IOBase) and not obj.closed:
+            name = getattr(obj, "name", None)
+            if isinstance(name, str) and name.startswith(inside):
+                _quietly(obj.close)  # a buffered file closes its raw file even if the flush fails
 
 
 def _writer(ix: Any, bulk_mode: bool) -> SegmentWriter:

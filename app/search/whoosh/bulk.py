@@ -23,6 +23,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -36,6 +37,7 @@ from app.search.whoosh.schema import INDEX_NAME, document
 # file, because opening a compound segment copies it whole into memory (BufferFile).
 WRITER_OPTIONS: dict[str, Any] = {"compound": False, "limitmb": 256}
 WORKER_MIN = 2000  # papers per worker at least (a process costs ~0.5 s to start)
+PARENT_ENV = "PAPERDESK_INDEX_PARENT"  # the parent's pid: the worker ends when it goes
 
 
 def worker_count() -> int:
@@ -76,8 +78,35 @@ def work(db_path: str, index_dir: str, ids: list[int], say: Callable[[str], None
         engine.dispose()
 
 
+def die_with_parent(parent: int) -> None:
+    """End this worker when its parent goes (killed, crashed): the kernel's parent-death
+    signal where there is one (Linux), and everywhere a thread watching the parent's pid
+    (a killed parent's children are re-parented, so ``getppid`` changes)."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            import signal
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # it went before the signal was set up
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="paperdesk-parent-watch", daemon=True).start()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    parent = os.environ.get(PARENT_ENV)
+    if parent and parent.isdigit():
+        die_with_parent(int(parent))
     if len(args) != 2:
         print("usage: python -m app.search.whoosh.bulk DB_PATH INDEX_DIR < ids.json")
         return 2
@@ -196,6 +225,7 @@ def _ended(p: subprocess.Popen[str], log: IO[str]) -> str:
 def _child_env() -> dict[str, str]:
     """The parent's environment, with this project importable wherever the caller runs."""
     env = dict(os.environ)
+    env[PARENT_ENV] = str(os.getpid())
     root = str(Path(__file__).resolve().parents[3])
     env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
     return env

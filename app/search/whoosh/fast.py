@@ -42,7 +42,7 @@ class SegmentData:
             raw = np.zeros(n, dtype=np.uint8) if col is None else np.fromiter(col, np.uint8, n)
             self.lengths[f] = _BYTE_LENGTH[raw]
         self.columns: dict[str, np.ndarray] = {}
-        for name in ("id", "published", "upvotes"):
+        for name in ("id", "published", "upvotes", "comments"):
             if reader.has_column(name):
                 self.columns[name] = np.fromiter(reader.column_reader(name), np.int64, n)
             else:
@@ -184,6 +184,61 @@ class View:
             total += s
         docs = np.flatnonzero(mask)
         return docs, total[docs]
+
+    def evaluate(self, tree: Any, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """Docnums matching a query tree (see ``Parsed.tree``) and their scores, as
+        Whoosh scores them: AND and OR sum their matching parts, NOT keeps the positive."""
+        mask, scores = self._node(tree)
+        mask &= self.live
+        if allowed is not None:
+            mask &= allowed
+        docs = np.flatnonzero(mask)
+        return docs, scores[docs]
+
+    def _node(self, node: Any) -> tuple[np.ndarray, np.ndarray]:
+        kind = node[0]
+        if kind == "g":
+            s = self.group_scores(node[1], node[2])
+            return s > 0, s
+        if kind == "null":
+            return np.zeros(self.n, dtype=bool), np.zeros(self.n, dtype=np.float32)
+        if kind == "w":  # a part Whoosh runs: its matches with Whoosh's scores
+            scores = np.zeros(self.n, dtype=np.float32)
+            found = self.searcher.search(node[1], limit=None)
+            for score, docnum in found.top_n:
+                scores[docnum] = score
+            mask = np.zeros(self.n, dtype=bool)
+            docs = np.fromiter(found.docs(), np.int64)
+            mask[docs] = True
+            return mask, np.where(mask, np.maximum(scores, np.float32(1e-30)), 0).astype(np.float32)
+        if kind == "r":
+            _, name, lo, hi, lx, hx = node
+            col = self.column(name)
+            # Unknown values (no date: 0; no count: below 0) match no range, as in Whoosh,
+            # where such a document has no term of the field.
+            mask = col > 0 if name == "published" else col >= 0
+            if lo is not None:
+                mask &= (col > lo) if lx else (col >= lo)
+            if hi is not None:
+                mask &= (col < hi) if hx else (col <= hi)
+            return mask, mask.astype(np.float32)
+        if kind == "not":
+            mask, scores = self._node(node[1])
+            neg, _ = self._node(node[2])
+            return mask & ~neg, scores
+        parts = [self._node(child) for child in node[1]]
+        scores = np.zeros(self.n, dtype=np.float32)
+        if kind == "and":
+            mask = np.ones(self.n, dtype=bool)
+            for m, s in parts:
+                mask &= m
+                scores += s
+        else:  # "or"
+            mask = np.zeros(self.n, dtype=bool)
+            for m, s in parts:
+                mask |= m
+                scores += np.where(m, s, 0)
+        return mask, np.where(mask, scores, 0).astype(np.float32)
 
 
 def top(

@@ -12,11 +12,11 @@ from datetime import date
 from typing import Any
 
 from whoosh.analysis import STOP_WORDS, Token, Tokenizer
-from whoosh.fields import BOOLEAN, KEYWORD, NUMERIC, TEXT, Schema
+from whoosh.fields import BOOLEAN, ID, KEYWORD, NUMERIC, TEXT, Schema
 
 # Bump whenever the schema or the analysis changes: the stamp then no longer matches and
 # the index is rebuilt from the database.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: authors, arxiv, comments; org holds the Hub name too
 INDEX_NAME = "MAIN"
 
 
@@ -78,7 +78,39 @@ class WordTokenizer(Tokenizer):
 ANALYZER = WordTokenizer()
 
 # Fields searched by plain words, and their weight in BM25F (title above abstract).
-TEXT_FIELDS = {"title": 2.5, "abstract": 1.0, "tags": 1.5, "note": 1.2}
+# Authors: a name is a strong, short signal (like a tag), below the title.
+TEXT_FIELDS = {"title": 2.5, "abstract": 1.0, "tags": 1.5, "note": 1.2, "authors": 1.5}
+
+INT_MAX = 2**31 - 1  # the numeric fields' range (32 bits, signed)
+UNKNOWN = -1  # a count no capture showed (upvotes, comments): never matched by a range
+
+
+def clamp(n: int | None) -> int:
+    """A count for the index: unknown -> ``UNKNOWN``; out of range -> the nearest bound (the
+    database keeps the true value; ``check`` reports such papers)."""
+    if n is None:
+        return UNKNOWN
+    return max(0, min(int(n), INT_MAX))
+
+
+def clean(text: str) -> str:
+    """Text the index can encode (a lone surrogate becomes ``?``)."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8")
+
+
+_ARXIV_VERSION = re.compile(r"v\d+$")
+
+
+def arxiv_key(text: str) -> str:
+    """An arXiv id as indexed and queried: lower-case, no ``arXiv:`` prefix, no version."""
+    key = text.strip().lower()
+    if key.startswith("arxiv:"):
+        key = key[6:]
+    return _ARXIV_VERSION.sub("", key)
 
 
 def make_schema() -> Schema:
@@ -89,9 +121,12 @@ def make_schema() -> Schema:
         tags=TEXT(analyzer=ANALYZER, phrase=True),  # the words of the tag names
         tag=KEYWORD(lowercase=True, commas=True),  # whole tag names, for tag:
         note=TEXT(analyzer=ANALYZER, phrase=True),
-        org=TEXT(analyzer=ANALYZER, phrase=False),
+        authors=TEXT(analyzer=ANALYZER, phrase=True),  # names, " ; " between them
+        org=TEXT(analyzer=ANALYZER, phrase=False),  # display name and Hub name
+        arxiv=ID,  # arxiv_key() of the id
         published=NUMERIC(int, bits=32, sortable=True, default=0),  # yyyymmdd; 0: unknown
-        upvotes=NUMERIC(int, bits=32, sortable=True, default=0),
+        upvotes=NUMERIC(int, bits=32, sortable=True, default=0),  # UNKNOWN given
+        comments=NUMERIC(int, bits=32, sortable=True, default=0),
         starred=BOOLEAN,
         read=BOOLEAN,
         has_note=BOOLEAN,
@@ -104,14 +139,19 @@ def day_number(day: date) -> int:
 
 
 def document(row: dict[str, Any]) -> dict[str, Any]:
-    """The index document of one paper (``row``: see app/search/rows.py)."""
-    tags: list[str] = row.get("tags") or []
-    note: str = row.get("note") or ""
+    """The index document of one paper (``row``: see app/search/rows.py).
+
+    Whatever the database holds, the document fits the index: counts are clamped to the
+    numeric fields' range and text is made encodable (a value Whoosh cannot take would
+    otherwise break every later search)."""
+    tags: list[str] = [clean(t) for t in row.get("tags") or []]
+    note: str = clean(row.get("note") or "")
     doc: dict[str, Any] = {
         "id": row["id"],
-        "title": row["title"],
-        "abstract": row["abstract"] or "",
-        "upvotes": row["upvotes"] or 0,
+        "title": clean(row["title"]),
+        "abstract": clean(row["abstract"] or ""),
+        "upvotes": clamp(row.get("upvotes")),
+        "comments": clamp(row.get("comments")),
         "starred": bool(row["starred"]),
         "read": bool(row["read"]),
         "has_note": bool(note.strip()),
@@ -123,8 +163,14 @@ def document(row: dict[str, Any]) -> dict[str, Any]:
         doc["tag"] = ",".join(t.casefold().replace(",", " ") for t in tags)
     if note:
         doc["note"] = note
-    if row.get("organization"):
-        doc["org"] = row["organization"]
+    authors = [clean(a) for a in row.get("authors") or []]
+    if authors:
+        doc["authors"] = " ; ".join(authors)
+    org = " ; ".join(clean(o) for o in (row.get("organization"), row.get("organization_id")) if o)
+    if org:
+        doc["org"] = org
+    if row.get("arxiv_id"):
+        doc["arxiv"] = arxiv_key(clean(row["arxiv_id"]))
     if row.get("published"):
         doc["published"] = day_number(row["published"])
     return doc

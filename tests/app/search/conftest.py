@@ -2,13 +2,42 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 import pytest
+from sqlalchemy import update
 
 from app.library import Library
 from app.search.whoosh.schema import ANALYZER
+from db import Paper, write_session
 from tests.conftest import SEED_AS_OF, SEEDS
 
-TEXT_FIELDS = ("title", "abstract", "tags", "note")
+TEXT_FIELDS = ("title", "abstract", "tags", "note", "authors")
+
+NAMES = ["Ada Lovelace", "Alan Turing", "Grace Hopper", "Tian Li", "Yann LeCun", "Li Wei"]
+
+
+def arxiv_of(pid: int) -> str:
+    return f"2401.{pid:05d}"
+
+
+def fill_issue11_fields(lib: Library) -> None:
+    """Issue 11's columns, as the importers fill them: authors (a JSON list), arXiv ids,
+    comments (unknown for every fifth paper), the organisation's Hub name. A real write
+    to the database; the index is then rebuilt from it."""
+    with write_session(lib.engine) as s:
+        for p in lib.list_papers():
+            names = [NAMES[(p.id + k) % len(NAMES)] for k in range(1 + p.id % 3)]
+            values = {
+                "authors": json.dumps(names),
+                "arxiv_id": arxiv_of(p.id),
+                "comments": None if p.id % 5 == 0 else p.id % 7,
+            }
+            if p.organization:
+                values["organization_id"] = re.sub(r"\W+", "", p.organization).lower() + "-hub"
+            s.execute(update(Paper).where(Paper.id == p.id).values(**values))
+    lib.reindex()
 
 
 @pytest.fixture(scope="module")
@@ -23,6 +52,7 @@ def corpus(tmp_path_factory) -> Library:
     lib.set_note(erasure[0], "Strong baseline for erasure benchmarks.")
     lib.set_starred(erasure[:2] + [4])
     lib.set_read([1, 4, 5])
+    fill_issue11_fields(lib)
     yield lib
     lib.close()
 
@@ -37,7 +67,8 @@ def fields_of(p) -> dict[str, list[str]]:
         "abstract": tokens(p.abstract),
         "tags": tokens(" ; ".join(p.tags)),
         "note": tokens(p.note),
-        "org": tokens(p.organization or ""),
+        "org": tokens(p.organization or "") + tokens(p.organization_id or ""),
+        "authors": tokens(" ; ".join(p.authors)),
     }
 
 
