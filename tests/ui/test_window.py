@@ -265,11 +265,6 @@ def test_help_lists_every_shortcut_and_readme_agrees(qtbot, open_window, seeded)
     dialog.close()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="README's shortcut table awaits the lead's update (issue 14's report lists it); "
-    "remove this marker with that update",
-)
 def test_readme_lists_every_shortcut():
     from pathlib import Path
 
