@@ -75,4 +75,8 @@ def test_the_models_create_and_round_trip_a_paper(pg_engine):
             date(2025, 10, 1),
         )
         assert [t.name for t in paper.tags] == ["To read"]
-        assert (paper.upvotes, paper.starred, paper.read) == (0, False, False)
+        assert (paper.upvotes, paper.starred, paper.read) == (
+            None,
+            False,
+            False,
+        )  # upvotes unknown until a capture shows them
