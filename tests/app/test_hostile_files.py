@@ -239,10 +239,11 @@ def test_killed_export_leftovers_are_cleaned_by_the_next_export(tmp_path):
     dest = tmp_path / "list.csv"
     # A real export killed mid-write: a child that holds its .part file open, then SIGKILL.
     code = (
-        "import sys, time\n"
+        "import signal, sys\n"
         "from app.export.atomic import atomic_write\n"
         "def fill(out):\n"
-        "    out.write('x' * 100000); out.flush(); print('writing', flush=True); time.sleep(60)\n"
+        "    out.write('x' * 100000); out.flush(); print('writing', flush=True)\n"
+        "    signal.pause()  # held mid-write until the test kills it\n"
         f"atomic_write({str(dest)!r}, fill)\n"
     )
     child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)

@@ -9,13 +9,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
+from tests.conftest import require
 
 ROOT = Path(__file__).parents[2]
 
 
-@pytest.mark.skipif(shutil.which("xvfb-run") is None, reason="xvfb-run is not installed")
 def test_main_path_under_a_real_x_server(tmp_path):
+    require("xvfb-run", shutil.which("xvfb-run") is not None, "scripts/test installs xvfb")
     env = {k: v for k, v in os.environ.items() if k not in ("QT_QPA_PLATFORM", "DISPLAY")}
     env["QT_QPA_PLATFORM"] = "xcb"
     done = subprocess.run(
