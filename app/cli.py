@@ -97,6 +97,7 @@ def open_library(args: argparse.Namespace, create: bool = True) -> Library:
         lib = Library.open(demo_library())
         if lib.count() == 0:
             lib.import_files(sample_pages(), as_of=DEMO_AS_OF)
+            lib.index.sync()  # searchable before the window's first query, as after `import`
         return lib
     # Only a library named on purpose (--library, $PAPERDESK_LIBRARY) can be mistyped; the
     # default per-user library simply starts empty.
