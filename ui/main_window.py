@@ -47,7 +47,7 @@ from ui.jobs import LatestJob
 from ui.listing import Listing, ListRequest, compute_listing
 from ui.operations import IndexFollower, Operations
 from ui.paper_actions import PaperActions, open_url_or_say
-from ui.paper_model import COLUMNS, DEFAULT_HIDDEN, DEFAULT_WIDTHS, PaperTableModel
+from ui.paper_model import COLUMN_SAMPLES, COLUMNS, DEFAULT_HIDDEN, PaperTableModel
 from ui.paper_table import PaperTable
 from ui.reader import ReaderPane, paper_link
 from ui.shortcuts import ShortcutsDialog
@@ -55,6 +55,9 @@ from ui.sidebar import Sidebar, filter_for
 
 DEBOUNCE_MS = 150
 RECENT_MAX = 8  # File › Open Recent
+# Sidebar, list, reader at 1280 px: the list gets most, and Title the rest of the list.
+SPLITTER_SIZES = [170, 740, 370]
+LAYOUT_VERSION = 2  # of the saved splitter and column layout; older ones are not restored
 WELCOME_WIDTH = 520
 WELCOME_TEXT = (
     "Your library is empty. Save a Hugging Face <i>Daily Papers</i> page as text and "
@@ -205,7 +208,7 @@ class MainWindow(QMainWindow):
         hh.setHighlightSections(False)
         hh.setSortIndicator(6, Qt.SortOrder.DescendingOrder)
         hh.sectionClicked.connect(self._header_clicked)
-        self.table.setup_columns([h for h, _k in COLUMNS], DEFAULT_HIDDEN, DEFAULT_WIDTHS)
+        self.table.setup_columns([h for h, _k in COLUMNS], DEFAULT_HIDDEN, COLUMN_SAMPLES)
         self.table.columnsChanged.connect(self._show_sort_indicator)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.table.doubleClicked.connect(lambda _idx: self.open_current_link())
@@ -240,7 +243,7 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.right)
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setStretchFactor(2, 2)
-        self.splitter.setSizes([200, 700, 420])
+        self.splitter.setSizes(SPLITTER_SIZES)
 
         self.welcome = self._build_welcome()
         self.stack = QStackedWidget(self)
@@ -1040,12 +1043,15 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1280, 800)
+        # A layout saved before the current default (a fixed-width Title, wide columns) is
+        # not restored: the new defaults fit 1280 px.
+        current = str(s.value("layout/version", "")) == str(LAYOUT_VERSION)
         for key, splitter in (("window/splitter", self.splitter), ("window/right", self.right)):
             state = s.value(key)
-            if state is not None:
+            if state is not None and (current or splitter is self.right):
                 splitter.restoreState(state)
         header = s.value("table/header")
-        if header is not None:
+        if header is not None and current:
             self.table.horizontalHeader().restoreState(header)
             self.table.apply_title_stretch()  # an older layout kept a fixed-width title
         sort = s.value("table/sort")
@@ -1074,6 +1080,7 @@ class MainWindow(QMainWindow):
 
     def _save_settings_in_group(self, s) -> None:
         s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("layout/version", LAYOUT_VERSION)
         s.setValue("window/splitter", self.splitter.saveState())
         s.setValue("window/right", self.right.saveState())
         s.setValue("table/header", self.table.horizontalHeader().saveState())

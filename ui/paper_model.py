@@ -29,9 +29,11 @@ _NUMBERS = (2, 7)  # right-aligned columns
 # Shown at start (the rest through the header's menu): fits a 1280-px window, and Added —
 # the default sort — is among them, so the sort arrow shows.
 DEFAULT_HIDDEN = frozenset({"Organisation", "Comments", "arXiv"})
-DEFAULT_WIDTHS = {"Published": 88, "Upvotes": 64, "Authors": 120, "Organisation": 140}
-DEFAULT_WIDTHS |= {"Comments": 80, "arXiv": 90}
-DEFAULT_WIDTHS |= {"Tags": 130, "Added": 92}
+# What a column's default width must show (besides its header and sort arrow): widths come
+# from the font (PaperTable.fitted_widths), so the set fits at any font size.
+COLUMN_SAMPLES = {"Published": "2025-08-28", "Upvotes": "1,234", "Authors": "Tian et al."}
+COLUMN_SAMPLES |= {"Organisation": "Google DeepMind", "Comments": "123", "arXiv": "2510.04618"}
+COLUMN_SAMPLES |= {"Tags": "diffusion", "Added": "2025-08-28"}
 NOTE_MARK = "✎"  # a paper with a note (Title column)
 PAPER_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 RECORD_ROLE = Qt.ItemDataRole.UserRole + 2

@@ -5,6 +5,9 @@ from __future__ import annotations
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView
 
+SORT_ARROW_ROOM = 30  # a header's text, its sort arrow and the style's margins
+CELL_PADDING = 14  # a cell's text and the style's margins on both sides
+
 
 class PaperTable(QTableView):
     """The table of papers (``paperTable``).
@@ -19,13 +22,30 @@ class PaperTable(QTableView):
     columnsChanged = Signal()  # shown/hidden or reset through the header's menu
     sort_column = -1  # the column the list is sorted by: it cannot be hidden
 
-    def setup_columns(self, headers: list[str], hidden: frozenset[str], widths: dict[str, int]):
-        """The header: Title stretches; a right-click menu shows/hides and resets columns."""
-        self._headers, self._default_hidden, self._default_widths = headers, hidden, widths
+    def setup_columns(self, headers: list[str], hidden: frozenset[str], samples: dict[str, str]):
+        """The header: Title stretches; a right-click menu shows/hides and resets columns.
+
+        ``samples``: per column, the text its default width must show (see ``fitted_widths``).
+        """
+        self._headers, self._default_hidden = headers, hidden
+        self._default_widths = self.fitted_widths(samples)
         hh = self.horizontalHeader()
         hh.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         hh.customContextMenuRequested.connect(self._header_menu)
         self.reset_columns()
+
+    def fitted_widths(self, samples: dict[str, str]) -> dict[str, int]:
+        """Each column just wide enough for its header with the sort arrow and its sample
+        text, in the table's font: what is left of the width goes to Title."""
+        body = self.fontMetrics()
+        head = self.horizontalHeader().fontMetrics()
+        widths = {}
+        for header in self._headers:
+            need = head.horizontalAdvance(header) + SORT_ARROW_ROOM
+            if header in samples:
+                need = max(need, body.horizontalAdvance(samples[header]) + CELL_PADDING)
+            widths[header] = need
+        return widths
 
     def apply_title_stretch(self) -> None:
         hh = self.horizontalHeader()

@@ -85,3 +85,54 @@ def test_note_mark_and_tag_colour_dots(qtbot, open_window, seeded):
             == "#2e86c1"
         )
     )
+
+
+def _title_share(window) -> float:
+    return window.table.horizontalHeader().sectionSize(0) / window.table.viewport().width()
+
+
+def test_title_takes_the_room_at_1280_and_grows_with_the_window(qtbot, open_window, seeded):
+    """At 1280×800 every default column shows without a scrollbar and Title has at least
+    40% of the list; a wider window (maximised) widens Title, after a restart too."""
+    window = open_window(seeded)
+    window.resize(1280, 800)
+    table, hh = window.table, window.table.horizontalHeader()
+    qtbot.waitUntil(lambda: window.width() == 1280 and hh.length() <= table.viewport().width())
+    assert _visible(window) == ["Title", "Published", "Upvotes", "Authors", "Tags", "Added"]
+    assert not table.horizontalScrollBar().isVisible()
+    assert _title_share(window) >= 0.40, (hh.sectionSize(0), table.viewport().width())
+    for header in _visible(window):  # and each column shows its header whole
+        logical = _col(header)
+        text = hh.fontMetrics().horizontalAdvance(header)
+        assert hh.sectionSize(logical) >= text + 20, header  # room for the sort arrow too
+    at_1280 = hh.sectionSize(0)
+    window.resize(1920, 1080)
+    qtbot.waitUntil(lambda: hh.sectionSize(0) > at_1280 + 200)
+    assert not table.horizontalScrollBar().isVisible()
+    # Back to 1280 (the splitter hands the width back by its stretch factors, not exactly
+    # as it took it); the saved layout comes back with Title still stretching.
+    window.resize(1280, 800)
+    qtbot.waitUntil(lambda: hh.sectionSize(0) < at_1280 + 100 and _title_share(window) >= 0.4)
+    window.close()
+    again = open_window(seeded)
+    again.resize(1280, 800)
+    qtbot.waitUntil(lambda: again.width() == 1280)
+    assert _title_share(again) >= 0.40
+    again.resize(1920, 1080)
+    qtbot.waitUntil(lambda: again.table.horizontalHeader().sectionSize(0) > at_1280 + 200)
+
+
+def test_a_layout_saved_by_an_older_version_is_not_restored(qtbot, open_window, seeded):
+    """An old saved header (Title fixed at 420 px, wide columns) would clip the titles."""
+    window = open_window(seeded)
+    hh = window.table.horizontalHeader()
+    hh.setSectionResizeMode(0, hh.ResizeMode.Interactive)
+    for logical, width in ((0, 420), (_col("Authors"), 300), (_col("Tags"), 300)):
+        hh.resizeSection(logical, width)
+    window.close()  # saves the settings
+    window.settings.remove(f"{window._settings_group()}/layout/version")
+    again = open_window(seeded)
+    again.resize(1280, 800)
+    qtbot.waitUntil(lambda: again.width() == 1280)
+    assert again.table.horizontalHeader().sectionSize(_col("Authors")) < 150
+    assert _title_share(again) >= 0.40
