@@ -39,7 +39,9 @@ class Listing:
     took_ms: float | None = None  # the search's own time, for the status bar
     suggestion: str | None = None
     note: str | None = None  # e.g. "query not understood; searched the words"
-    terms: list[str] = field(default_factory=list)
+    # Per field, the analysed terms the index matched (``SearchResult.terms``): what the
+    # reader marks. No query: empty.
+    terms: dict[str, frozenset[str]] = field(default_factory=dict)
     records: list[PaperRecord] = field(default_factory=list)  # of ids[:PREFETCH]
     seq: int = 0  # the change feed's position when computed (older records are stale)
     indexing: bool = False  # the index was being built: the hits may be incomplete
@@ -76,7 +78,7 @@ def _listing(lib: Library, req: ListRequest) -> Listing:
         took_ms=took_ms,
         suggestion=getattr(result, "suggestion", None) or None,
         note=_note_of(result),
-        terms=query_terms(query),
+        terms=dict(getattr(result, "terms", None) or {}),
         indexing=bool(getattr(result, "indexing", False)),
     )
 
@@ -93,21 +95,3 @@ def _note_of(result: object) -> str | None:
             return value
     return None
 
-
-_OPERATORS = {"and", "or", "not"}
-
-
-def query_terms(query: str) -> list[str]:
-    """Plain words of a query, for highlighting: no operators, fields or negated words."""
-    out: list[str] = []
-    for raw in query.replace('"', " ").split():
-        if raw.startswith("-") or raw.lower() in _OPERATORS:
-            continue
-        if ":" in raw:
-            field_name, _, raw = raw.partition(":")
-            if field_name.lower() not in ("title", "abstract", "note", "tag", "org"):
-                continue
-        word = raw.strip("()*?")
-        if len(word) >= 2:
-            out.append(word)
-    return out

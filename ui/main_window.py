@@ -466,7 +466,9 @@ class MainWindow(QMainWindow):
 
     def _retry_while_indexing(self) -> None:
         if not self._stopped and self.listing is not None and self.listing.indexing:
-            self.refresh(keep_position=True)
+            # The same kind of search: a word being typed stays a prefix ("diffus" would
+            # otherwise be searched as a whole word, and match nothing).
+            self.refresh(as_you_type=self.listing.request.as_you_type, keep_position=True)
 
     def _listing_failed(self, reason: str) -> None:
         self._set_hint_text(f'<span style="color:#c0392b">{html.escape(reason)}</span>')
@@ -694,7 +696,7 @@ class MainWindow(QMainWindow):
         self._shown_ids = ids
         if len(ids) == 1:
             row = self.model.row_of(ids[0])
-            terms = self.listing.terms if self.listing else []
+            terms = self.listing.terms if self.listing else {}
             self.reader.show_paper(self.model.record(row), terms)
         elif ids:
             self.reader.show_many(len(ids))

@@ -4,8 +4,7 @@ and the Hub's AI summary, all escaped; only http(s) links are clickable."""
 from __future__ import annotations
 
 import html
-import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping
 
 from PySide6.QtCore import QEvent, QUrl
 from PySide6.QtGui import QDesktopServices, QPalette
@@ -13,6 +12,7 @@ from PySide6.QtWidgets import QTextBrowser
 
 from app.links import WEB_SEARCH, arxiv_links, is_web_link, paper_link, title_search
 from app.records import PaperRecord, metadata_line
+from app.search import match_spans
 
 __all__ = [
     "WEB_SEARCH",
@@ -32,17 +32,27 @@ LIGHT_HIT = ("#fff3a0", "black")  # (background, text) of a highlighted search w
 DARK_HIT = ("#7a6400", "white")
 
 
-def highlight(text: str, terms: Sequence[str]) -> str:
-    """Escape ``text`` and mark words starting with any of ``terms`` (case-insensitive)."""
-    words = sorted({t for t in terms if t}, key=len, reverse=True)
-    if not words:
-        return html.escape(text)
-    pattern = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\w*", re.I)
+Terms = Mapping[str, Collection[str]]  # per index field, the analysed terms a query matched
+TEXT_FIELDS = ("title", "authors", "abstract")
+SUMMARY_FIELD = "abstract"  # the AI summary is not indexed: it marks what the abstract matched
+
+
+def per_field(terms: Terms | Iterable[str]) -> dict[str, frozenset[str]]:
+    """``SearchResult.terms`` as is; plain words (lower-cased) count in every field."""
+    if isinstance(terms, Mapping):
+        return {name: frozenset(words) for name, words in terms.items()}
+    words = frozenset(w.lower() for w in terms if w)
+    return dict.fromkeys(TEXT_FIELDS, words) if words else {}
+
+
+def highlight(text: str, terms: Collection[str]) -> str:
+    """Escape ``text`` and mark the tokens whose analysed form is in ``terms``: the search
+    engine's own analysis (``app.search.match_spans``), so exactly what the index matched."""
     out, pos = [], 0
-    for m in pattern.finditer(text):
-        out.append(html.escape(text[pos : m.start()]))
-        out.append(f'<span class="hit">{html.escape(m.group(0))}</span>')
-        pos = m.end()
+    for start, end in match_spans(text, terms) if terms else ():
+        out.append(html.escape(text[pos:start]))
+        out.append(f'<span class="hit">{html.escape(text[start:end])}</span>')
+        pos = end
     out.append(html.escape(text[pos:]))
     return "".join(out)
 
@@ -54,7 +64,7 @@ def _link(url: str, label: str) -> str:
     return esc(label)  # shown, never clickable
 
 
-def _authors_html(rec: PaperRecord, expanded: bool, terms: Sequence[str]) -> str | None:
+def _authors_html(rec: PaperRecord, expanded: bool, terms: Collection[str]) -> str | None:
     names = rec.authors
     if not names:
         return None
@@ -93,7 +103,7 @@ def _facts_html(rec: PaperRecord) -> str | None:
     return '<p class="meta">' + " · ".join(facts) + "</p>" if facts else None
 
 
-def _summary_html(rec: PaperRecord, open_: bool, terms: Sequence[str]) -> list[str]:
+def _summary_html(rec: PaperRecord, open_: bool, terms: Collection[str]) -> list[str]:
     if not rec.ai_summary:
         return []
     mark = "▾" if open_ else "▸"
@@ -112,7 +122,7 @@ def _summary_html(rec: PaperRecord, open_: bool, terms: Sequence[str]) -> list[s
 
 def paper_html(
     rec: PaperRecord,
-    terms: Sequence[str] = (),
+    terms: Terms | Iterable[str] = (),
     hit_bg: str = "#fff3a0",
     hit_fg: str = "black",
     authors_expanded: bool = False,
@@ -120,12 +130,15 @@ def paper_html(
 ) -> str:
     """The pane's HTML; every piece of paper text goes through ``html.escape``."""
     esc = html.escape
+    marked = per_field(terms)
+    empty: frozenset[str] = frozenset()
     parts = [
         f"<style>.hit {{ background-color: {hit_bg}; color: {hit_fg}; }} "
         ".meta { color: gray; } .tag { font-weight: bold; } .ai { color: gray; }</style>",
-        f"<h2>{highlight(rec.title, terms)}</h2>",
+        f"<h2>{highlight(rec.title, marked.get('title', empty))}</h2>",
     ]
-    if (authors := _authors_html(rec, authors_expanded, terms)) is not None:
+    authors = _authors_html(rec, authors_expanded, marked.get("authors", empty))
+    if authors is not None:
         parts.append(authors)
     parts.append(f'<p class="meta">{metadata_line(rec, "%d %b %Y", esc)}</p>')
     if (facts := _facts_html(rec)) is not None:
@@ -146,8 +159,8 @@ def paper_html(
         links.append(f'<a href="{esc(search, quote=True)}">Search the web for this title</a>')
     parts.append("<p>" + "<br>".join(links) + "</p>")
     for para in rec.abstract.split("\n\n"):
-        parts.append(f"<p>{highlight(para, terms)}</p>")
-    parts += _summary_html(rec, summary_open, terms)
+        parts.append(f"<p>{highlight(para, marked.get('abstract', empty))}</p>")
+    parts += _summary_html(rec, summary_open, marked.get(SUMMARY_FIELD, empty))
     return "\n".join(parts)
 
 
@@ -161,14 +174,15 @@ class ReaderPane(QTextBrowser):
         self.anchorClicked.connect(self._open)
         self.open_url: Callable[[QUrl], object] = QDesktopServices.openUrl
         self.paper: PaperRecord | None = None
-        self.terms: list[str] = []
+        self.terms: dict[str, frozenset[str]] = {}
         self.authors_expanded = False  # per paper: reset when another paper is shown
         self.summary_open = False
         self.show_paper(None)
 
-    def show_paper(self, rec: PaperRecord | None, terms: Sequence[str] = ()) -> None:
+    def show_paper(self, rec: PaperRecord | None, terms: Terms | Iterable[str] = ()) -> None:
+        """Show ``rec``, marking ``terms`` (``SearchResult.terms``: per field)."""
         same = rec is not None and self.paper is not None and self.paper.id == rec.id
-        self.paper, self.terms = rec, list(terms)
+        self.paper, self.terms = rec, per_field(terms)
         if rec is None:
             self.setHtml('<p style="color: gray">Select a paper to read it here.</p>')
             return

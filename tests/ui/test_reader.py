@@ -32,13 +32,15 @@ def _paper(**kw) -> PaperRecord:
     return PaperRecord(**base)
 
 
-def test_highlight_escapes_and_marks_word_starts():
-    out = highlight("Erasure & <b>erasing</b> unerased", ["eras"])
+def test_highlight_escapes_and_marks_the_analysed_terms_only():
+    # The index's analysis: lower-cased words; "zero-shot" is two of them. No prefixes: a
+    # typed prefix arrives as the words it expanded to (SearchResult.terms).
+    out = highlight("Zero-shot & <b>zeros</b> erasure", {"zero", "shot", "erasure"})
     assert out == (
-        '<span class="hit">Erasure</span> &amp; &lt;b&gt;<span class="hit">erasing</span>'
-        "&lt;/b&gt; unerased"
+        '<span class="hit">Zero</span>-<span class="hit">shot</span> &amp; &lt;b&gt;zeros'
+        '&lt;/b&gt; <span class="hit">erasure</span>'
     )
-    assert highlight("a <x>", []) == "a &lt;x&gt;"
+    assert highlight("a <x>", set()) == "a &lt;x&gt;"
 
 
 def test_only_http_links_count():
