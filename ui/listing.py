@@ -94,4 +94,3 @@ def _note_of(result: object) -> str | None:
         if isinstance(value, str) and value:
             return value
     return None
-
