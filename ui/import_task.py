@@ -93,6 +93,8 @@ class ImportTask(QObject):
                         unchanged=r["unchanged"],
                         skipped=r["skipped"],
                         reason=r["reason"],
+                        enriched=r.get("enriched", 0),
+                        form=r.get("form"),
                     )
                 )
                 self.progress.emit(msg["file"] + 1, msg["of"], r["path"])

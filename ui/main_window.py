@@ -904,7 +904,7 @@ class MainWindow(QMainWindow):
             self.status.showMessage(head + report.summary(), 15000)
         else:
             self.status.showMessage("Imported: " + report.summary(), 15000)
-        if report.refused or cancelled:
+        if report.refused or report.skipped or cancelled:  # something to read, file by file
             dialog = ImportSummaryDialog(report, cancelled, self)
             dialog.setObjectName("importSummary")
             dialog.show()  # not modal: the window stays usable

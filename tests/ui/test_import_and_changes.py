@@ -7,7 +7,7 @@ import sys
 
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QPushButton
 
 from tests.conftest import SEEDS
 from tests.ui.conftest import LONG, page
@@ -127,3 +127,51 @@ def test_selection_and_scroll_survive_papers_added_elsewhere(qtbot, open_window,
     qtbot.waitUntil(lambda: window.model.rowCount() == before + 2, timeout=5000)
     assert window.selected_ids() == [chosen]
     assert window.model.id_at(window.table.rowAt(0)) == top_id
+
+
+def test_the_summary_lists_each_skipped_block_with_file_line_and_reason(
+    qtbot, open_window, library, tmp_path
+):
+    lines = page(("Good Paper One", "First." + LONG), ("Good Paper Two", "Second." + LONG))
+    head, body = lines.split("\n")[:6], lines.split("\n")[6:]
+    odd = tmp_path / "odd.txt"  # metadata without a paper (line 7), a title far too long
+    odd.write_text(
+        "\n".join([*head, "  • 3 authors", "·", "Oct 9, 2025 9", "", *body])
+        + "\n\n"
+        + "X" * 600
+        + "\n\nA short abstract.\n\n  • 2 authors\n·\nOct 3, 2025 3\n",
+        encoding="utf-8",
+    )
+    window = open_window(library)
+    with qtbot.waitSignal(window.importFinished, timeout=60_000) as done:
+        window.start_import([odd])
+    report = done.args[0]
+    assert report.new == 2 and report.skipped == 2
+    summary = window.import_summary
+    assert summary.isVisible() and "2 block(s) skipped" in summary.summary.text()
+    tree = summary.skipped
+    assert tree.isVisible() and tree.topLevelItemCount() == 2
+    rows = [[tree.topLevelItem(n).text(c) for c in range(3)] for n in range(2)]
+    assert rows[0] == ["odd.txt", "7", "metadata without a paper"]
+    assert rows[1][:2] == ["odd.txt", "28"] and "too long" in rows[1][2]
+    assert tree.topLevelItem(0).toolTip(0) == str(odd)  # the full path
+    assert tree.verticalScrollBarPolicy() != Qt.ScrollBarPolicy.ScrollBarAlwaysOff
+    summary.findChild(QPushButton, "copySkipped").click()
+    assert QApplication.clipboard().text().splitlines() == report.skipped_lines()
+
+
+def test_many_skipped_blocks_scroll_in_the_summary(qtbot, open_window, library):
+    from app.records import FileResult, ImportReport
+    from ui.import_summary import ImportSummaryDialog
+
+    blocks = [f"line {n}: metadata without a paper" for n in range(1, 400)]
+    report = ImportReport([FileResult("/x/big.txt", "imported", new=1, skipped=blocks)])
+    window = open_window(library)
+    dialog = ImportSummaryDialog(report, False, window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    tree = dialog.skipped
+    assert tree.topLevelItemCount() == 399
+    qtbot.waitUntil(lambda: tree.verticalScrollBar().maximum() > 0)  # a list, not a wall
+    assert dialog.height() < 600
+    assert [tree.topLevelItem(n).text(1) for n in (0, 1, 8, 9)] == ["1", "2", "9", "10"]
