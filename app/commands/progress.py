@@ -32,17 +32,23 @@ def bar(description: str, unit: str, enabled: bool) -> Iterator[Update]:
         TimeElapsedColumn,
     )
 
+    from app.commands.output import exact, terminal_safe
+
     columns = [
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),  # a file's name is never markup
         BarColumn(),
         MofNCompleteColumn(),
         TextColumn(unit),
         TimeElapsedColumn(),
     ]
-    with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
+    # The bar's own escape sequences go to the terminal as they are: the command's stderr
+    # escapes control characters (user text), which would print the bar as "\x1b[90m━━".
+    console = Console(file=exact(sys.stderr), stderr=True)
+    with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task(description, total=None)
 
         def update(done: int, total: int | None = None, text: str | None = None) -> None:
-            progress.update(task, completed=done, total=total, description=text or description)
+            shown = terminal_safe(text or description)  # text may hold a file's name
+            progress.update(task, completed=done, total=total, description=shown)
 
         yield update

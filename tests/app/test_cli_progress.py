@@ -48,7 +48,19 @@ def test_reindex_shows_progress_on_a_terminal_only(tmp_path, capsys):
     out, terminal, code = _on_a_terminal("--library", lib, "reindex")
     assert code == 0
     assert "indexing" in terminal and "papers" in terminal  # the bar, with its count
+    # The bar's escape sequences reach the terminal as such (stderr escapes user text: the
+    # bar once showed as "\x1b[90m━━━" on a real terminal).
+    assert "\x1b[" in terminal and "\\x1b" not in terminal
     plain = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", terminal)  # no colours, no cursor moves
     done = re.findall(r"\b(\d+)/(\d+) papers", plain)  # done/total
     assert done and done[-1][0] == done[-1][1] != "0"  # to the end
     assert out.startswith("search index rebuilt")  # the result still goes to stdout
+
+
+def test_the_import_bar_is_drawn_not_printed_escaped(tmp_path):
+    out, terminal, code = _on_a_terminal(
+        "--library", str(tmp_path / "lib"), "import", str(SEEDS["001"])
+    )
+    assert code == 0 and "new" in out
+    assert "papers read" in terminal or "indexing" in terminal
+    assert "\x1b[" in terminal and "\\x1b" not in terminal
