@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
-from itertools import accumulate, compress, repeat, tee
+from itertools import accumulate, repeat
 from typing import IO, Any
 
 import ijson
@@ -85,43 +85,49 @@ class _Reader(io.RawIOBase):
 
 def scan(name: object, opener: Callable[[], IO[bytes]]) -> Head:
     """The first pass: whole, well-formed, not too deep, a Paperdesk export of a version we
-    read. Depths are followed by C iterators (a Python loop per event would cost seconds);
-    only top-level events and too-deep ones reach Python."""
+    read. The depth is followed by C iterators alone (a Python loop per event would cost
+    seconds a million papers); then the head is read up to the papers."""
     head = Head()
-    with opener() as fh:
-        events = ijson.basic_parse(io.BufferedReader(_Reader(fh, head), READ_CHUNK))
-        ev_a, ev_b = tee(events)
-        kinds = map(operator.itemgetter(0), ev_a)
-        depth_a, depth_b = tee(accumulate(map(_DELTA.get, kinds, repeat(0))))
-        # keep an event at the top level (depth 0 or 1 after it) or beyond MAX_DEPTH
-        keep = map(operator.or_, map((2).__gt__, depth_a), map(MAX_DEPTH.__lt__, depth_b))
-        key = None
-        try:
-            for n, (kind, value) in enumerate(compress(ev_b, keep)):
-                if n == 0 and kind != "start_map":
-                    raise refuse_json(name)
-                if kind in ("start_map", "start_array") and n:
-                    why = f"is a Paperdesk backup nested too deeply (over {MAX_DEPTH} levels)"
-                    raise RefusedFile(name, why)
-                if kind == "map_key":
-                    key = value
-                    head.keys.add(value)
-                elif key is not None and kind not in ("end_map", "end_array"):
-                    head.values[key] = value
-                    key = None
-        except ijson.JSONError as exc:
-            why = str(exc).splitlines()[0]
-            why = f"is a Paperdesk backup cut short or not valid JSON ({why})"
-            raise RefusedFile(name, why) from None
-        except UnicodeDecodeError as exc:
-            why = f"is a Paperdesk backup that is not UTF-8 text ({exc.reason})"
-            raise RefusedFile(name, why) from None
+    try:
+        with opener() as fh:
+            events = ijson.basic_parse(io.BufferedReader(_Reader(fh, head), READ_CHUNK))
+            first = next(events, ("", None))
+            if first[0] != "start_map":
+                raise refuse_json(name)
+            kinds = map(operator.itemgetter(0), events)
+            deepest = max(accumulate(map(_DELTA.get, kinds, repeat(0)), initial=1))
+        if deepest > MAX_DEPTH:
+            why = f"is a Paperdesk backup nested too deeply (over {MAX_DEPTH} levels)"
+            raise RefusedFile(name, why)
+        with opener() as fh:  # safe now: ijson's prefixes grow with the square of the depth
+            _read_head(fh, head)
+    except ijson.JSONError as exc:
+        why = str(exc).splitlines()[0]
+        why = f"is a Paperdesk backup cut short or not valid JSON ({why})"
+        raise RefusedFile(name, why) from None
+    except UnicodeDecodeError as exc:
+        why = f"is a Paperdesk backup that is not UTF-8 text ({exc.reason})"
+        raise RefusedFile(name, why) from None
     if head.values.get("format") != BACKUP_FORMAT_ID or "papers" not in head.keys:
         raise refuse_json(name)
-    for key in ("papers", "tags"):
-        if key in head.values and not (key == "tags" and head.values[key] is None):
-            raise RefusedFile(name, f"is a Paperdesk export whose '{key}' is not a list")
+    if "papers" in head.values:
+        raise RefusedFile(name, "is a Paperdesk export whose 'papers' is not a list")
     return head
+
+
+def _read_head(fh: IO[bytes], head: Head) -> None:
+    """The top-level values, up to the papers once the format and version are known (the
+    exporter writes them first; a hand-made file may not: then to the end)."""
+    key = None
+    for prefix, kind, value in ijson.parse(fh):
+        if prefix == "" and kind == "map_key":
+            key = value
+            head.keys.add(value)
+        elif prefix == key and kind not in ("start_map", "start_array", "end_map", "end_array"):
+            head.values[key] = value
+        elif prefix == "papers" and kind == "start_array":
+            if "format" in head.values and "version" in head.values:
+                return
 
 
 def _version(name: object, head: Head) -> int:
@@ -143,7 +149,7 @@ def restorer(
     head = scan(name, opener)
     version = _version(name, head)
     parser = ijson_python if head.escapes else ijson
-    colors = _colors(name, opener, parser) if "tags" in head.keys else {}
+    colors = _colors(name, opener, parser)
 
     def run(s: Session) -> FileResult:
         with opener() as fh:
@@ -255,9 +261,21 @@ def _day(raw: dict[str, Any], field: str) -> date | None:
         raise _Bad(f"bad date: {exc}") from None
 
 
+_TEXT_FIELDS = (
+    "title", "abstract", "organization", "published", "added_at", "url", "arxiv_id",
+    "organization_id", "listed_on", "submitted_by", "ai_summary", "github", "project_page",
+    "note",
+)  # fmt: skip
+
+
 def _paper(raw: Any, version: int = BACKUP_VERSION) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise _Bad("is not a JSON object")
+    get = raw.get
+    for name in _TEXT_FIELDS:  # one cheap loop first: the usual paper passes it
+        value = get(name)
+        if value is not None and (type(value) is not str or len(value) > MAX_TEXT):
+            _opt(value, str, name)
     title = raw.get("title")
     if not isinstance(title, str) or not title.strip():
         raise _Bad("has no title")
@@ -266,8 +284,8 @@ def _paper(raw: Any, version: int = BACKUP_VERSION) -> dict[str, Any]:
         raise _Bad(f"'authors_count' must be between 1 and {MAX_COUNT}")
     upvotes = _count(raw, "upvotes")
     comments = _count(raw, "comments")
-    published = _opt(raw.get("published"), str, "published")
-    added = _opt(raw.get("added_at"), str, "added_at")
+    published = get("published")
+    added = get("added_at")
     links = raw.get("links") or []
     tags = raw.get("tags") or []
     if not isinstance(links, list) or not all(isinstance(x, str) for x in links):
@@ -293,26 +311,26 @@ def _paper(raw: Any, version: int = BACKUP_VERSION) -> dict[str, Any]:
     return {
         "id": pid if pid and pid > 0 else None,
         "title": title,
-        "abstract": _opt(raw.get("abstract", ""), str, "abstract") or "",
+        "abstract": get("abstract") or "",
         "authors_count": authors,
-        "organization": _opt(raw.get("organization"), str, "organization"),
+        "organization": get("organization"),
         "published": day,
         "upvotes": upvotes,
-        "url": _opt(raw.get("url"), str, "url"),
-        "arxiv_id": _opt(raw.get("arxiv_id"), str, "arxiv_id") or None,
+        "url": get("url"),
+        "arxiv_id": get("arxiv_id") or None,
         "authors": _names(raw, "authors"),
-        "organization_id": _opt(raw.get("organization_id"), str, "organization_id"),
+        "organization_id": get("organization_id"),
         "listed_on": _day(raw, "listed_on"),
         "comments": comments,
-        "submitted_by": _opt(raw.get("submitted_by"), str, "submitted_by"),
-        "ai_summary": _opt(raw.get("ai_summary"), str, "ai_summary"),
+        "submitted_by": get("submitted_by"),
+        "ai_summary": get("ai_summary"),
         "ai_keywords": _names(raw, "ai_keywords"),
-        "github": _opt(raw.get("github"), str, "github"),
+        "github": get("github"),
         "github_stars": _count(raw, "github_stars"),
-        "project_page": _opt(raw.get("project_page"), str, "project_page"),
+        "project_page": get("project_page"),
         "links": [x for x in links if x],
         "tags": list(dict.fromkeys(normalise_tag(t) for t in tags)),
-        "note": _opt(raw.get("note", ""), str, "note") or "",
+        "note": get("note") or "",
         "starred": bool(_opt(raw.get("starred", False), bool, "starred")),
         "read": bool(_opt(raw.get("read", False), bool, "read")),
         "added_at": moment,
