@@ -5,16 +5,27 @@ their colours), note, star and read state, and ``added_at``. Into a library that
 holds some of the papers it merges like a page import does (by arXiv id, else title),
 adding tags,
 filling a missing note, and setting star/read where the backup has them set.
+
+The file is streamed (ijson over yajl, in C), never held whole: a first pass checks it is
+whole, well-formed JSON nested no deeper than :data:`MAX_DEPTH` (and hashes it), then the
+tags are read, then the papers, :data:`BATCH` at a time, into the store's merge writer,
+all in the caller's one transaction: a bad paper refuses the whole file, nothing written.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-from collections.abc import Callable
+import io
+import operator
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
-from typing import Any
+from itertools import accumulate, repeat
+from typing import IO, Any
 
+import ijson
+import ijson.backends.python as ijson_python
 from sqlalchemy.orm import Session
 
 from app.errors import PaperdeskError, RefusedFile
@@ -22,59 +33,192 @@ from app.records import BACKUP_FORMAT_ID, BACKUP_VERSION, FileResult
 from app.store.filters import normalise_tag
 from app.store.merge import add_row, merge, record_import
 
+BATCH = 5_000  # papers per merge batch: bounds memory
+MAX_DEPTH = 16  # a backup is 4 deep (papers > paper > links); deeper is not ours
+READ_CHUNK = 1 << 20
+# Bounds a paper's fields must keep (an SQLite integer; the index's 32-bit counts).
+MAX_ID = 2**63 - 1
+MAX_COUNT = 2**31 - 1
+MAX_TEXT = 10 * 2**20  # characters of one text field (a note's limit too)
 
-def is_export(payload: Any) -> bool:
-    return (
-        isinstance(payload, dict)
-        and payload.get("format") == BACKUP_FORMAT_ID
-        and isinstance(payload.get("papers"), list)
-    )
+_DELTA = {"start_map": 1, "start_array": 1, "end_map": -1, "end_array": -1}
+# A \uD800-\uDFFF escape: yajl turns a lone one into "?", so such files take the Python
+# parser, which keeps it for the check to name.
+_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 
 def refuse_json(name: object) -> RefusedFile:
     return RefusedFile(name, "is JSON, but not a Paperdesk export (no 'papers' list)")
 
 
-def restorer(name: object, payload: Any, as_of: date) -> Callable[[Session], FileResult]:
-    """The write step restoring ``payload`` (a parsed JSON document), for the library's
-    one-transaction import path. Raises :class:`RefusedFile` if it is not a valid Paperdesk
-    export; nothing is written then."""
-    if not is_export(payload):
+@dataclass
+class Head:
+    """What the first pass learnt: the top-level values, the digest, the parser to use."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    keys: set[str] = field(default_factory=set)
+    digest: str = ""
+    escapes: bool = False  # surrogate escapes seen: parse with the Python backend
+
+
+class _Reader(io.RawIOBase):
+    """A file's bytes, hashed and scanned for surrogate escapes as the parser reads them."""
+
+    def __init__(self, fh: IO[bytes], head: Head) -> None:
+        self._fh, self._head, self._hash, self._tail = fh, head, hashlib.sha256(), b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._fh.read(len(buffer))
+        if data:
+            self._hash.update(data)
+            if not self._head.escapes and b"\\u" in self._tail + data:
+                self._head.escapes = bool(_SURROGATE.search(self._tail + data))
+            self._tail = data[-5:]
+            buffer[: len(data)] = data
+        else:
+            self._head.digest = self._hash.hexdigest()
+        return len(data)
+
+
+def scan(name: object, opener: Callable[[], IO[bytes]]) -> Head:
+    """The first pass: whole, well-formed, not too deep, a Paperdesk export of a version we
+    read. The depth is followed by C iterators alone (a Python loop per event would cost
+    seconds a million papers); then the head is read up to the papers."""
+    head = Head()
+    try:
+        with opener() as fh:
+            events = ijson.basic_parse(io.BufferedReader(_Reader(fh, head), READ_CHUNK))
+            first = next(events, ("", None))
+            if first[0] != "start_map":
+                raise refuse_json(name)
+            kinds = map(operator.itemgetter(0), events)
+            deepest = max(accumulate(map(_DELTA.get, kinds, repeat(0)), initial=1))
+        if deepest > MAX_DEPTH:
+            why = f"is a Paperdesk backup nested too deeply (over {MAX_DEPTH} levels)"
+            raise RefusedFile(name, why)
+        with opener() as fh:  # safe now: ijson's prefixes grow with the square of the depth
+            _read_head(fh, head)
+    except ijson.JSONError as exc:
+        why = str(exc).splitlines()[0]
+        why = f"is a Paperdesk backup cut short or not valid JSON ({why})"
+        raise RefusedFile(name, why) from None
+    except UnicodeDecodeError as exc:
+        why = f"is a Paperdesk backup that is not UTF-8 text ({exc.reason})"
+        raise RefusedFile(name, why) from None
+    if head.values.get("format") != BACKUP_FORMAT_ID or "papers" not in head.keys:
         raise refuse_json(name)
-    papers, colors = validate(name, payload)
-    # The file's bytes are not at hand here; the canonical JSON identifies the content.
-    canonical = json.dumps(payload, sort_keys=True, ensure_ascii=False)
-    digest = hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
-    return lambda s: _store(s, name, digest, as_of, papers, colors)
+    if "papers" in head.values:
+        raise RefusedFile(name, "is a Paperdesk export whose 'papers' is not a list")
+    return head
 
 
-def validate(name: object, payload: dict[str, Any]) -> tuple[list[dict[str, Any]], dict]:
-    """Checked, typed paper rows and tag colours; :class:`RefusedFile` names the first
-    bad paper and why."""
-    version = payload.get("version")
-    if not isinstance(version, int) or version < 1:
+def _read_head(fh: IO[bytes], head: Head) -> None:
+    """The top-level values, up to the papers once the format and version are known (the
+    exporter writes them first; a hand-made file may not: then to the end)."""
+    key = None
+    for prefix, kind, value in ijson.parse(fh):
+        if prefix == "" and kind == "map_key":
+            key = value
+            head.keys.add(value)
+        elif prefix == key and kind not in ("start_map", "start_array", "end_map", "end_array"):
+            head.values[key] = value
+        elif prefix == "papers" and kind == "start_array":
+            if "format" in head.values and "version" in head.values:
+                return
+
+
+def _version(name: object, head: Head) -> int:
+    version = head.values.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise RefusedFile(name, "is a Paperdesk export without a valid 'version'")
     if version > BACKUP_VERSION:
         raise RefusedFile(
             name, f"is a version {version} Paperdesk export; upgrade Paperdesk to import it"
         )
+    return version
+
+
+def restorer(
+    name: object, opener: Callable[[], IO[bytes]], as_of: date
+) -> Callable[[Session], FileResult]:
+    """The write step restoring the backup ``opener`` opens (the first pass runs now:
+    :class:`RefusedFile` if it is not a valid Paperdesk export; nothing is written then)."""
+    head = scan(name, opener)
+    version = _version(name, head)
+    parser = ijson_python if head.escapes else ijson
+    colors = _colors(name, opener, parser)
+
+    def run(s: Session) -> FileResult:
+        with opener() as fh:
+            papers = _papers(name, parser.items(fh, "papers.item"), version, head.escapes)
+            return _store(s, name, head.digest, as_of, papers, colors)
+
+    return run
+
+
+def _colors(name: object, opener: Callable[[], IO[bytes]], parser: Any) -> dict[str, str | None]:
     colors: dict[str, str | None] = {}
-    for n, t in enumerate(payload.get("tags") or [], 1):
-        if not isinstance(t, dict) or not isinstance(t.get("name"), str):
-            raise RefusedFile(name, f"tag {n} of the export is not a {{name, color}} record")
+    with opener() as fh:
+        tags = parser.items(fh, "tags.item")
+        for n, t in enumerate(tags, 1):
+            if not isinstance(t, dict) or not isinstance(t.get("name"), str):
+                raise RefusedFile(name, f"tag {n} of the export is not a {{name, color}} record")
+            try:
+                _text(t["name"], "tag name")
+                colors[normalise_tag(t["name"])] = _opt(t.get("color"), str, "color")
+            except (PaperdeskError, _Bad) as exc:
+                raise RefusedFile(name, f"tag {n} of the export: {exc}") from None
+    return colors
+
+
+def _papers(
+    name: object, items: Iterator[Any], version: int, check_text: bool
+) -> Iterator[dict[str, Any]]:
+    """Checked, typed paper rows; :class:`RefusedFile` names the first bad paper and why."""
+    n = 0
+    try:
+        for n, raw in enumerate(items, 1):  # noqa: B007 (n names the paper on a failure)
+            try:
+                row = _paper(raw, version)
+                if check_text:
+                    _texts(row)
+            except (PaperdeskError, _Bad) as exc:
+                label = raw.get("title") if isinstance(raw, dict) else None
+                if isinstance(label, str):
+                    label = label[:60].encode("utf-8", "backslashreplace").decode()
+                what = f"paper {n} ({label!r})" if isinstance(label, str) else f"paper {n}"
+                raise RefusedFile(name, f"{what}: {exc}") from None
+            yield row
+    except ijson.JSONError as exc:  # checked by the first pass; only if the file changed
+        raise RefusedFile(name, f"after paper {n}: not valid JSON ({exc})") from None
+    except UnicodeDecodeError as exc:
+        raise RefusedFile(name, f"after paper {n}: not UTF-8 text ({exc.reason})") from None
+
+
+def _text(value: str, what: str) -> None:
+    if not value.isascii():
         try:
-            colors[normalise_tag(t["name"])] = _opt(t.get("color"), str, "color")
-        except (PaperdeskError, _Bad) as exc:
-            raise RefusedFile(name, f"tag {n} of the export: {exc}") from None
-    rows = []
-    for n, raw in enumerate(payload["papers"], 1):
-        try:
-            rows.append(_paper(raw, version))
-        except (PaperdeskError, _Bad) as exc:
-            label = raw.get("title") if isinstance(raw, dict) else None
-            what = f"paper {n} ({label[:60]!r})" if isinstance(label, str) else f"paper {n}"
-            raise RefusedFile(name, f"{what}: {exc}") from None
-    return rows, colors
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            code = ord(value[_bad_at(value)])
+            raise _Bad(f"{what} holds a lone surrogate (\\u{code:04x}), not text") from None
+
+
+def _bad_at(value: str) -> int:
+    return next(i for i, ch in enumerate(value) if 0xD800 <= ord(ch) <= 0xDFFF)
+
+
+def _texts(row: dict[str, Any]) -> None:
+    for key, value in row.items():
+        if isinstance(value, str):
+            _text(value, f"'{key}'")
+        elif isinstance(value, list):
+            for item in value:
+                if isinstance(item, str):
+                    _text(item, f"an item of '{key}'")
 
 
 class _Bad(Exception):
@@ -83,6 +227,10 @@ class _Bad(Exception):
 
 def _opt(value: Any, kind: type, field: str) -> Any:
     if value is None or (isinstance(value, kind) and not isinstance(value, bool)):
+        if isinstance(value, int) and not -MAX_ID <= value <= MAX_ID:
+            raise _Bad(f"'{field}' is out of range ({str(value)[:20]}…)")
+        if isinstance(value, str) and len(value) > MAX_TEXT:
+            raise _Bad(f"'{field}' is over {MAX_TEXT // 2**20} MB of text")
         return value
     if kind is bool and isinstance(value, bool):
         return value
@@ -93,6 +241,8 @@ def _count(raw: dict[str, Any], field: str) -> int | None:
     value = _opt(raw.get(field), int, field)
     if value is not None and value < 0:
         raise _Bad(f"'{field}' cannot be negative")
+    if value is not None and value > MAX_COUNT:  # the index keeps counts in 32 bits
+        raise _Bad(f"'{field}' is out of range (over {MAX_COUNT})")
     return value
 
 
@@ -111,19 +261,31 @@ def _day(raw: dict[str, Any], field: str) -> date | None:
         raise _Bad(f"bad date: {exc}") from None
 
 
+_TEXT_FIELDS = (
+    "title", "abstract", "organization", "published", "added_at", "url", "arxiv_id",
+    "organization_id", "listed_on", "submitted_by", "ai_summary", "github", "project_page",
+    "note",
+)  # fmt: skip
+
+
 def _paper(raw: Any, version: int = BACKUP_VERSION) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise _Bad("is not a JSON object")
+    get = raw.get
+    for name in _TEXT_FIELDS:  # one cheap loop first: the usual paper passes it
+        value = get(name)
+        if value is not None and (type(value) is not str or len(value) > MAX_TEXT):
+            _opt(value, str, name)
     title = raw.get("title")
     if not isinstance(title, str) or not title.strip():
         raise _Bad("has no title")
     authors = _opt(raw.get("authors_count"), int, "authors_count")
-    if authors is not None and authors <= 0:
-        raise _Bad("'authors_count' must be positive")
+    if authors is not None and not 0 < authors <= MAX_COUNT:
+        raise _Bad(f"'authors_count' must be between 1 and {MAX_COUNT}")
     upvotes = _count(raw, "upvotes")
     comments = _count(raw, "comments")
-    published = _opt(raw.get("published"), str, "published")
-    added = _opt(raw.get("added_at"), str, "added_at")
+    published = get("published")
+    added = get("added_at")
     links = raw.get("links") or []
     tags = raw.get("tags") or []
     if not isinstance(links, list) or not all(isinstance(x, str) for x in links):
@@ -137,7 +299,10 @@ def _paper(raw: Any, version: int = BACKUP_VERSION) -> dict[str, Any]:
     except ValueError as exc:
         raise _Bad(f"bad date: {exc}") from None
     if moment is not None and moment.tzinfo is not None:
-        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)  # stored naive UTC
+        try:
+            moment = moment.astimezone(timezone.utc).replace(tzinfo=None)  # stored naive UTC
+        except OverflowError:  # 0001-01-01T00:00+05:00 is before the year 1 in UTC
+            raise _Bad(f"'added_at' {added!r} is out of range") from None
     if version < 2:
         # A version-1 backup's "upvotes" was the comment count after the card's date (0
         # when none was shown); the upvote count itself was never read (as migration 0004).
@@ -146,26 +311,26 @@ def _paper(raw: Any, version: int = BACKUP_VERSION) -> dict[str, Any]:
     return {
         "id": pid if pid and pid > 0 else None,
         "title": title,
-        "abstract": _opt(raw.get("abstract", ""), str, "abstract") or "",
+        "abstract": get("abstract") or "",
         "authors_count": authors,
-        "organization": _opt(raw.get("organization"), str, "organization"),
+        "organization": get("organization"),
         "published": day,
         "upvotes": upvotes,
-        "url": _opt(raw.get("url"), str, "url"),
-        "arxiv_id": _opt(raw.get("arxiv_id"), str, "arxiv_id") or None,
+        "url": get("url"),
+        "arxiv_id": get("arxiv_id") or None,
         "authors": _names(raw, "authors"),
-        "organization_id": _opt(raw.get("organization_id"), str, "organization_id"),
+        "organization_id": get("organization_id"),
         "listed_on": _day(raw, "listed_on"),
         "comments": comments,
-        "submitted_by": _opt(raw.get("submitted_by"), str, "submitted_by"),
-        "ai_summary": _opt(raw.get("ai_summary"), str, "ai_summary"),
+        "submitted_by": get("submitted_by"),
+        "ai_summary": get("ai_summary"),
         "ai_keywords": _names(raw, "ai_keywords"),
-        "github": _opt(raw.get("github"), str, "github"),
+        "github": get("github"),
         "github_stars": _count(raw, "github_stars"),
-        "project_page": _opt(raw.get("project_page"), str, "project_page"),
+        "project_page": get("project_page"),
         "links": [x for x in links if x],
         "tags": list(dict.fromkeys(normalise_tag(t) for t in tags)),
-        "note": _opt(raw.get("note", ""), str, "note") or "",
+        "note": get("note") or "",
         "starred": bool(_opt(raw.get("starred", False), bool, "starred")),
         "read": bool(_opt(raw.get("read", False), bool, "read")),
         "added_at": moment,
@@ -177,14 +342,19 @@ def _store(
     name: object,
     digest: str,
     as_of: date,
-    papers: list[dict[str, Any]],
+    papers: Iterator[dict[str, Any]],
     colors: dict[str, str | None],
 ) -> FileResult:
-    """Merge the backup's papers (one row per title key; repeats merge) in one go."""
+    """Merge the backup's papers, :data:`BATCH` at a time (repeats merge)."""
     result = FileResult(path=str(name), status="imported", form="backup")
+    seen_new: set[int] = set()
     by_key: dict[str, dict[str, Any]] = {}
     for p in papers:
         add_row(by_key, p)
-    merge(s, by_key, result, set(), colors)
+        if len(by_key) >= BATCH:
+            merge(s, by_key, result, seen_new, colors)
+            by_key = {}
+    if by_key:
+        merge(s, by_key, result, seen_new, colors)
     record_import(s, name, digest, as_of, result)
     return result

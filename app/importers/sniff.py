@@ -74,15 +74,16 @@ class PageSource:
         self.form, refusal = forms.sniff(head_text)
         if refusal:
             raise RefusedFile(path, f"is {refusal}")
-        # The Hub's JSON is streamed, a chunk at a time: only it may be larger.
-        if size > MAX_FILE_BYTES and self.form != hub_json.FORM:
+        # A Paperdesk backup (the sniffer leaves JSON that is not the Hub's to it) and the
+        # Hub's JSON are streamed, a chunk at a time: only they may be larger.
+        json_like = head_text.lstrip("\ufeff \t\r\n")[:1] in ("{", "[")
+        self.backup = self.form is None and json_like and not self.utf16
+        if size > MAX_FILE_BYTES and self.form != hub_json.FORM and not self.backup:
             raise RefusedFile(path, f"is too large ({size // 2**20} MB) to be a saved page")
-        # A backup is parsed whole; the Hub's JSON is streamed (see :meth:`text_stream`);
-        # the other forms are read whole by their readers.
+        # The other forms are read whole by their readers.
         self.json = None
-        if self.form is None and head_text.lstrip("\ufeff \t\r\n")[:1] in ("{", "["):
-            self.whole = self.whole or decode_page(path, path.read_bytes()).text
-            self.json = json_payload(self.whole)
+        if self.form is None and json_like and self.utf16:
+            self.json = json_payload(self.whole or "")
         elif self.form is not None and self.form != hub_json.FORM and self.whole is None:
             self.whole = decode_page(path, path.read_bytes(), check_html=False).text
 
@@ -249,6 +250,8 @@ def import_file(store: Store, path: Path, as_of: date) -> FileResult:
             assert source.whole is not None
             text = source.whole
             return _import_form(store, path, source.form, text, lambda: source.digest, as_of)
+        if source.backup:
+            return _run(store, path, backup.restorer(path, lambda: path.open("rb"), as_of))
         if source.json is not None:
             return _restore(store, path, source.json, as_of)
         return _import_page(store, path, source.lines(), lambda: source.digest, as_of)
@@ -267,16 +270,18 @@ def import_text(store: Store, text: str, name: object, as_of: date) -> FileResul
     digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
     if form is not None:
         return _import_form(store, name, form, text, lambda: digest, as_of)
-    if (payload := json_payload(text)) is not None:
-        return _restore(store, name, payload, as_of)
+    if text.lstrip("\ufeff \t\r\n")[:1] in ("{", "["):
+        data = text.encode("utf-8", "surrogatepass")
+        return _run(store, name, backup.restorer(name, lambda: io.BytesIO(data), as_of))
     return _import_page(store, name, text.splitlines(), lambda: digest, as_of)
 
 
 def _restore(store: Store, name: object, payload: Any, as_of: date) -> FileResult:
-    # A Paperdesk JSON export is a backup: restore it.
-    if not backup.is_export(payload):
+    # A Paperdesk JSON export (here UTF-16, read whole) is a backup: restore it.
+    if not isinstance(payload, dict) or payload.get("format") != backup.BACKUP_FORMAT_ID:
         raise RefusedFile(name, f"is {forms.NOT_HF_JSON}")
-    return _run(store, name, backup.restorer(name, payload, as_of))
+    data = json.dumps(payload).encode("utf-8")
+    return _run(store, name, backup.restorer(name, lambda: io.BytesIO(data), as_of))
 
 
 def _import_page(

@@ -48,7 +48,17 @@ DATE_RE = re.compile(
     re.IGNORECASE,
 )
 AUTHORS_RE = re.compile(r"^[•·*\-]?\s*(?P<n>\d{1,5})\s+authors?$", re.IGNORECASE)
+# The same shapes with any number of digits: a line of this shape is metadata even when
+# its value cannot be read (Feb 30, year 0000, 20245, a 9-digit count): its value is then
+# unknown and reported, and it never becomes a title (which would shift every block after).
+LOOSE_DATE_RE = re.compile(
+    rf"^{_MONTH_RE}\s+(?P<day>\d{{1,9}})(?:\s*,\s*(?P<year>\d{{1,9}}))?(?:\s+(?P<up>\d{{1,40}}))?$",
+    re.IGNORECASE,
+)
+LOOSE_AUTHORS_RE = re.compile(r"^[•·*\-]?\s*(?P<n>\d{1,40})\s+authors?$", re.IGNORECASE)
 SEPARATOR = {"·", "•", "-", "–", "—"}
+LONE_SEPARATOR = {"·", "•"}  # "-" and "–" alone are also an upvote count of none
+COUNT_DIGITS = 7  # counts on a page have at most 7 digits
 URL_RE = re.compile(r"https?://[^\s<>\"'`)\]}]+", re.IGNORECASE)
 
 _BANNERS = {
@@ -65,6 +75,7 @@ TITLE_MAX = 500
 # Markdown, code and prose lines are not titles: this keeps notes and docs from passing
 # as pages.
 UPVOTES_RE = re.compile(r"^(?:\d{1,7}|[-–])$")
+_DIGITS_RE = re.compile(r"^\d{8,40}$")  # an upvote count too large to be one
 _NOT_TITLE_START = ("#", "|", "```", "- ", "* ", "> ", "//", "/*", "<", "{", "[", "=")
 _NOT_TITLE_END = (",", ";", ":", "{", "(", "[", "=", "\\")
 ABSTRACT_MIN_WORDS = 12  # real abstracts run to 100-300 words
@@ -134,16 +145,47 @@ def resolve_date(month: int, day: int, year: int | None, as_of: date) -> date | 
 
 
 def parse_date_line(line: str, as_of: date) -> tuple[date, int] | None:
-    """``(date, comments)`` for a metadata date line, or None if it is not one."""
-    m = DATE_RE.match(line)
+    """``(date, comments)`` for a readable metadata date line, or None."""
+    read = read_date_line(line, as_of)
+    if read is None or read[0] is None or read[1] is None:
+        return None
+    return read[0], read[1]
+
+
+DateLine = tuple[date | None, int | None, str | None]
+
+
+def read_date_line(line: str, as_of: date) -> DateLine | None:
+    """``(date, comments, problem)`` for a line shaped like a metadata date line (None
+    if it is not one): a value that cannot be read is None and ``problem`` says why."""
+    m = LOOSE_DATE_RE.match(line)
     if not m:
         return None
+    problem = None
+    up = m["up"]
+    comments: int | None = 0
+    if up:
+        comments = int(up) if len(up) <= COUNT_DIGITS else None
+        if comments is None:
+            problem = f"comment count {up[:20]} is too large"
     month = MONTHS[m["mon"][:3].lower()]
-    year = int(m["year"]) if m["year"] else None
-    when = resolve_date(month, int(m["day"]), year, as_of)
+    year, day = m["year"], m["day"]
+    when = None
+    if len(day) <= 2 and (year is None or len(year) == 4):
+        when = resolve_date(month, int(day), int(year) if year else None, as_of)
     if when is None:
+        problem = f"{line[:40]!r} is not a date" + (f" on or before {as_of}" if not year else "")
+    return when, comments, problem
+
+
+def read_authors(line: str) -> tuple[int | None, str | None] | None:
+    """``(count, problem)`` for an author-count line ("• 9 authors"), else None."""
+    m = LOOSE_AUTHORS_RE.match(line) if len(line) < 60 else None
+    if not m:
         return None
-    return when, int(m["up"]) if m["up"] else 0
+    if len(m["n"]) > 5:
+        return None, f"author count {m['n'][:20]} is too large"
+    return int(m["n"]) or None, None
 
 
 def organisation_name(line: str) -> str:
@@ -200,53 +242,66 @@ def iter_papers(lines: Iterable[str], as_of: date, problems: list[str]) -> Itera
             buf.append(nxt)
         return buf[k][1]
 
-    def dated(k: int) -> tuple[date, int] | None:
+    def dated(k: int) -> DateLine | None:
         sep = peek(k)
         if sep is not None and sep in SEPARATOR:
             nxt = peek(k + 1)
             if nxt is not None:
-                return parse_date_line(nxt, as_of)
+                return read_date_line(nxt, as_of)
         return None
 
     current: ParsedPaper | None = None
     seen_content = False
     upvotes: int | None = None  # shown before the next title
+    counted = False  # an upvote line came before the next title (its value may be unknown)
     while (line := peek(0)) is not None:
         number = buf[0][0]
         # A metadata block: [authors | organisation] · date, or a shortened form of it.
-        # Titles and abstracts are most lines; a long line is never metadata.
-        meta: tuple[int | None, str | None, date | None, int | None] | None = None
+        # Titles and abstracts are most lines; a long line is never metadata. A line of
+        # metadata's shape whose value cannot be read is metadata all the same (its value
+        # unknown, reported): taken for a title, it would shift every block after it.
+        meta: Meta | None = None
+        why: list[str | None] = []
         size = 1
         if len(line) <= 120:
-            am = AUTHORS_RE.match(line) if len(line) < 40 else None
+            am = read_authors(line)
             when = dated(1)
             if when and (am or not _looks_like_prose(line)):
-                authors = (int(am["n"]) or None) if am else None
+                authors = am[0] if am else None
                 meta = (authors, None if am else organisation_name(line), when[0], when[1])
-                size = 3
+                why, size = [am[1] if am else None, when[2]], 3
             elif (when := dated(0)) is not None:
-                meta, size = (None, None, when[0], when[1]), 2
+                meta, size, why = (None, None, when[0], when[1]), 2, [when[2]]
             elif am:  # an author count with no date after it
-                meta = ((int(am["n"]) or None), None, None, None)
+                meta, why = (am[0], None, None, None), [am[1]]
+            elif line in LONE_SEPARATOR:  # a separator without a readable date after it
+                meta, why = (None, None, None, None), ["a metadata separator without a date"]
             elif "·" in line:  # the whole block on one line: "• 9 authors · Dec 26, 2023 1"
-                meta = _one_line_meta(line, as_of)
+                meta, why = _one_line_meta(line, as_of)
         for _ in range(size):
             buf.popleft()
 
         if meta is not None:
+            for reason in why:
+                if reason:
+                    problems.append(f"line {number}: {reason}; left unknown")
             if current is None or current.has_metadata:
-                problems.append(f"line {number}: metadata without a paper")
+                if any(v is not None for v in meta):
+                    problems.append(f"line {number}: metadata without a paper")
                 continue
             current.authors_count, current.organization, current.published = meta[:3]
             current.comments = meta[3]
             current.has_metadata = True
             continue
-        if UPVOTES_RE.match(line):
+        if UPVOTES_RE.match(line) or _DIGITS_RE.match(line):
             # The upvote count before a card's title ("-" = none yet).
-            upvotes = 0 if not line[0].isdigit() else int(line)
+            counted = True
+            upvotes = 0 if not line[0].isdigit() else None if len(line) > 7 else int(line)
+            if upvotes is None:
+                problems.append(f"line {number}: upvote count {line[:20]} is too large")
             continue
         # Page furniture (banners, a lone page date) goes wherever it is.
-        if _is_banner(line) or DATE_RE.match(line):
+        if _is_banner(line) or LOOSE_DATE_RE.match(line):
             continue
         if not seen_content and _SUBSCRIBE_GLUED.match(line):  # "SubscribeFirst title"
             line = line[len("subscribe") :].strip()
@@ -255,7 +310,7 @@ def iter_papers(lines: Iterable[str], as_of: date, problems: list[str]) -> Itera
             current is not None
             and not current.abstract
             and not current.has_metadata
-            and upvotes is None
+            and not counted
         ):
             current.abstract = line
             current.links = extract_links(line)
@@ -263,22 +318,23 @@ def iter_papers(lines: Iterable[str], as_of: date, problems: list[str]) -> Itera
         if current is not None:
             yield from _checked(current, problems)
         current = ParsedPaper(title=line, line=number, upvotes=upvotes)
-        upvotes = None
+        upvotes, counted = None, False
     if current is not None:
         yield from _checked(current, problems)
 
 
-def _one_line_meta(
-    line: str, as_of: date
-) -> tuple[int | None, str | None, date | None, int | None] | None:
+Meta = tuple[int | None, str | None, date | None, int | None]
+
+
+def _one_line_meta(line: str, as_of: date) -> tuple[Meta | None, list[str | None]]:
     who, _, when_text = (part.strip() for part in line.rpartition("·"))
-    when = parse_date_line(when_text, as_of)
+    when = read_date_line(when_text, as_of)
     if when is None or not who or _looks_like_prose(who):
-        return None
-    am = AUTHORS_RE.match(who)
+        return None, []
+    am = read_authors(who)
     if am:
-        return (int(am["n"]) or None), None, when[0], when[1]
-    return None, organisation_name(who.lstrip("•· ")), when[0], when[1]
+        return (am[0], None, when[0], when[1]), [am[1], when[2]]
+    return (None, organisation_name(who.lstrip("•· ")), when[0], when[1]), [when[2]]
 
 
 def _checked(paper: ParsedPaper, problems: list[str]) -> Iterator[ParsedPaper]:
