@@ -87,11 +87,16 @@ class SearchIndex:
     @staticmethod
     def _write_stamp(folder: Path, seq: int, build: str) -> None:
         tmp = folder / (STAMP + ".tmp")
+        data = json.dumps({"schema": SCHEMA_VERSION, "seq": seq, "build": build})
         try:
-            tmp.write_text(
-                json.dumps({"schema": SCHEMA_VERSION, "seq": seq, "build": build}),
-                encoding="utf-8",
-            )
+            # Never through a symlink or into a file someone left there: what a crash left
+            # (or anyone planted) is removed, not followed, and the new file is created
+            # exclusively (the caller holds the index's lock, so no writer of ours races).
+            tmp.unlink(missing_ok=True)
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+            fd = os.open(tmp, flags, 0o644)
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(data)
             os.replace(tmp, folder / STAMP)
         except BaseException:
             tmp.unlink(missing_ok=True)  # the old stamp stays: the index is as it was

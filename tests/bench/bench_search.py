@@ -1,71 +1,98 @@
-"""Search benchmark on a synthetic 100,000-paper library (tests/bench/synth.py).
+"""Search benchmark that tells the truth (issue 15), on a held-out-style synthetic library.
 
-Run: python -m tests.bench.bench_search [N] [--reuse DIR] [--runs R] [--reps K]  — prints JSON.
-N papers (default 100,000; e.g. 20000 for a quicker, smaller run — the figures in issue 3
-are at 100,000). --reuse DIR keeps the library between runs; --runs 0 then skips the rebuild.
+Run: python -m tests.bench.bench_search [N] [--reuse DIR] [--skip-import] [--warm K]
+prints JSON. N papers (default 100,000). --reuse DIR keeps the library between runs
+(--skip-import then reuses the one already there).
 
-Measures, next to the targets of issue 3:
-- bulk indexing: a full ``reindex`` (worker processes), papers/s;
-- full queries: ``lib.search(q, limit=50)`` end to end (parse, rank, highlights read from
-  SQLite) over a fixed set of queries mixing common and rare words; p95 after one warm-up
-  pass (and the cold first pass on its own), and the same queries on an SQLite FTS5 table
-  of the same corpus in the same run, with the ratio of the p95s;
-- as-you-type: every keystroke of those queries from the third letter of the last word;
-- change-to-searchable: a note or tag change, then a search that finds it;
-- resident memory of the searching process.
+Measures, each next to its target:
+- end to end ``paperdesk import`` of one N-paper page (tests/bench/synth.py's held-out
+  generator), searchable when it returns: wall and CPU time, peak RSS of the largest process
+  and of the whole process tree (the indexing workers included);
+- a full rebuild (``lib.reindex()``), papers/s;
+- 40+ queries of every kind (plain words, hyphenated and dotted words, phrases, NOT/-word,
+  OR, title:/tag:/author:, rare words, date/upvote ranges): each query's COLD run is its
+  first run in a fresh process (one new process per query, after the library is open and a
+  query of unrelated words has run, so that what is measured is the query, not the open),
+  then ``K`` warm runs of it; p50/p95 per kind and overall. In the same process, the same
+  query on an SQLite FTS5 table of the same corpus, cold (a new connection) and warm;
+- as you type: every prefix of a few queries, typed a character at a time, in a fresh
+  process; p95.
+The machine may be shared: wall and CPU time are both given, and FTS5 runs in the same
+processes as the reference.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import random
 import resource
 import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
-QUERIES = [
-    "concept erasure",
-    "diffusion models",
-    "language model reasoning",
-    "video generation benchmark",
-    "reinforcement learning agents",
-    "erasure",
-    "unlearning diffusion",
-    "mixture experts",
-    "vision language",
-    "image editing",
-    "token",
-    "robot manipulation policy",
-    "graph neural",
-    "speech recognition",
-    "gaussian splatting",
-    "quantization",
-    "retrieval augmented generation",
-    "long context",
-    "chain thought",
-    "code generation",
-    "large language models",
-    "data",
-    "text image alignment",
-    "zero shot",
-]
+# (kind, Paperdesk query, FTS5 MATCH, extra SQL condition on papers p)
+QUERIES: list[tuple[str, str, str, str]] = [
+    ("plain", "language models reasoning", '"language" "models" "reasoning"', ""),
+    ("plain", "latent space communication", '"latent" "space" "communication"', ""),
+    ("plain", "contrastive learning", '"contrastive" "learning"', ""),
+    ("plain", "diffusion models", '"diffusion" "models"', ""),
+    ("plain", "video generation benchmark", '"video" "generation" "benchmark"', ""),
+    ("plain", "reinforcement learning agents", '"reinforcement" "learning" "agents"', ""),
+    ("plain", "robot manipulation policy", '"robot" "manipulation" "policy"', ""),
+    ("plain", "data", '"data"', ""),
+    ("hyphen", "zero-shot segmentation", '"zero shot" "segmentation"', ""),
+    ("hyphen", "vision-language models", '"vision language" "models"', ""),
+    ("hyphen", "text-to-image generation", '"text to image" "generation"', ""),
+    ("hyphen", "chain-of-thought", '"chain of thought"', ""),
+    ("hyphen", "state-of-the-art results", '"state of the art" "results"', ""),
+    ("hyphen", "GPT-4o", '"gpt 4o"', ""),
+    ("hyphen", "v1.5", '"v1 5"', ""),
+    ("hyphen", "Llama-3.1 fine-tuning", '"llama 3 1" "fine tuning"', ""),
+    ("phrase", '"language model"', '"language model"', ""),
+    ("phrase", '"large language models"', '"large language models"', ""),
+    ("phrase", '"neural networks" training', '"neural networks" "training"', ""),
+    ("phrase", '"in the wild"', '"in the wild"', ""),
+    ("phrase", '"point cloud"', '"point cloud"', ""),
+    ("not", "diffusion -video", '"diffusion" NOT "video"', ""),
+    ("not", "language models NOT reasoning", '"language" "models" NOT "reasoning"', ""),
+    ("not", "agents -reinforcement -robot", '"agents" NOT "reinforcement" NOT "robot"', ""),
+    ("not", "benchmark -zero-shot", '"benchmark" NOT "zero shot"', ""),
+    ("or", "segmentation OR detection", '"segmentation" OR "detection"', ""),
+    ("or", "audio OR speech recognition", '("audio" OR "speech") AND "recognition"', ""),
+    ("or", "graph OR tree OR sequence", '"graph" OR "tree" OR "sequence"', ""),
+    ("or", "(robot OR embodied) policy", '("robot" OR "embodied") AND "policy"', ""),
+    ("field", "title:diffusion", 'title: "diffusion"', ""),
+    ("field", "title:benchmark models", 'title: "benchmark" "models"', ""),
+    ("field", "tag:reading", 'tags: "reading"', ""),
+    ("field", "author:li", 'authors: "li"', ""),
+    ("field", "author:wei video", 'authors: "wei" "video"', ""),
+    ("field", 'title:"language models"', 'title: "language models"', ""),
+    ("rare", "quilzanapmun", '"quilzanapmun"', ""),
+    ("rare", "kabelstanyx agents", '"kabelstanyx" "agents"', ""),
+    ("rare", "zebrafish", '"zebrafish"', ""),
+    ("rare", "unicorn horns", '"unicorn" "horns"', ""),
+    ("range", "diffusion year:2025", '"diffusion"', "p.published >= '2025-01-01'"),
+    ("range", "language models upvotes:>=100", '"language" "models"', "p.upvotes >= 100"),
+    ("range", "zero-shot date:>=2024-06-01", '"zero shot"', "p.published >= '2024-06-01'"),
+    ("range", '"large language models" upvotes:>=50', '"large language models"', "p.upvotes >= 50"),
+    ("range", "title:video upvotes:10..200", 'title: "video"', "p.upvotes BETWEEN 10 AND 200"),
+]  # fmt: skip
 
-IMPORT = r"""
-import sys
-from pathlib import Path
-from app.library import Library          # no app.search: import without indexing
-from tests.bench.synth import AS_OF
-lib = Library.open(Path(sys.argv[2]))
-lib.import_files([Path(sys.argv[1])], as_of=AS_OF)
-print(lib.count())
-lib.close()
-"""
+TYPED = [
+    "language models reasoning",
+    "zero-shot segmentation",
+    "diffusion video",
+    "reinforcement learning",
+    "contrastive",
+    "quilzanapmun",
+]
+TAGS = ["reading", "to read", "survey", "baseline"]
+NAMES = ["Li Wei", "Ada Lovelace", "Tian Li", "Wei Zhang", "Grace Hopper", "Alan Turing"]
 
 
 def pct(values: list[float], p: float) -> float:
@@ -74,174 +101,316 @@ def pct(values: list[float], p: float) -> float:
 
 
 def summary(values: list[float]) -> dict:
+    if not values:
+        return {}
     return {
-        "median_ms": round(statistics.median(values), 1),
+        "p50_ms": round(statistics.median(values), 1),
         "p95_ms": round(pct(values, 95), 1),
         "max_ms": round(max(values), 1),
         "n": len(values),
     }
 
 
-def build_library(folder: Path, n: int) -> None:
-    from tests.bench.synth import write_page
+# -- the corpus and the import ---------------------------------------------------------------
 
-    if (folder / "library.sqlite").exists():
-        return
+
+def _tree_rss(pid: int) -> int:
+    import psutil
+
+    try:
+        p = psutil.Process(pid)
+        procs = [p, *p.children(recursive=True)]
+    except psutil.Error:
+        return 0
+    total = 0
+    for q in procs:
+        try:
+            total += q.memory_info().rss
+        except psutil.Error:
+            pass
+    return total
+
+
+def import_page(folder: Path, n: int) -> dict:
+    """``paperdesk import`` of one n-paper page: wall, CPU, peak RSS (it returns searchable)."""
+    from tests.bench.synth import AS_OF, write_heldout_page
+
     with tempfile.TemporaryDirectory() as tmp:
-        page = write_page(Path(tmp) / "page.txt", n)
-        subprocess.run([sys.executable, "-c", IMPORT, str(page), str(folder)], check=True)
+        page = write_heldout_page(Path(tmp) / "page.txt", n)
+        main = "import sys; from app.cli import main; sys.exit(main(sys.argv[1:]))"
+        cmd = [sys.executable, "-c", main, "--library", str(folder), "import"]
+        cmd += [str(page), "--as-of", AS_OF.isoformat()]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.perf_counter()
+        p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        peak_tree = 0
+        while p.poll() is None:
+            peak_tree = max(peak_tree, _tree_rss(p.pid))
+            time.sleep(0.05)
+        wall = time.perf_counter() - t0
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if p.returncode != 0:
+            raise SystemExit(f"import failed: {p.stderr.read().decode()[-500:]}")  # type: ignore[union-attr]
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return {
+        "wall_s": round(wall, 1),
+        "cpu_s_all_processes": round(cpu, 1),
+        "peak_rss_mb_largest_process": round(after.ru_maxrss / 1024, 1),
+        "peak_rss_mb_process_tree": round(peak_tree / 2**20, 1),
+        "target_wall_s": 45,
+        "target_mb": 500,
+    }
 
 
-def fts5(db_path: Path, queries: list[str], reps: int) -> dict:
-    """The reference: the same corpus in an SQLite FTS5 table, same queries, top 50 by bm25."""
-    src = sqlite3.connect(db_path)
-    fts_file = db_path.with_name("fts5-reference.sqlite")
-    fts_file.unlink(missing_ok=True)
-    con = sqlite3.connect(fts_file)
-    con.execute("CREATE VIRTUAL TABLE fts USING fts5(title, abstract, tags, note)")
-    rows = src.execute(
-        "SELECT p.id, p.title, p.abstract, "
-        "(SELECT group_concat(t.name, ' ; ') FROM paper_tags pt JOIN tags t ON t.id = pt.tag_id "
-        " WHERE pt.paper_id = p.id), (SELECT body FROM notes n WHERE n.paper_id = p.id) "
-        "FROM papers p"
+def decorate(folder: Path) -> None:
+    """Tags (through the library, as a user adds them), author names and upvotes (as the
+    Hub JSON importer stores them) on the corpus, so that tag:, author: and upvotes: have
+    work (the rebuild then indexes them)."""
+    from app.library import Library
+
+    lib = Library.open(folder)
+    ids = lib.paper_ids(limit=1_000_000)
+    for k, tag in enumerate(TAGS):
+        lib.add_tags(ids[k :: 37 + 11 * k], [tag])
+    lib.close()
+    con = sqlite3.connect(folder / "library.sqlite")
+    con.executemany(
+        "UPDATE papers SET authors = ?, upvotes = ? WHERE id = ?",
+        [
+            (json.dumps([NAMES[(i + k) % len(NAMES)] for k in range(1 + i % 3)]), i * 37 % 301, i)
+            for i in ids
+        ],
     )
-    t0 = time.perf_counter()
-    con.executemany("INSERT INTO fts(rowid, title, abstract, tags, note) VALUES (?,?,?,?,?)", rows)
     con.commit()
-    build_s = time.perf_counter() - t0
-    stmt = (
-        "SELECT rowid, bm25(fts, 2.5, 1.0, 1.5, 1.2) AS r FROM fts WHERE fts MATCH ? "
-        "ORDER BY r LIMIT 50"
-    )
-    times = []
-    for rep in range(reps + 1):
-        for q in queries:
-            match = " ".join(f'"{w}"' for w in q.split())
-            t = time.perf_counter()
-            con.execute(stmt, (match,)).fetchall()
-            if rep:  # the first pass warms the cache, as for Whoosh
-                times.append((time.perf_counter() - t) * 1000)
     con.close()
-    fts_file.unlink(missing_ok=True)
-    return {"build_s": round(build_s, 1), **summary(times)}
+
+
+def build_fts(folder: Path) -> Path:
+    """The reference: the same text in an SQLite FTS5 table (unicode61, like our analysis)."""
+    fts_file = folder / "fts5-reference.sqlite"
+    if fts_file.exists():
+        return fts_file
+    con = sqlite3.connect(fts_file)
+    con.execute(f"ATTACH DATABASE '{folder / 'library.sqlite'}' AS lib")
+    con.execute("CREATE VIRTUAL TABLE fts USING fts5(title, abstract, tags, note, authors)")
+    con.execute(
+        "INSERT INTO fts(rowid, title, abstract, tags, note, authors) "
+        "SELECT p.id, p.title, p.abstract, "
+        "(SELECT group_concat(t.name, ' ; ') FROM lib.paper_tags pt "
+        " JOIN lib.tags t ON t.id = pt.tag_id WHERE pt.paper_id = p.id), "
+        "(SELECT body FROM lib.notes n WHERE n.paper_id = p.id), "
+        "(SELECT group_concat(value, ' ; ') FROM json_each(p.authors)) FROM lib.papers p"
+    )
+    con.commit()
+    con.close()
+    return fts_file
+
+
+# -- one query in a fresh process ------------------------------------------------------------
+
+CHILD = r"""
+import json, sys, time
+from pathlib import Path
+from tests.bench.bench_search import child
+print(json.dumps(child(Path(sys.argv[1]), json.loads(sys.argv[2]), int(sys.argv[3]))))
+"""
+
+
+def _fts_sql(cond: str) -> str:
+    where = f" AND {cond}" if cond else ""
+    return (
+        "SELECT f.rowid, bm25(fts, 2.5, 1.0, 1.5, 1.2, 1.5) AS r FROM fts f "
+        f"JOIN lib.papers p ON p.id = f.rowid WHERE fts MATCH ?{where} ORDER BY r LIMIT 50"
+    )
+
+
+def _fts_open(folder: Path) -> sqlite3.Connection:
+    con = sqlite3.connect(folder / "fts5-reference.sqlite")
+    con.execute(f"ATTACH DATABASE '{folder / 'library.sqlite'}' AS lib")
+    return con
+
+
+def _timed(fn) -> tuple[float, float, object]:
+    t, c = time.perf_counter(), time.process_time()
+    out = fn()
+    return (time.perf_counter() - t) * 1000, (time.process_time() - c) * 1000, out
+
+
+def child(folder: Path, job: dict, warm: int) -> dict:
+    """In a fresh process: open, one unrelated query, then the job's query cold and warm."""
+    from app.library import Library
+
+    lib = Library.open(folder)
+    lib.search("okapi")  # the open's own work (searcher, columns) is not the query's
+    wait = getattr(lib.index, "wait_warm", None)
+    if wait is not None:
+        wait()  # the background warm-up after open, as a user's first keystroke would find
+    out: dict = {}
+    if job["kind"] == "typed":
+        text = job["q"]
+        cold, cpu = [], []
+        for i in range(1, len(text) + 1):
+            w, c, _ = _timed(lambda i=i: lib.search(text[:i], as_you_type=True, limit=50))
+            cold.append(w)
+            cpu.append(c)
+        lib.close()
+        return {"typed_ms": cold, "typed_cpu_ms": cpu}
+    w, c, r = _timed(lambda: lib.search(job["q"], limit=50))
+    out["cold_ms"], out["cold_cpu_ms"] = w, c
+    out["total"], out["exact"] = r.total, r.total_is_exact
+    out["note"] = getattr(r, "note", None)
+    out["warm_ms"] = [_timed(lambda: lib.search(job["q"], limit=50))[0] for _ in range(warm)]
+    lib.close()
+    sql = _fts_sql(job["cond"])
+    con = _fts_open(folder)  # a new connection: its page cache is empty
+    w, c, rows = _timed(lambda: con.execute(sql, (job["match"],)).fetchall())
+    out["fts_cold_ms"], out["fts_cold_cpu_ms"], out["fts_hits"] = w, c, len(rows)  # type: ignore[arg-type]
+    out["fts_warm_ms"] = [
+        _timed(lambda: con.execute(sql, (job["match"],)).fetchall())[0] for _ in range(warm)
+    ]
+    con.close()
+    return out
+
+
+def run_child(folder: Path, job: dict, warm: int) -> dict:
+    root = str(Path(__file__).resolve().parents[2])
+    env = {**os.environ, "PYTHONPATH": root}
+    res = subprocess.run(
+        [sys.executable, "-c", CHILD, str(folder), json.dumps(job), str(warm)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    if res.returncode:
+        raise SystemExit(f"query {job} failed: {res.stderr[-800:]}")
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+# -- main ------------------------------------------------------------------------------------
+
+
+def rebuild(folder: Path) -> dict:
+    from app.library import Library
+
+    lib = Library.open(folder)
+    count = lib.count()
+    peak = [0]
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.is_set():
+            peak[0] = max(peak[0], _tree_rss(os.getpid()))
+            time.sleep(0.05)
+
+    th = threading.Thread(target=watch, daemon=True)
+    th.start()
+    c0 = time.process_time()
+    ch0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    lib.reindex()
+    wall = time.perf_counter() - t0
+    done.set()
+    th.join()
+    ch1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = time.process_time() - c0 + (ch1.ru_utime - ch0.ru_utime) + (ch1.ru_stime - ch0.ru_stime)
+    segments = len(list(lib.index.folder.glob("*.seg"))) or None
+    lib.close()
+    return {
+        "papers": count,
+        "wall_s": round(wall, 1),
+        "cpu_s_all_processes": round(cpu, 1),
+        "papers_per_s": round(count / wall),
+        "peak_rss_mb_process_tree": round(peak[0] / 2**20, 1),
+        "segments_files": segments,
+        "target_papers_per_s": 3000,
+    }
 
 
 def main() -> dict:
-    import psutil
-
     args = sys.argv[1:]
     if "-h" in args or "--help" in args:
         print(__doc__)
         sys.exit(0)
     n = int(args[0]) if args and args[0].isdigit() else 100_000
-    reuse = Path(args[args.index("--reuse") + 1]) if "--reuse" in args else None
-    reps = int(args[args.index("--reps") + 1]) if "--reps" in args else 5
-    rebuild_runs = int(args[args.index("--runs") + 1]) if "--runs" in args else 1
+    warm = int(args[args.index("--warm") + 1]) if "--warm" in args else 5
     tmp = None
-    if reuse is None:
+    if "--reuse" in args:
+        folder = Path(args[args.index("--reuse") + 1])
+    else:
         tmp = tempfile.TemporaryDirectory()
         folder = Path(tmp.name) / "lib"
-    else:
-        folder = reuse
-    t0 = time.perf_counter()
-    build_library(folder, n)
-    import_s = time.perf_counter() - t0
-
-    from app.library import Library
-
-    lib = Library.open(folder)
-    count = lib.count()
-    rates = []
-    for _ in range(rebuild_runs):
-        t = time.perf_counter()
-        lib.reindex()
-        rates.append(count / (time.perf_counter() - t))
-    if not rates:  # --runs 0: reuse the index already in --reuse DIR
-        lib.search("warm up")
-    rebuild_s = count / statistics.median(rates) if rates else None
-
-    # Full queries: a cold first pass, then `reps` warm passes.
-    cold, warm, totals = [], [], {}
-    for rep in range(reps + 1):
-        for q in QUERIES:
-            t = time.perf_counter()
-            r = lib.search(q, limit=50)
-            ms = (time.perf_counter() - t) * 1000
-            (warm if rep else cold).append(ms)
-            totals[q] = r.total
-
-    # As you type: every keystroke from the third letter of the last word.
-    typed = []
-    for q in QUERIES:
-        head, _, last = q.rpartition(" ")
-        for i in range(3, len(last) + 1):
-            text = (head + " " if head else "") + last[:i]
-            t = time.perf_counter()
-            lib.search(text, as_you_type=True, limit=50)
-            typed.append((time.perf_counter() - t) * 1000)
-
-    # Change to searchable: the commit, the index catching up (``lib.search`` syncs first
-    # when the index is behind, as the window's index thread does), and a search.
-    rng = random.Random(5)
-    run_id = os.urandom(3).hex()  # fresh words and tags: a no-op change would prove nothing
-    ids = lib.paper_ids(limit=5000)
-    note_ms, tag_ms = [], []
-    for i in range(15):
-        pid = rng.choice(ids)
-        word = f"xqzmarker{i}x{run_id}"
-        t = time.perf_counter()
-        lib.set_note(pid, f"checked {word}")
-        r = lib.search(word, as_you_type=False)
-        note_ms.append((time.perf_counter() - t) * 1000)
-        assert r.ids == [pid], (word, r.ids)
-        tag = f"benchtag{i}-{run_id}"
-        t = time.perf_counter()
-        lib.add_tags([pid], [tag])
-        r = lib.search(f'tag:"{tag}"')
-        tag_ms.append((time.perf_counter() - t) * 1000)
-        assert r.ids == [pid], (tag, r.ids)
-    rss_mb = psutil.Process().memory_info().rss / 2**20
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    lib.close()
-
-    ref = fts5(folder / "library.sqlite", QUERIES, reps)
-    full = summary(warm)
-    out = {
-        "benchmark": "search",
-        "papers": count,
+    out: dict = {
+        "benchmark": "search (issue 15)",
+        "papers": n,
         "cpus": os.cpu_count(),
-        "load_average_1min": round(os.getloadavg()[0], 2),
-        "import_s_without_index": round(import_s, 1) if reuse is None else None,
-        "bulk_indexing": {
-            "papers_per_s_median": round(statistics.median(rates)) if rates else None,
-            "all_runs": [round(r) for r in rates],
-            "full_rebuild_s": round(rebuild_s, 1) if rebuild_s else None,
-            "target_papers_per_s": 1500,
-            "target_full_rebuild_s": 70,
-        },
-        "full_query": {
-            **full,
-            "target_p95_ms": 100,
-            "cold_first_pass": summary(cold),
-            "queries": len(QUERIES),
-            "warm_passes": reps,
-        },
-        "fts5_reference": ref,
-        "p95_ratio_to_fts5": round(full["p95_ms"] / max(ref["p95_ms"], 1e-6), 2),
-        "target_p95_ratio": 3,
-        "as_you_type": {**summary(typed), "target_p95_ms": 60},
-        "change_to_searchable": {
-            "note": summary(note_ms),
-            "tag": summary(tag_ms),
-            "target_ms": 300,
-        },
-        "memory": {
-            "rss_mb_after_searching": round(rss_mb, 1),
-            "peak_rss_mb": round(peak_mb, 1),
-            "target_mb": 400,
-        },
-        "hits_per_query": totals,
+        "load_average_1min_start": round(os.getloadavg()[0], 2),
     }
+    if "--skip-import" not in args or not (folder / "library.sqlite").exists():
+        if folder.exists():
+            import shutil
+
+            shutil.rmtree(folder)
+        folder.mkdir(parents=True)
+        out["import_end_to_end"] = import_page(folder, n)
+        decorate(folder)
+        out["rebuild"] = rebuild(folder)
+    build_fts(folder)
+
+    results = []
+    for kind, q, match, cond in QUERIES:
+        r = run_child(folder, {"kind": kind, "q": q, "match": match, "cond": cond}, warm)
+        results.append((kind, q, r))
+    typed: list[float] = []
+    typed_cpu: list[float] = []
+    for text in TYPED:
+        r = run_child(folder, {"kind": "typed", "q": text}, 0)
+        typed += r["typed_ms"]
+        typed_cpu += r["typed_cpu_ms"]
+
+    def block(rs: list) -> dict:
+        cold = [r["cold_ms"] for _, _, r in rs]
+        fcold = [r["fts_cold_ms"] for _, _, r in rs]
+        return {
+            "cold": summary(cold),
+            "cold_cpu": summary([r["cold_cpu_ms"] for _, _, r in rs]),
+            "warm": summary([w for _, _, r in rs for w in r["warm_ms"]]),
+            "fts5_cold": summary(fcold),
+            "fts5_cold_cpu": summary([r["fts_cold_cpu_ms"] for _, _, r in rs]),
+            "fts5_warm": summary([w for _, _, r in rs for w in r["fts_warm_ms"]]),
+        }
+
+    overall = block(results)
+    ratio = overall["cold"]["p95_ms"] / max(overall["fts5_cold"]["p95_ms"], 1e-6)
+    out["queries"] = {
+        "all": {
+            **overall,
+            "cold_p95_ratio_to_fts5_cold_p95": round(ratio, 2),
+            "targets": {"cold_p95_ms": 50, "cold_p95_ratio_to_fts5": 1.0, "warm_p95_ms": 25},
+        },
+        "by_kind": {
+            k: block([x for x in results if x[0] == k])
+            for k in dict.fromkeys(x[0] for x in results)
+        },
+        "count": len(results),
+        "warm_runs_each": warm,
+    }
+    out["as_you_type"] = {**summary(typed), "cpu": summary(typed_cpu), "target_p95_ms": 40}
+    out["per_query"] = [
+        {
+            "kind": k,
+            "q": q,
+            "cold_ms": round(r["cold_ms"], 1),
+            "warm_p50_ms": round(statistics.median(r["warm_ms"]), 1) if r["warm_ms"] else None,
+            "fts5_cold_ms": round(r["fts_cold_ms"], 1),
+            "total": r["total"],
+            "exact": r["exact"],
+            "fts5_top": r["fts_hits"],
+            **({"note": r["note"]} if r["note"] else {}),
+        }
+        for k, q, r in results
+    ]
+    out["load_average_1min_end"] = round(os.getloadavg()[0], 2)
     if tmp is not None:
         tmp.cleanup()
     return out

@@ -4,8 +4,9 @@ prefix of the word being typed).
 Why: Whoosh scores one posting at a time in Python; a three-word query over 100,000
 abstracts takes ~0.5-1.5 s that way. Here each term's posting blocks are decoded straight
 into numpy arrays (docnums, term weights) and scored in bulk with the same formula Whoosh's
-``BM25F`` uses (per field, weighted by the field's boost, summed). Phrases, OR/NOT, fields
-and ranges still go through Whoosh's own matchers.
+``BM25F`` uses (per field, weighted by the field's boost, summed). AND/OR/NOT, fields,
+phrases (positions checked in bulk), unscored terms (tags, flags) and ranges run here too;
+what is left (e.g. ``org:`` phrases) goes through Whoosh's own matchers.
 
 Reads ``W3LeafMatcher`` block internals of whoosh-reloaded 2.7.5, which is pinned exactly.
 """
@@ -14,7 +15,9 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from itertools import chain
 from math import log
+from pickle import loads
 from typing import Any
 
 import numpy as np
@@ -25,6 +28,7 @@ from whoosh.util.numeric import byte_to_length
 B, K1 = 0.75, 1.2  # Whoosh's BM25F defaults
 _BYTE_LENGTH = np.array([byte_to_length(i) for i in range(256)], dtype=np.float32)
 _POSTINGS_CACHE = 6_000_000  # postings kept decoded (~50 MB), for as-you-type repeats
+_VALUES_CACHE = 600_000  # postings kept with their positions (~60 MB), for phrases
 
 Group = dict[str, list[str]]  # field -> terms: a document matches the group if any matches
 
@@ -57,7 +61,8 @@ class FastScorer:
         self._lock = threading.Lock()
         self._segments: dict[str, SegmentData] = {}
         self._postings: OrderedDict[tuple, tuple[np.ndarray, np.ndarray]] = OrderedDict()
-        self._cached = 0
+        self._values: OrderedDict[tuple, tuple[np.ndarray, np.ndarray, list]] = OrderedDict()
+        self._sizes: dict[int, int] = {}
 
     # -- per searcher ----------------------------------------------------------------------
 
@@ -77,21 +82,36 @@ class FastScorer:
                 del self._segments[sid]
         return View(self, searcher, leaves)
 
-    def postings(self, sid: str, reader: Any, field: str, term: str) -> tuple[np.ndarray, ...]:
+    def postings(self, sid: str, reader: Any, field: str, term: Any) -> tuple[np.ndarray, ...]:
         key = (sid, field, term)
         with self._lock:
             hit = self._postings.get(key)
             if hit is not None:
                 self._postings.move_to_end(key)
                 return hit
-        ids, weights = _decode(reader, field, term)
-        with self._lock:
-            self._postings[key] = (ids, weights)
-            self._cached += len(ids)
-            while self._cached > _POSTINGS_CACHE and self._postings:
-                _, (old, _w) = self._postings.popitem(last=False)
-                self._cached -= len(old)
+        ids, weights, _ = _decode(reader, field, term)
+        self._keep(self._postings, key, (ids, weights), _POSTINGS_CACHE)
         return ids, weights
+
+    def positions(self, sid: str, reader: Any, field: str, term: str) -> tuple[Any, ...]:
+        """(docnums, weights, encoded positions per posting), for phrases."""
+        key = (sid, field, term)
+        with self._lock:
+            hit = self._values.get(key)
+            if hit is not None:
+                self._values.move_to_end(key)
+                return hit
+        ids, weights, values = _decode(reader, field, term, values=True)
+        self._keep(self._values, key, (ids, weights, values), _VALUES_CACHE)
+        return ids, weights, values
+
+    def _keep(self, cache: OrderedDict, key: tuple, item: tuple, limit: int) -> None:
+        with self._lock:
+            cache[key] = item
+            self._sizes[id(cache)] = self._sizes.get(id(cache), 0) + len(item[0])
+            while self._sizes[id(cache)] > limit and len(cache) > 1:
+                _, old = cache.popitem(last=False)
+                self._sizes[id(cache)] -= len(old[0])
 
 
 def _rebind(seg: SegmentData, reader: Any) -> SegmentData:
@@ -99,19 +119,25 @@ def _rebind(seg: SegmentData, reader: Any) -> SegmentData:
     return seg
 
 
-def _decode(reader: Any, field: str, term: str) -> tuple[np.ndarray, np.ndarray]:
-    """All postings of ``term`` in one segment as (docnums, weights), deletions included."""
+def _decode(
+    reader: Any, field: str, term: Any, values: bool = False
+) -> tuple[np.ndarray, np.ndarray, list]:
+    """All postings of ``term`` in one segment as (docnums, weights), deletions included;
+    with ``values``, each posting's encoded positions too."""
     try:
         btext = reader._text_to_bytes(field, term)
         m = reader._terms.matcher(field, btext, reader.schema[field].format)
     except (KeyError, TypeError, TermNotFound):  # not in this segment
-        return np.empty(0, np.int64), np.empty(0, np.float32)
+        return np.empty(0, np.int64), np.empty(0, np.float32), []
     ids_parts, w_parts = [], []
+    vals: list = []
     while not m._atend and m._blocklength:
         # One block: a pickled (delta-coded ids, weights, values) tuple; decode it whole.
         if m._data is None:
             m._read_data()
         raw_ids, raw_w = m._data[0], m._data[1]
+        if values:
+            vals.extend(m._data[2])
         ids = np.asarray(raw_ids, dtype=np.int64)
         ids_parts.append(ids if m._byteids else np.cumsum(ids))
         if raw_w is None:
@@ -122,8 +148,30 @@ def _decode(reader: Any, field: str, term: str) -> tuple[np.ndarray, np.ndarray]
             w_parts.append(np.asarray(raw_w, dtype=np.float32))
         m._next_block()
     if not ids_parts:
-        return np.empty(0, np.int64), np.empty(0, np.float32)
-    return np.concatenate(ids_parts), np.concatenate(w_parts)
+        return np.empty(0, np.int64), np.empty(0, np.float32), []
+    return np.concatenate(ids_parts), np.concatenate(w_parts), vals
+
+
+def _position_keys(values: list, idx: np.ndarray, offset: int) -> np.ndarray:
+    """For the postings ``idx`` (row r = the r-th of them), ``(r << 32) | (position -
+    offset)`` of every position: a phrase's words line up where these keys are equal.
+    Each value is Whoosh's ``Positions`` encoding: a 4-byte count, then a pickled list of
+    position deltas."""
+    lists = []
+    for j in idx.tolist():
+        v = values[j]
+        lists.append(loads(v[4:] if v.endswith(b".") else v[4:] + b"."))
+    counts = np.fromiter(map(len, lists), np.int64, len(lists))
+    flat = np.fromiter(chain.from_iterable(lists), np.int64, int(counts.sum()))
+    if not len(flat):
+        return flat
+    cs = np.cumsum(flat)
+    ends = np.cumsum(counts)
+    before = np.concatenate(([0], cs[ends[:-1] - 1])) if len(ends) > 1 else np.zeros(1, np.int64)
+    pos = cs - np.repeat(before, counts) - offset
+    rows = np.repeat(np.arange(len(lists), dtype=np.int64), counts)
+    keep = pos >= 0
+    return (rows[keep] << 32) | pos[keep]
 
 
 class View:
@@ -170,6 +218,51 @@ class View:
                     scores[base + ids] += boost * s
         return scores
 
+    def phrase_scores(self, field: str, words: list[str], boost: float) -> np.ndarray:
+        """Each document's score for a phrase in ``field`` as Whoosh's ``Phrase`` scores it
+        (``boost`` times the sum of its words' BM25F), 0 where the words are not adjacent;
+        positions checked in bulk, only in documents holding every word."""
+        scores = np.zeros(self.n, dtype=np.float32)
+        n_all = self.doc_count or 1
+        dfs = [self.searcher.doc_frequency(field, w) for w in words]
+        if not all(dfs):
+            return scores
+        avgfl = self.searcher.avg_field_length(field) or 1.0
+        idfs = [log(n_all / (df + 1)) + 1.0 for df in dfs]
+        for seg, base, sid in self.leaves:
+            posts = {w: self.scorer.positions(sid, seg.reader, field, w) for w in set(words)}
+            cand = posts[words[0]][0]
+            for w in posts:
+                cand = np.intersect1d(cand, posts[w][0], assume_unique=True)
+            if not len(cand):
+                continue
+            keys = None
+            for i, w in enumerate(words):
+                ids, _, values = posts[w]
+                k = _position_keys(values, np.searchsorted(ids, cand), i)
+                keys = k if keys is None else np.intersect1d(keys, k, assume_unique=True)
+                if not len(keys):
+                    break
+            if keys is None or not len(keys):
+                continue
+            docs = cand[np.unique(keys >> 32)]
+            fl = seg.lengths[field][docs]
+            total = np.zeros(len(docs), dtype=np.float32)
+            for w, idf in zip(words, idfs, strict=True):
+                ids, tf, _ = posts[w]
+                t = tf[np.searchsorted(ids, docs)]
+                total += idf * (t * (K1 + 1)) / (t + K1 * ((1 - B) + B * fl / avgfl))
+            scores[base + docs] += boost * total
+        return scores
+
+    def weight_scores(self, field: str, term: Any) -> np.ndarray:
+        scores = np.zeros(self.n, dtype=np.float32)
+        for seg, base, sid in self.leaves:
+            ids, w = self.scorer.postings(sid, seg.reader, field, term)
+            if len(ids):
+                scores[base + ids] += w
+        return scores
+
     def search_all(
         self, groups: list[Group], boosts: dict[str, float], allowed: np.ndarray | None
     ) -> tuple[np.ndarray, np.ndarray]:
@@ -200,6 +293,14 @@ class View:
         if kind == "g":
             s = self.group_scores(node[1], node[2])
             return s > 0, s
+        if kind == "p":  # a phrase: ("p", field, words, boost)
+            s = self.phrase_scores(node[1], node[2], node[3])
+            return s > 0, s
+        if kind == "k":  # an unscored field's term (tag, flags, ids): Whoosh scores its weight
+            s = self.weight_scores(node[1], node[2])
+            return s > 0, s
+        if kind == "all":
+            return np.ones(self.n, dtype=bool), np.ones(self.n, dtype=np.float32)
         if kind == "null":
             return np.zeros(self.n, dtype=bool), np.zeros(self.n, dtype=np.float32)
         if kind == "w":  # a part Whoosh runs: its matches with Whoosh's scores

@@ -25,7 +25,14 @@ from typing import Any
 
 from whoosh import query as q
 
-from app.search.whoosh.schema import ANALYZER, INT_MAX, TEXT_FIELDS, arxiv_key, day_number
+from app.search.whoosh.schema import (
+    ANALYZER,
+    INT_MAX,
+    TEXT_FIELDS,
+    arxiv_key,
+    day_number,
+    make_schema,
+)
 
 PREFIX_MIN = 3  # as-you-type: the last word counts as a prefix from its third character
 PREFIX_CAP = 12  # at most this many words a prefix expands to (the most common ones)
@@ -34,10 +41,10 @@ PREFIX_SCAN = 500  # ...chosen among at most this many candidates per field
 MAX_TERMS = 32  # words, phrases and fields per query; the rest is left out (and said)
 MAX_PHRASE = 12  # words per phrase; a longer one keeps its first words
 MAX_DEPTH = 16  # nested parentheses / NOTs
-# Phrases are matched by word position, in Python (~10 µs per candidate document: a
-# phrase of two common words over 100,000 abstracts has ~50,000). Beyond the first phrase,
-# a query's phrases may add up to this many candidates; the rest are read as words.
-PHRASE_BUDGET = 60_000
+# Phrases are matched by word position, in bulk (fast.py: ~1 µs per candidate document
+# and word; a phrase of two common words over 100,000 abstracts has ~50,000). Beyond the
+# first phrase, a query's phrases may add up to this many; the rest are read as words.
+PHRASE_BUDGET = 600_000
 MAX_WORD = 100  # characters of one word taken into account
 
 FIELDS = {
@@ -70,7 +77,8 @@ class Parsed:
     groups: list[dict[str, list[str]]] | None = None
     # The whole query for the vectorised scorer, or None (phrases, ranges, flags: Whoosh).
     # Nodes: ("g", {field: [terms]}, boosts) | ("and", [nodes]) | ("or", [nodes])
-    #        | ("not", node, node) | ("null",)
+    #        | ("not", node, node) | ("null",) | ("all",) | ("p", field, words, boost)
+    #        | ("k", field, term) | ("r", column, lo, hi, lo_excl, hi_excl) | ("w", query)
     tree: Any = None
     simplified: bool = False  # cut down to the bounds above (the note says how)
 
@@ -195,7 +203,7 @@ class _Parser:
             return None, None
         positive: q.Query = must[0] if len(must) == 1 else q.And(must) if must else q.Every()
         fast_pos = (
-            ("w", q.Every())
+            ("all",)  # as Whoosh's Every: every document, scored 1.0
             if not fast_must
             else None
             if any(t is None for t in fast_must)
@@ -301,10 +309,13 @@ class _Parser:
             self.phrase_cost += cost
             if fields is TEXT_FIELDS:
                 query = _across(words)
-            else:
-                (fname,) = fields
-                query = _phrase(fname, words)
-            return query, ("w", query)
+                tree = ("or", [("p", f, words, boost) for f, boost in TEXT_FIELDS.items()])
+                return query, tree
+            (fname,) = fields
+            query = _phrase(fname, words)
+            if fname == "org":  # no positions: Whoosh's AND of the words
+                return query, ("w", query)
+            return query, ("p", fname, words, 1.0)
         self.loose = True
         groups = [{f: [w] for f in fields} for w in words]
         boosts = TEXT_FIELDS if fields is TEXT_FIELDS else dict.fromkeys(fields, 1.0)
@@ -444,8 +455,16 @@ def common_prefix_terms(reader: Any, fname: str, prefix: str, cap: int) -> list[
 
 
 def _leaf(query: q.Query) -> tuple[q.Query, Any]:
-    """A part the vectorised scorer takes from Whoosh as it is (its matches and scores)."""
-    return query, ("w", query)
+    """A part of an unscored field (tag, flags, arXiv id): the vectorised scorer reads its
+    postings (Whoosh scores such a term by its weight)."""
+    if isinstance(query, q.Term) and not UNSCORED.get(query.fieldname, False):
+        return query, ("w", query)
+    return query, ("k", query.fieldname, query.text)
+
+
+UNSCORED = {
+    name: not fieldtype.scorable for name, fieldtype in make_schema().items()
+}  # fields Whoosh scores by weight alone
 
 
 def _range_leaf(name: str, lo: Any, hi: Any, lx: bool, hx: bool) -> tuple[q.Query, Any]:

@@ -411,6 +411,16 @@ TREES = [
     "date:..2023-12-31 OR author:hopper",
     "comments:>=3 -has:tag",
     f"arxiv:{arxiv_of(12)} OR erasure",
+    # Phrases with positions checked in bulk, hyphenated words (a phrase of their parts),
+    # phrases in one field, and unscored terms (tags, flags) read from their postings:
+    '"concept erasure"',
+    '"diffusion models" video',
+    "text-to-image",
+    'title:"concept erasure" OR "video generation"',
+    '"concept erasure" -"video generation"',
+    'tag:"to read"',
+    "is:starred erasure",
+    "has:note",
 ]
 
 

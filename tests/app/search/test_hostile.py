@@ -188,3 +188,23 @@ def test_highlights_are_made_only_for_the_hits_read(seeded):
     last = result.hits[-1]
     assert isinstance(last.highlights, dict)
     assert lazy.done <= 2 * HIGHLIGHT_BATCH
+
+
+# -- issue 16 item 21: the stamp's temporary file never follows a symlink --------------------
+
+
+def test_a_symlink_planted_at_the_stamp_temp_file_is_never_followed(seeded, tmp_path):
+    from app.search.index import STAMP
+
+    seeded.index.sync()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("do not touch", encoding="utf-8")
+    planted = seeded.index.folder / (STAMP + ".tmp")
+    planted.symlink_to(victim)
+    before = seeded.index.stamp()["seq"]
+    seeded.set_note(7, "symlinkprobe")  # a change: the catch-up writes the stamp again
+    assert found(seeded, "symlinkprobe") == {7}
+    assert seeded.index.stamp()["seq"] > before
+    assert victim.read_text(encoding="utf-8") == "do not touch"
+    assert not planted.is_symlink() and not planted.exists()
+    assert not (seeded.index.folder / STAMP).is_symlink()
