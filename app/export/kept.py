@@ -305,8 +305,9 @@ class Follower:
                         self._cond.wait(left)
                     else:
                         self._cond.wait()
-                if self._stopping:
+                if self._stopping and self._due is None:
                     return
+                last = self._stopping  # a refresh still due runs once, then the thread ends
                 self._due = self._first = None
                 self._busy = True
             try:
@@ -323,3 +324,5 @@ class Follower:
                     self._done(result)
                 except Exception:  # noqa: BLE001 — a listener's failure is not ours
                     _log.exception("kept-export listener failed")
+            if last:
+                return
