@@ -194,6 +194,19 @@ def _main(argv: Sequence[str] | None) -> int:
             # searchable here, before the command returns.
             if lib.wrote:
                 lib.index.try_sync()  # committed already: an index failure is logged
+                _refresh_kept_exports(lib)
+
+
+def _refresh_kept_exports(lib: Library) -> None:
+    """Kept exports follow what this command committed, before it exits (issue 12). The
+    change is committed already: a file that cannot be written is a warning, not a failure."""
+    try:
+        result = lib.refresh_kept_exports()
+    except Exception as exc:  # noqa: BLE001 — the command itself succeeded
+        _say(f"warning: kept exports not updated: {exc}")
+        return
+    for _path, reason in result.failed:
+        _say(f"warning: kept export not updated: {reason}")
 
 
 def _say(line: str) -> None:

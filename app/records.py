@@ -50,6 +50,7 @@ class PaperRecord:
     github_stars: int | None = None
     project_page: str | None = None
     trashed: bool = False  # in the Trash (issue 14): out of every view until restored
+    citation_key: str | None = None  # issue 12: made once when first exported or shown
 
     def to_json(self, exact: bool = False) -> dict[str, Any]:
         """The paper's JSON fields, as DESIGN.md names them (the one paper → JSON).
@@ -76,6 +77,7 @@ class PaperRecord:
             "project_page": self.project_page,
             "url": self.url,
             "links": list(self.links),
+            "citation_key": self.citation_key,
             "tags": list(self.tags),
             "note": self.note,
             "starred": self.starred,

@@ -89,6 +89,8 @@ class Paper(Base):
     trashed_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
     # JSON list of the fields the user edited (details editor): imports never overwrite them.
     edited_fields: Mapped[str | None] = mapped_column(Text)
+    # The citation key (``tian2024scicode``): made once, then never changed by imports.
+    citation_key: Mapped[str | None] = mapped_column(String(200), unique=True, index=True)
 
     tags: Mapped[list[Tag]] = relationship(secondary=paper_tags, back_populates="papers")
     note: Mapped[Note | None] = relationship(
@@ -211,6 +213,22 @@ class Change(Base):
             name="kind_known",
         ),
     )
+
+
+class KeptExport(Base):
+    """An export file kept up to date: rewritten after each change that alters it."""
+
+    __tablename__ = "kept_exports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    path: Mapped[str] = mapped_column(String(4000), unique=True)
+    format: Mapped[str] = mapped_column(String(20))
+    selection: Mapped[str] = mapped_column(Text)  # JSON: tags, match, query, starred, title
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    written_at: Mapped[datetime | None] = mapped_column(DateTime)
+    content_hash: Mapped[str | None] = mapped_column(String(64))  # sha256 of what was written
+    papers: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)  # the last failure, None once written
 
 
 class Meta(Base):

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
+from app.export import keys
 from app.records import PaperRecord
 from app.store.edits import BadEdit, columns, validate
 from ui.annotations import commands
@@ -71,6 +72,7 @@ class DetailsDialog(QDialog):
         line("url", "&Link:", rec.url or "", "https://…")
         lines("links", "Other li&nks:", list(rec.links), "one http(s) address per line")
         line("organization", "&Organisation:", rec.organization or "")
+        self._key_edit(form, window, rec)
 
         self.error = QLabel(self)
         self.error.setObjectName("detailsError")
@@ -92,6 +94,26 @@ class DetailsDialog(QDialog):
         self.resize(620, self.sizeHint().height())
         self._check()
 
+    def _key_edit(self, form: QFormLayout, window: Any, rec: PaperRecord) -> None:
+        """The citation key (issue 12): made when the paper is first shown, if need be."""
+        self.key = QLineEdit(rec.citation_key or "", self)
+        self.key.setObjectName("details_citation_key")
+        self.key.setPlaceholderText("e.g. tian2024scicode")
+        self.key.textChanged.connect(self._check)
+        form.addRow("Citation &key:", self.key)
+        self.original_key = rec.citation_key
+        if rec.citation_key is None:
+            pid = rec.id
+
+            def made(key: object) -> None:
+                self.original_key = str(key)
+                if not self.key.text():
+                    self.key.setText(str(key))
+
+            window.ops.op(lambda lib: lib.citation_keys([pid]).get(pid, ""), self).success(
+                made
+            ).run()
+
     def values(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for name, edit in self.fields.items():
@@ -101,7 +123,10 @@ class DetailsDialog(QDialog):
     def _check(self) -> bool:
         try:
             validate(self.values())
-        except BadEdit as exc:
+            key = getattr(self, "key", None)
+            if key is not None and key.text().strip():
+                keys.validate(key.text())
+        except (BadEdit, keys.BadKey) as exc:
             self.error.setText(str(exc)[0].upper() + str(exc)[1:] + ".")
             self.error.show()
             self.buttons.button(QDialogButtonBox.StandardButton.Save).setEnabled(False)
@@ -115,4 +140,7 @@ class DetailsDialog(QDialog):
             return
         w = self.window_
         commands.edit_details(w.undo_stack, w.ops, w.panel.feedback, self.rec.id, self.values(), w)
+        key, pid = self.key.text().strip(), self.rec.id
+        if key and key != self.original_key:  # an "edit" change; a taken key is said inline
+            w.ops.op(lambda lib: lib.set_citation_key(pid, key), w).run()
         self.accept()

@@ -119,6 +119,15 @@ class ExportDialog(QDialog):
         for name, module in FORMATS.items():
             self.format_box.addItem(module.LABEL, name)
         self.group_by_tag = _named(QCheckBox("Group by tag"), "exportGroupByTag")
+        self.keep_box = _named(QCheckBox("Keep this file up to date"), "exportKeep")
+        self.keep_box.setToolTip(
+            "Rewrite the file after every change to these papers (tags, notes, details)"
+        )
+        # The files kept up to date, to review or remove (issue 12).
+        self.kept_list = _named(QListWidget(), "keptExportList")
+        self.kept_list.setMaximumHeight(90)
+        self.kept_remove = _named(QPushButton("Stop keeping"), "keptExportRemove")
+        self.kept_remove.setEnabled(False)
 
         self.dest_edit = _named(QLineEdit(), "exportDestination")
         self.dest_edit.setPlaceholderText("File to write")
@@ -148,6 +157,10 @@ class ExportDialog(QDialog):
         format_row.addWidget(self.group_by_tag)
         form.addRow("Format:", format_row)
         form.addRow("Save to:", dest_row)
+        form.addRow("", self.keep_box)
+        kept_row = QHBoxLayout()
+        kept_row.addWidget(self.kept_list, 1)
+        kept_row.addWidget(self.kept_remove)
 
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel("<b>Papers</b>"))
@@ -158,8 +171,11 @@ class ExportDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.count_label)
         layout.addWidget(self.message)
+        layout.addWidget(QLabel("<b>Files kept up to date</b>"))
+        layout.addLayout(kept_row)
         layout.addWidget(self.buttons)
-        self.resize(520, 460)
+        self.resize(560, 560)
+        self.refresh_kept()
 
     def _connect(self) -> None:
         self.scope_group.idToggled.connect(self._scope_toggled)
@@ -168,6 +184,8 @@ class ExportDialog(QDialog):
         self.format_box.currentIndexChanged.connect(lambda _i: self._format_changed())
         self.dest_edit.textChanged.connect(lambda _t: self._update_button())
         self.browse_button.clicked.connect(self.browse)
+        self.kept_list.currentRowChanged.connect(lambda row: self.kept_remove.setEnabled(row >= 0))
+        self.kept_remove.clicked.connect(self.remove_kept)
         self.buttons.accepted.connect(self.start_export)
         self.buttons.rejected.connect(self.reject)
 
@@ -236,7 +254,53 @@ class ExportDialog(QDialog):
         tags_on = self.scope == "tags"
         self.tag_list.setEnabled(tags_on)
         self.match_box.setEnabled(tags_on)
+        self.keep_box.setEnabled(self.keepable())
         self._choices_changed()
+
+    def keepable(self) -> bool:
+        """Whether the scope can be kept up to date: tags, or a search of every paper
+        (a fixed selection of ids, or a sidebar view, is not something to follow)."""
+        if self.scope == "tags":
+            return True
+        return self.scope == "view" and self.current_filter == PaperFilter()
+
+    def kept_selection(self) -> Selection | None:
+        sel = self.selection()
+        if sel is None or not self.keepable():
+            return None
+        if self.scope == "view":
+            return Selection(query=self.current_query or None)
+        return sel
+
+    # -- kept exports ----------------------------------------------------------------------
+
+    def refresh_kept(self) -> None:
+        self.kept_list.clear()
+        try:
+            bindings = self.lib.kept_exports()
+        except PaperdeskError as exc:
+            self.message.setText(str(exc))
+            return
+        for b in bindings:
+            state = f"error: {b.error}" if b.error else f"{b.papers} papers"
+            item = QListWidgetItem(f"{b.path} — {b.describe()} — {state}")
+            item.setData(Qt.ItemDataRole.UserRole, b.path)
+            item.setToolTip(b.error or b.path)
+            self.kept_list.addItem(item)
+        self.kept_remove.setEnabled(self.kept_list.currentRow() >= 0)
+
+    def remove_kept(self) -> None:
+        item = self.kept_list.currentItem()
+        if item is None:
+            return
+        path = item.data(Qt.ItemDataRole.UserRole)
+        try:
+            self.lib.remove_kept_export(path)
+        except PaperdeskError as exc:
+            self.message.setText(str(exc))
+            return
+        self.message.setText(f"{path} is no longer kept up to date (the file stays).")
+        self.refresh_kept()
 
     def _format_changed(self) -> None:
         self.group_by_tag.setEnabled(self.format in GROUPABLE)
@@ -306,7 +370,11 @@ class ExportDialog(QDialog):
             dest = dest.with_suffix(FORMATS[self.format].EXTENSION)
         lib, fmt, opts = self.lib, self.format, self.options()
         self.message.setText(f"Exporting to {dest}…")
-        self._export_job.submit(lambda: export(lib, sel, fmt, dest, options=opts))
+        kept = self.kept_selection() if self.keep_box.isChecked() else None
+        if kept is not None:
+            self._export_job.submit(lambda: _keep(lib, dest, fmt, kept, opts))
+        else:
+            self._export_job.submit(lambda: export(lib, sel, fmt, dest, options=opts))
         self._update_button()
 
     def _export_done(self, result: object) -> None:
@@ -314,6 +382,8 @@ class ExportDialog(QDialog):
         self.last_result = result
         self._save()
         text = f"Exported {result.count} paper(s) to {result.path}"
+        if self.keep_box.isChecked() and self.keep_box.isEnabled():
+            text += "; kept up to date"
         self.message.setText(text)
         status = getattr(self.parent(), "statusBar", None)
         if callable(status):
@@ -349,6 +419,7 @@ class ExportDialog(QDialog):
         s = self.settings
         self.set_format(str(s.value("export/format", "md")))
         self.group_by_tag.setChecked(str(s.value("export/groupByTag", "false")) == "true")
+        self.keep_box.setChecked(str(s.value("export/keep", "false")) == "true")
         remembered = s.value("export/tags") or []
         if isinstance(remembered, str):  # QSettings gives a lone string for a 1-item list
             remembered = [remembered]
@@ -380,6 +451,7 @@ class ExportDialog(QDialog):
         s.setValue("export/tags", self.checked_tags())
         s.setValue("export/match", self.match_box.currentData())
         s.setValue("export/groupByTag", "true" if self.group_by_tag.isChecked() else "false")
+        s.setValue("export/keep", "true" if self.keep_box.isChecked() else "false")
         if self.last_result is not None and self.last_result.path is not None:
             s.setValue("export/destination", str(self.last_result.path))
             s.setValue("export/folder", str(self.last_result.path.parent))
@@ -397,6 +469,11 @@ def _named(widget: W, name: str) -> W:
 
 def _slug(text: str) -> str:
     return re.sub(r"[^\w]+", "-", text, flags=re.UNICODE).strip("-").lower()[:60]
+
+
+def _keep(lib: Library, dest: Path, fmt: str, sel: Selection, opts: ExportOptions) -> ExportResult:
+    binding = lib.keep_export(dest, fmt, sel, opts)
+    return ExportResult(binding.papers or 0, Path(binding.path))
 
 
 def add_tag_export_action(window: QWidget, lib: Library, tag: str, menu: QMenu) -> None:

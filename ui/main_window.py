@@ -46,6 +46,7 @@ from ui.import_task import ImportTask
 from ui.jobs import LatestJob
 from ui.listing import Listing, ListRequest, compute_listing
 from ui.operations import IndexFollower, Operations
+from ui.operations.kept_exports import KeptExports
 from ui.paper_actions import PaperActions, open_url_or_say
 from ui.paper_model import COLUMN_SAMPLES, COLUMNS, DEFAULT_HIDDEN, PaperTableModel
 from ui.paper_table import PaperTable
@@ -146,6 +147,10 @@ class MainWindow(QMainWindow):
         self._restore_settings()
 
         self.changes.libraryChanged.connect(self._library_changed)
+        # Kept-up-to-date exports follow the feed on their own thread (issue 12).
+        self.kept_exports = KeptExports(lib, self)
+        self.changes.libraryChanged.connect(self.kept_exports.request)
+        self.kept_exports.failed.connect(lambda text: self.status.showMessage(text, 10000))
         self._update_tag_colors()
         self.refresh()
 
@@ -1121,5 +1126,6 @@ class MainWindow(QMainWindow):
             self.import_task.cancel()
             self.import_task.wait(10_000)
         self.index_follower.stop()
+        self.kept_exports.stop()
         self._jobs.wait(5000)
         self.panel.wait_for_suggestions(5000)

@@ -18,29 +18,8 @@ from PySide6.QtWidgets import QMenu, QMessageBox
 from app.links import arxiv_links
 from app.records import PaperRecord
 from ui.annotations import commands
+from ui.copy_menu import CopyAs
 from ui.reader import paper_link
-
-
-def citation_key(rec: PaperRecord) -> str:
-    """The paper's citation key: its own (issue 12's field) if set, else BibTeX's."""
-    own = getattr(rec, "citation_key", None)
-    if isinstance(own, str) and own:
-        return own
-    from app.export.to_bibtex import cite_key
-
-    return cite_key(rec)
-
-
-def bibtex(rec: PaperRecord) -> str:
-    from app.export.to_bibtex import entry_text
-
-    return entry_text(rec)
-
-
-def markdown_link(rec: PaperRecord) -> str:
-    from app.export.to_markdown import escape
-
-    return f"[{escape(rec.title)}](<{paper_link(rec)}>)"
 
 
 class PaperActions(QObject):
@@ -76,13 +55,10 @@ class PaperActions(QObject):
         self.open_pdf = action("Open the &PDF", lambda: self._open_arxiv(True), "actionOpenPdf")
         self.add_tag = action("&Add tag…", self.focus_tag_input, "actionAddTag", "T")
         self.copy_link = action("&Link", self.copy_links, "actionCopyLink", "Ctrl+Shift+L")
-        self.copy_key = action("Citation &key", self.copy_keys, "actionCopyCitationKey")
-        self.copy_citation = action(
-            "&BibTeX entry", self.copy_bibtex, "actionCopyCitation", "Ctrl+Shift+C"
-        )
-        self.copy_markdown = action(
-            "&Markdown link", self.copy_markdown_links, "actionCopyMarkdown"
-        )
+        # Copy as (ui/copy_menu.py): formatted citation (Ctrl+Shift+C), BibTeX, key, Markdown.
+        self.copy_as = CopyAs(w)
+        self.copy_citation = self.copy_as.formatted
+        self.copy_key, self.copy_markdown = self.copy_as.key, self.copy_as.markdown
         self.edit_details = action("&Edit details…", w.edit_details, "actionEditDetails", "E")
         self.export_selection = action(
             "E&xport selection…", lambda: w.open_export(selection=True), "actionExportSelection"
@@ -112,7 +88,7 @@ class PaperActions(QObject):
         self.open_pdf.setEnabled(has_arxiv)
         for a in (self.add_tag, self.export_selection, self.move_to_trash, self.restore):
             a.setEnabled(n > 0)
-        for a in (self.copy_link, self.copy_key, self.copy_citation, self.copy_markdown):
+        for a in (self.copy_link, *self.copy_as.actions):
             a.setEnabled(n > 0)
         self.edit_details.setEnabled(n == 1)
         in_trash = w.in_trash_view()
@@ -146,9 +122,9 @@ class PaperActions(QObject):
                 keys.addAction(a)
         copy = menu.addMenu("&Copy")
         copy.setObjectName("menuCopy")
-        for a in (self.copy_link, self.copy_key, self.copy_citation, self.copy_markdown):
-            copy.addAction(a)
+        copy.addAction(self.copy_link)
         copy.setEnabled(bool(ids))
+        self.copy_as.fill(menu, bool(ids))
         menu.addSeparator()
         menu.addAction(self.edit_details)
         menu.addAction(self.export_selection)
@@ -178,15 +154,6 @@ class PaperActions(QObject):
 
     def copy_links(self) -> None:
         self._copy([paper_link(r) for r in self._records()], "the link")
-
-    def copy_keys(self) -> None:
-        self._copy([citation_key(r) for r in self._records()], "the citation key")
-
-    def copy_bibtex(self) -> None:
-        self._copy([bibtex(r).strip() for r in self._records()], "BibTeX")
-
-    def copy_markdown_links(self) -> None:
-        self._copy([markdown_link(r) for r in self._records()], "a Markdown link")
 
     def _open_arxiv(self, pdf: bool) -> None:
         rec = self.w.current_record()

@@ -28,7 +28,7 @@ SHORTCUTS: list[tuple[str, str]] = [
     ("Backspace (empty tag field)", "Remove the last tag chip"),
     ("E", "Edit the paper's details"),
     ("Del (list)", "Move the selected papers to the Trash"),
-    ("Ctrl+Shift+C", "Copy BibTeX of the selected papers"),
+    ("Ctrl+Shift+C", "Copy the formatted citation of the selected papers"),
     ("Ctrl+Shift+L", "Copy the links of the selected papers"),
     ("F2 (sidebar)", "Rename or merge the selected tag"),
     ("Ctrl+Z / Ctrl+Shift+Z", "Undo / redo"),

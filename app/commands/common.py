@@ -69,6 +69,8 @@ def paper_text(p: PaperRecord) -> str:
         lines.append("authors: " + ", ".join(p.authors) + (f" + {more} more" if more > 0 else ""))
     if p.arxiv_id:
         lines.append(f"arXiv: {p.arxiv_id}")
+    if p.citation_key:
+        lines.append(f"citation key: {p.citation_key}")
     if p.organization_id and p.organization_id != p.organization:
         lines.append(f"organization id: {p.organization_id}")
     if p.listed_on:

@@ -1,4 +1,5 @@
-"""Export a selection of papers as Markdown, CSV, JSON, BibTeX, RIS or HTML.
+"""Export a selection of papers as Markdown, CSV, JSON, BibTeX, BibLaTeX, CSL-JSON, RIS or
+HTML.
 
 One module per format (``to_*.py``), each with ``NAME``, ``LABEL``, ``EXTENSION`` and
 ``write(lib, ids, out, options)``; :func:`export` picks the papers and writes a file
@@ -8,16 +9,27 @@ atomically, or a stream.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import TextIO
+from typing import Any, TextIO
 
 from app.errors import PaperdeskError
-from app.export import to_bibtex, to_csv, to_html, to_json, to_markdown, to_ris
+from app.export import (
+    to_biblatex,
+    to_bibtex,
+    to_csl_json,
+    to_csv,
+    to_html,
+    to_json,
+    to_markdown,
+    to_ris,
+)
 from app.export.atomic import ExportError, atomic_write
 from app.export.common import ExportOptions
 from app.export.selection import Papers, Selection, resolve
+from app.records import PaperRecord
 
 __all__ = [
     "FORMATS",
@@ -31,7 +43,8 @@ __all__ = [
 ]
 
 FORMATS: dict[str, ModuleType] = {
-    m.NAME: m for m in (to_markdown, to_csv, to_json, to_bibtex, to_ris, to_html)
+    m.NAME: m
+    for m in (to_markdown, to_csv, to_json, to_bibtex, to_biblatex, to_csl_json, to_ris, to_html)
 }
 # Excel opens UTF-8 CSV correctly only with a byte-order mark; other formats go without.
 _FILE_ENCODING = {"csv": "utf-8-sig"}
@@ -51,6 +64,7 @@ def export(
     *,
     stream: TextIO | None = None,
     options: ExportOptions | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ExportResult:
     """Write the papers ``selection`` picks as ``fmt`` to the file ``dest`` (atomically:
     complete or not at all), else to ``stream`` (standard output by default)."""
@@ -59,6 +73,10 @@ def export(
         raise PaperdeskError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
     opts = options or ExportOptions()
     ids = resolve(lib, selection)
+    if getattr(module, "KEYED", False):
+        lib.citation_keys(ids)  # made once, on first export; the records then carry them
+    if progress is not None and len(ids) >= PROGRESS_MIN:
+        lib = _Counting(lib, len(ids), progress)
     if dest is None:
         module.write(lib, ids, stream or sys.stdout, opts)
         return ExportResult(len(ids), None)
@@ -68,6 +86,27 @@ def export(
         encoding=_FILE_ENCODING.get(fmt, "utf-8"),
     )
     return ExportResult(len(ids), path)
+
+
+PROGRESS_MIN = 5_000  # papers: smaller exports are done before a bar could be read
+
+
+class _Counting:
+    """The library, telling ``progress(done, total)`` as the writer reads papers."""
+
+    def __init__(self, lib: Papers, total: int, progress: Callable[[int, int], None]) -> None:
+        self._lib, self._total, self._progress, self._done = lib, total, progress, 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._lib, name)
+
+    def iter_papers(self, ids: Sequence[int], chunk: int = 2000) -> Iterator[PaperRecord]:
+        for n, p in enumerate(self._lib.iter_papers(ids, chunk)):
+            if n % 1000 == 0:
+                self._progress(min(self._done + n, self._total), self._total)
+            yield p
+        self._done += len(ids)
+        self._progress(min(self._done, self._total), self._total)
 
 
 def format_for_path(path: str | Path) -> str | None:

@@ -33,6 +33,8 @@ class Papers(Protocol):
 
     def iter_papers(self, ids: Sequence[int], chunk: int = ...) -> Iterator[PaperRecord]: ...
 
+    def citation_keys(self, ids: Sequence[int]) -> dict[int, str]: ...
+
 
 @dataclass(frozen=True)
 class Selection:

@@ -1,30 +1,36 @@
-"""BibTeX ``@misc`` entries, written with bibtexparser: stable unique keys, braced titles,
-LaTeX specials escaped, tags as ``keywords``, the note as ``annote``."""
+"""BibTeX ``@misc`` entries as arXiv's own citations give them: ``author`` (``and others``
+when the list is incomplete), ``eprint``, ``archivePrefix = {arXiv}``, ``url``, ``doi``;
+organisation, upvotes and comments in ``note``, tags as ``keywords``, the note as ``annote``.
+
+Every value is brace-balanced by construction: TeX's specials are written as commands
+(``\\textbraceleft{}``, never ``\\{``, whose brace BibTeX still counts), and each value is
+one line, so no text can close an entry or start another. bibtexparser and pybtex read it.
+"""
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from typing import TextIO
 
-import bibtexparser
-from bibtexparser import model
-
-from app.export.common import ExportOptions, one_line, safe_url
+from app.export.citation import Citation, citation
+from app.export.common import ExportOptions
+from app.export.names import Name
 from app.export.selection import CHUNK, Papers, iter_papers
 from app.records import PaperRecord
 
 NAME, LABEL, EXTENSION = "bibtex", "BibTeX", ".bib"
+KEYED = True  # uses citation keys: the export makes the missing ones first
 
 MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 
-# Characters with a meaning to TeX, and how to print them literally. Everything else,
-# emoji and non-Latin scripts included, stays UTF-8 (biber and pybtex read it as is).
+# Characters with a meaning to TeX (or to a .bib reader: @ starts an entry for some), and
+# how to print them literally. Everything else, emoji and non-Latin scripts included,
+# stays UTF-8 (biber and pybtex read it as is).
 _LATEX = {
     "\\": r"\textbackslash{}",
-    "{": r"\{",
-    "}": r"\}",
+    "{": r"\textbraceleft{}",
+    "}": r"\textbraceright{}",
     "%": r"\%",
     "&": r"\&",
     "$": r"\$",
@@ -32,122 +38,109 @@ _LATEX = {
     "_": r"\_",
     "~": r"\textasciitilde{}",
     "^": r"\textasciicircum{}",
+    "@": "@{}",  # "@word" would start a block for bibtexparser; TeX prints "@" alike
 }
-_LATEX_TABLE = str.maketrans(_LATEX)  # str.translate: one C pass, ~10x a regex
-
+_LATEX_TABLE = str.maketrans(_LATEX)  # str.translate: one C pass
+_NEEDS = re.compile(r"[\\{}%&$#_~^@]")
 
 # TeX joins some character pairs into one glyph (-- en dash, `` and '' curly quotes, << and
 # >> guillemets, !` and ?` inverted marks); an empty group between them keeps both.
 _LIGATURE_RE = re.compile(r"(-(?=-)|`(?=`)|'(?=')|<(?=<)|>(?=>)|[!?](?=`))")
-_SIMPLE = "%&$#_~^"  # replacements free of each other's characters: safe one by one
+_LIGATURE_ANY = re.compile(r"--|``|''|<<|>>|[!?]`")
+
+
+def _flat(text: str) -> str:
+    # One line: a line break never reaches the file, so nothing starts a new entry.
+    if text.isprintable():
+        return text
+    return " ".join(text.split())
 
 
 def latex_escape(text: str) -> str:
-    """``text`` as TeX prints it literally (UTF-8 kept)."""
-    if "\\" in text or "{" in text or "}" in text:
-        text = text.translate(_LATEX_TABLE)  # simultaneous: the new braces stay as they are
-    else:  # the common case, and str.replace is several times faster than translate
-        for ch in _SIMPLE:
-            if ch in text:
-                text = text.replace(ch, _LATEX[ch])
-    if _has_ligature(text):  # rare: cheap scans first, the regex only when needed
+    """``text`` as TeX prints it literally, on one line (UTF-8 kept)."""
+    text = _flat(text)
+    if _NEEDS.search(text):
+        text = text.translate(_LATEX_TABLE)
+    if _LIGATURE_ANY.search(text):
         text = _LIGATURE_RE.sub(r"\1{}", text)
     return text
 
 
-def _has_ligature(text: str) -> bool:
-    # Single-character checks are memchr-fast and usually settle it.
-    return (
-        ("-" in text and "--" in text)
-        or "`" in text
-        or ("'" in text and "''" in text)
-        or ("<" in text and "<<" in text)
-        or (">" in text and ">>" in text)
-    )
+_AND = re.compile(r"\band\b", re.IGNORECASE)
 
 
-_WORD = re.compile(r"[A-Za-z]{3,}")
+def _part(text: str) -> str:
+    # A comma or a word "and" inside a name part would split the name list: brace it.
+    value = latex_escape(text)
+    return "{" + value + "}" if ("," in value or _AND.search(value)) else value
 
 
-def cite_key(p: PaperRecord) -> str:
-    """``firstword`` + year + ``_`` + id: readable, ASCII, and unique and stable in the
-    library because the id is."""
-    title = p.title
-    if not title.isascii():  # accents off (Über -> Uber); other scripts drop out
-        title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    word = next((m.group() for m in _WORD.finditer(title)), "paper").lower()
-    year = str(p.published.year) if p.published else "nd"
-    return f"{word[:24]}{year}_{p.id}"
+def bib_name(n: Name) -> str:
+    """``Family, Given`` (``Family, Suffix, Given``); an unsplittable name braced whole."""
+    if n.family is None:
+        return "{" + latex_escape(n.literal) + "}"
+    family = _part(n.family)
+    if n.suffix:
+        return f"{family}, {_part(n.suffix)}, {_part(n.given)}"
+    return f"{family}, {_part(n.given)}"
 
 
-def _url(url: str | None) -> str | None:
-    # url is read verbatim by biblatex; only braces and backslashes could unbalance it.
-    good = safe_url(url)
-    if good is None:
+def author_field(c: Citation) -> str | None:
+    if not c.names:
         return None
-    return good.replace("\\", "%5C").replace("{", "%7B").replace("}", "%7D")
+    names = [bib_name(n) for n in c.names]
+    if c.incomplete:
+        names.append("others")
+    return " and ".join(names)
 
 
-def fields(p: PaperRecord) -> list[tuple[str, str]]:
-    """The entry's fields as written: ``(name, value)``, values enclosed and escaped."""
+def fields(c: Citation, dated: bool = True) -> list[tuple[str, str]]:
+    """The entry's fields as ``(name, braced value)`` (``month``: a bare macro)."""
     # Doubly braced: the inner braces keep the title's capitals in every style.
-    out = [
-        ("title", "{{" + latex_escape(one_line(p.title)) + "}}"),
-        ("howpublished", "{Hugging Face Daily Papers}"),
-    ]
-    if p.published:
-        out.append(("year", "{" + str(p.published.year) + "}"))
+    out = [("title", "{{" + latex_escape(c.title) + "}}")]
+    authors = author_field(c)
+    if authors:
+        out.append(("author", "{" + authors + "}"))
+    if c.published and dated:
+        out.append(("year", "{" + str(c.published.year) + "}"))
         # A month macro (unbraced), so each style prints the month in its own language.
-        out.append(("month", MONTHS[p.published.month - 1]))
-    url = _url(p.url)
-    if url:
-        out.append(("url", "{" + url + "}"))
-    if p.organization:
-        out.append(("organization", "{" + latex_escape(one_line(p.organization)) + "}"))
-    if p.tags:
-        out.append(("keywords", "{" + latex_escape(", ".join(p.tags)) + "}"))
-    if p.abstract:
-        out.append(("abstract", "{" + latex_escape(p.abstract) + "}"))
-    if p.note:
-        out.append(("annote", "{" + latex_escape(p.note) + "}"))
+        out.append(("month", MONTHS[c.published.month - 1]))
+    if c.arxiv_id:
+        out += [("eprint", "{" + c.arxiv_id + "}"), ("archivePrefix", "{arXiv}")]
+    else:
+        out.append(("howpublished", "{Hugging Face Daily Papers}"))
+    if c.url:
+        out.append(("url", "{" + c.url + "}"))
+    if c.doi:
+        out.append(("doi", "{" + c.doi + "}"))
+    if c.extras:
+        out.append(("note", "{" + latex_escape(c.extras) + "}"))
+    if c.tags:
+        out.append(("keywords", "{" + latex_escape(", ".join(c.tags)) + "}"))
+    if c.abstract:
+        out.append(("abstract", "{" + latex_escape(c.abstract) + "}"))
+    if c.note:
+        out.append(("annote", "{" + latex_escape(c.note) + "}"))
     return out
 
 
-def entry(p: PaperRecord) -> model.Entry:
-    """The paper as a bibtexparser entry. Values are enclosed here rather than by its
-    enclosing middleware: escaping already balanced every brace."""
-    return model.Entry("misc", cite_key(p), [model.Field(k, v) for k, v in fields(p)])
-
-
 def entry_text(p: PaperRecord) -> str:
-    """Exactly what bibtexparser writes for :func:`entry` (a test holds them equal), built
-    directly: its model objects cost ~2 s per 100,000 papers, which the 5 s target cannot
-    afford. Used for large exports only."""
-    body = ",\n".join(f"\t{k} = {v}" for k, v in fields(p))
-    return f"@misc{{{cite_key(p)},\n{body}\n}}\n"
+    """One ``@misc`` entry."""
+    c = citation(p)
+    body = ",\n".join(f"  {k} = {v}" for k, v in fields(c))
+    return f"@misc{{{c.key},\n{body}\n}}\n"
 
 
-LIBRARY_WRITER_MAX = 5_000  # papers; up to here bibtexparser itself writes the file
-_FORMAT = bibtexparser.BibtexFormat()
-_FORMAT.block_separator = "\n"  # one blank line between entries (its default leaves two)
+def cite_key(p: PaperRecord) -> str:
+    return citation(p).key
 
 
 def write(lib: Papers, ids: Sequence[int], out: TextIO, opts: ExportOptions) -> None:
-    if len(ids) > LIBRARY_WRITER_MAX:
-        buffer: list[str] = []
-        for p in iter_papers(lib, ids):
-            buffer.append(entry_text(p))
-            if len(buffer) >= CHUNK:
-                out.write("\n".join(buffer) + "\n")
-                buffer.clear()
-        if buffer:
+    buffer: list[str] = []
+    for p in iter_papers(lib, ids):
+        buffer.append(entry_text(p))
+        if len(buffer) >= CHUNK:
             out.write("\n".join(buffer) + "\n")
-        return
-    # bibtexparser builds one string for the whole library; a reading list is small.
-    entries: list[model.Block] = [entry(p) for p in iter_papers(lib, ids)]
-    if entries:
-        # No unparse middleware: the values are written exactly as built.
-        text = bibtexparser.write_string(
-            bibtexparser.Library(entries), unparse_stack=[], bibtex_format=_FORMAT
-        )
-        out.write(text + "\n")
+            buffer.clear()
+    if buffer:
+        out.write("\n".join(buffer))

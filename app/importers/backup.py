@@ -26,12 +26,14 @@ from typing import IO, Any
 
 import ijson
 import ijson.backends.python as ijson_python
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.errors import PaperdeskError, RefusedFile
 from app.records import BACKUP_FORMAT_ID, BACKUP_VERSION, FileResult
 from app.store.filters import normalise_tag
-from app.store.merge import add_row, merge, record_import
+from app.store.merge import add_row, merge, record_import, title_key
+from db import Paper
 
 BATCH = 5_000  # papers per merge batch: bounds memory
 MAX_DEPTH = 16  # a backup is 4 deep (papers > paper > links); deeper is not ours
@@ -334,7 +336,18 @@ def _paper(raw: Any, version: int = BACKUP_VERSION) -> dict[str, Any]:
         "starred": bool(_opt(raw.get("starred", False), bool, "starred")),
         "read": bool(_opt(raw.get("read", False), bool, "read")),
         "added_at": moment,
+        "citation_key": _key(raw),
     }
+
+
+_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_:.\-+/]{0,99}")  # as app.export.keys validates
+
+
+def _key(raw: dict[str, Any]) -> str | None:
+    key = _opt(raw.get("citation_key"), str, "citation_key")
+    if key is not None and not _KEY.fullmatch(key):
+        raise _Bad(f"'citation_key' {key[:40]!r} is not a citation key")
+    return key
 
 
 def _store(
@@ -352,9 +365,53 @@ def _store(
     for p in papers:
         add_row(by_key, p)
         if len(by_key) >= BATCH:
-            merge(s, by_key, result, seen_new, colors)
+            _merge_batch(s, by_key, result, seen_new, colors)
             by_key = {}
     if by_key:
-        merge(s, by_key, result, seen_new, colors)
+        _merge_batch(s, by_key, result, seen_new, colors)
     record_import(s, name, digest, as_of, result)
     return result
+
+
+def _merge_batch(
+    s: Session,
+    by_key: dict[str, dict[str, Any]],
+    result: FileResult,
+    seen_new: set[int],
+    colors: dict[str, str | None],
+) -> None:
+    keys = {k: p.pop("citation_key", None) for k, p in by_key.items()}
+    merge(s, by_key, result, seen_new, colors)
+    _restore_keys(s, by_key, keys)
+
+
+def _restore_keys(
+    s: Session, by_key: dict[str, dict[str, Any]], keys: dict[str, str | None]
+) -> None:
+    """Citation keys come back with their papers (issue 12): a paper that has no key yet
+    takes the backup's, unless another paper holds it. A key, once made, never changes."""
+    wanted = [(by_key[k], key) for k, key in keys.items() if key]
+    if not wanted:
+        return
+    held = select(func.lower(Paper.citation_key)).where(Paper.citation_key.is_not(None))
+    taken = set(s.scalars(held))
+    for start in range(0, len(wanted), 400):
+        chunk = wanted[start : start + 400]
+        arxiv = [p["arxiv_id"] for p, _ in chunk if p.get("arxiv_id")]
+        titles = [title_key(p["title"]) for p, _ in chunk]
+        found: dict[str, tuple[int, str | None]] = {}
+        for pid, aid, tkey, have in s.execute(
+            select(Paper.id, Paper.arxiv_id, Paper.title_key, Paper.citation_key).where(
+                or_(Paper.arxiv_id.in_(arxiv), Paper.title_key.in_(titles))
+            )
+        ):
+            if aid:
+                found[f"arxiv:{aid}"] = (pid, have)
+            found[tkey] = (pid, have)
+        for p, key in chunk:
+            hit = found.get(f"arxiv:{p['arxiv_id']}") if p.get("arxiv_id") else None
+            hit = hit or found.get(title_key(p["title"]))
+            if hit is None or hit[1] is not None or key.lower() in taken:
+                continue
+            s.execute(update(Paper).where(Paper.id == hit[0]).values(citation_key=key))
+            taken.add(key.lower())

@@ -40,6 +40,7 @@ _RECORD_COLUMNS = (
     Paper.github_stars,
     Paper.project_page,
     Paper.trashed_at.is_not(None),
+    Paper.citation_key,
 )
 
 
@@ -80,7 +81,21 @@ def records(conn: Any, ids: list[int]) -> list[PaperRecord]:
             added,
             *more,
         ) = r
-        arxiv, names, org_id, listed, comments, by, summary, keywords, gh, stars, page, trash = more
+        (
+            arxiv,
+            names,
+            org_id,
+            listed,
+            comments,
+            by,
+            summary,
+            keywords,
+            gh,
+            stars,
+            page,
+            trash,
+            key,
+        ) = more
         out.append(
             PaperRecord(
                 i,
@@ -109,6 +124,7 @@ def records(conn: Any, ids: list[int]) -> list[PaperRecord]:
                 github_stars=stars,
                 project_page=page,
                 trashed=bool(trash),
+                citation_key=key,
             )
         )
     return out

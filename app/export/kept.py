@@ -1,0 +1,328 @@
+"""Kept-up-to-date exports: a file bound to a selection and a format, rewritten (atomically)
+after every committed change that alters what it would hold.
+
+A refresh renders each binding in memory and compares the SHA-256 of the result with what
+was last written: a change that does not alter the output writes nothing. A destination
+that fails is recorded on its binding (``exports`` lists it) and keeps its previous file.
+The window runs refreshes debounced on a thread (:class:`Follower`); the CLI runs one
+before a writing command exits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import logging
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, select, update
+
+from app.errors import PaperdeskError
+from app.export.atomic import atomic_write
+from app.export.common import ExportOptions
+from app.export.selection import Papers, Selection, resolve
+from app.records import iso_utc, utcnow
+from db import KeptExport, read_session
+
+_log = logging.getLogger(__name__)
+_EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)  # a fixed moment, for comparing only
+_STAMPED = frozenset({"json", "md", "html"})  # formats that print when they were exported
+
+
+@dataclass(frozen=True)
+class Binding:
+    path: str
+    format: str
+    selection: Selection
+    options: ExportOptions
+    written_at: datetime | None = None
+    papers: int | None = None
+    error: str | None = None
+    content_hash: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        sel = self.selection
+        return {
+            "path": self.path,
+            "format": self.format,
+            "tags": list(sel.tags),
+            "match": sel.match,
+            "query": sel.query,
+            "starred": sel.starred,
+            "last_written": iso_utc(self.written_at) if self.written_at else None,
+            "papers": self.papers,
+            "error": self.error,
+        }
+
+    def describe(self) -> str:
+        sel = self.selection
+        what = []
+        if sel.tags:
+            what.append(
+                ("tag " if len(sel.tags) == 1 else f"tags ({sel.match}) ") + ", ".join(sel.tags)
+            )
+        if sel.query:
+            what.append(f"query {sel.query!r}")
+        if sel.starred:
+            what.append("starred")
+        return f"{self.format}: " + ("; ".join(what) or "every paper")
+
+
+def normalise(path: str | Path) -> str:
+    """The one spelling of a destination (absolute, ``~`` expanded, symlinks kept)."""
+    return os.path.abspath(os.path.expanduser(str(path)))
+
+
+def _encode(sel: Selection, opts: ExportOptions) -> str:
+    return json.dumps(
+        {
+            "tags": list(sel.tags),
+            "match": sel.match,
+            "query": sel.query,
+            "starred": sel.starred,
+            "title": opts.title,
+            "group_by_tag": opts.group_by_tag,
+        },
+        ensure_ascii=False,
+    )
+
+
+def _decode(row: KeptExport) -> Binding:
+    data = json.loads(row.selection)
+    sel = Selection(
+        tags=tuple(data.get("tags") or ()),
+        match=data.get("match") or "all",
+        query=data.get("query"),
+        starred=bool(data.get("starred")),
+    )
+    opts = ExportOptions(
+        title=data.get("title") or "Reading list", group_by_tag=bool(data.get("group_by_tag"))
+    )
+    return Binding(
+        row.path, row.format, sel, opts, row.written_at, row.papers, row.error, row.content_hash
+    )
+
+
+def bindings(lib: Any) -> list[Binding]:
+    with read_session(lib.store.engine) as s:
+        return [_decode(r) for r in s.scalars(select(KeptExport).order_by(KeptExport.path))]
+
+
+def render(lib: Papers, fmt: str, sel: Selection, opts: ExportOptions) -> tuple[str, int]:
+    """The export as text, and how many papers it holds."""
+    from app.export import FORMATS
+
+    module = FORMATS[fmt]
+    ids = resolve(lib, sel)
+    if getattr(module, "KEYED", False):
+        lib.citation_keys(ids)
+    buf = io.StringIO()
+    module.write(lib, ids, buf, opts)
+    return buf.getvalue(), len(ids)
+
+
+def _digest(lib: Papers, fmt: str, sel: Selection, opts: ExportOptions) -> tuple[str, str, int]:
+    if fmt in _STAMPED:  # compare without the moment, which differs every time
+        fixed = ExportOptions(opts.title, opts.group_by_tag, _EPOCH)
+        text, n = render(lib, fmt, sel, fixed)
+        return hashlib.sha256(text.encode()).hexdigest(), "", n
+    text, n = render(lib, fmt, sel, opts)
+    return hashlib.sha256(text.encode()).hexdigest(), text, n
+
+
+def _write(lib: Papers, b: Binding) -> tuple[str, int, bool]:
+    """Write ``b``'s file if its content changed: (hash, papers, whether written)."""
+    from app.export import _FILE_ENCODING
+
+    digest, text, n = _digest(lib, b.format, b.selection, b.options)
+    if digest == b.content_hash and os.path.isfile(b.path):
+        return digest, n, False
+    if b.format in _STAMPED:
+        text, n = render(lib, b.format, b.selection, b.options)
+
+    def fill(out: Any) -> None:
+        out.write(text)
+
+    atomic_write(b.path, fill, encoding=_FILE_ENCODING.get(b.format, "utf-8"))
+    return digest, n, True
+
+
+def keep(lib: Any, path: str | Path, fmt: str, sel: Selection, opts: ExportOptions) -> Binding:
+    """Bind ``path`` to ``sel`` as ``fmt`` (replacing a binding of the same file) and write
+    it now. Raises :class:`PaperdeskError` (nothing bound) if it cannot be written."""
+    from app.export import FORMATS
+
+    if fmt not in FORMATS:
+        raise PaperdeskError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
+    if sel.ids is not None or sel.view is not None:
+        raise PaperdeskError("only a tag, query or starred selection can be kept up to date")
+    where = normalise(path)
+    b = Binding(where, fmt, sel, opts)
+    digest, n, _ = _write(lib, b)
+    now = utcnow()
+
+    def store(s: Any) -> None:
+        s.execute(delete(KeptExport).where(KeptExport.path == where))
+        s.add(
+            KeptExport(
+                path=where,
+                format=fmt,
+                selection=_encode(sel, opts),
+                created_at=now,
+                written_at=now,
+                content_hash=digest,
+                papers=n,
+                error=None,
+            )
+        )
+
+    lib.store.write(store)
+    return Binding(where, fmt, sel, opts, now, n, None, digest)
+
+
+def remove(lib: Any, path: str | Path) -> bool:
+    where = normalise(path)
+
+    def drop(s: Any) -> int:
+        return s.execute(delete(KeptExport).where(KeptExport.path == where)).rowcount or 0
+
+    return bool(lib.store.write(drop)[0])
+
+
+@dataclass
+class Refreshed:
+    written: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (path, one-line reason)
+
+
+def refresh(lib: Any) -> Refreshed:
+    """Bring every kept export up to date; never raises for one binding's failure."""
+    out = Refreshed()
+    for b in bindings(lib):
+        try:
+            digest, n, wrote = _write(lib, b)
+        except PaperdeskError as exc:
+            reason = str(exc)
+            out.failed.append((b.path, reason))
+            if reason != b.error:
+                _set(lib, b.path, error=reason)
+            continue
+        except Exception as exc:  # noqa: BLE001 — one binding never stops the others
+            _log.exception("kept export %s failed", b.path)
+            reason = f"{b.path}: {type(exc).__name__}: {exc}"
+            out.failed.append((b.path, reason))
+            _set(lib, b.path, error=reason)
+            continue
+        if wrote:
+            out.written.append(b.path)
+            _set(lib, b.path, written_at=utcnow(), content_hash=digest, papers=n, error=None)
+        else:
+            out.unchanged.append(b.path)
+            if b.error is not None or b.papers != n:
+                _set(lib, b.path, papers=n, error=None)
+    return out
+
+
+def _set(lib: Any, path: str, **values: Any) -> None:
+    lib.store.write(
+        lambda s: s.execute(update(KeptExport).where(KeptExport.path == path).values(**values))
+    )
+
+
+def has_bindings(lib: Any) -> bool:
+    with read_session(lib.store.engine) as s:
+        return s.scalar(select(KeptExport.id).limit(1)) is not None
+
+
+class Follower:
+    """Refreshes kept exports after changes, debounced: a burst of changes gives one
+    refresh ``delay`` seconds after the last (or every ``max_wait`` seconds during a long
+    burst), one at a time, on its own thread. ``done(Refreshed)`` is called on that thread."""
+
+    def __init__(
+        self,
+        lib: Any,
+        done: Callable[[Refreshed], None] | None = None,
+        delay: float = 0.3,
+        max_wait: float = 1.5,
+    ) -> None:
+        self._lib = lib
+        self._done = done
+        self.delay, self.max_wait = delay, max_wait
+        self._cond = threading.Condition()
+        self._due: float | None = None  # when the pending refresh should run
+        self._first: float | None = None  # when the pending burst began
+        self._stopping = False
+        self.refreshes = 0
+        self._busy = False
+        self._thread = threading.Thread(target=self._run, name="paperdesk-kept", daemon=True)
+        self._thread.start()
+
+    def request(self, *_args: object) -> None:
+        import time
+
+        now = time.monotonic()
+        with self._cond:
+            if self._first is None:
+                self._first = now
+            self._due = min(now + self.delay, self._first + self.max_wait)
+            self._cond.notify_all()
+
+    def idle(self) -> bool:
+        with self._cond:
+            return self._due is None and not self._busy
+
+    def wait(self, timeout: float | None = None) -> bool:
+        with self._cond:
+            return self._cond.wait_for(
+                lambda: (self._due is None and not self._busy) or self._stopping, timeout
+            )
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stopping = True
+            self._cond.notify_all()
+        self._thread.join()
+
+    def _run(self) -> None:
+        import time
+
+        while True:
+            with self._cond:
+                while not self._stopping:
+                    if self._due is not None:
+                        left = self._due - time.monotonic()
+                        if left <= 0:
+                            break
+                        self._cond.wait(left)
+                    else:
+                        self._cond.wait()
+                if self._stopping and self._due is None:
+                    return
+                last = self._stopping  # a refresh still due runs once, then the thread ends
+                self._due = self._first = None
+                self._busy = True
+            try:
+                result = refresh(self._lib)
+            except Exception as exc:  # noqa: BLE001 — closing, or the database is busy
+                _log.warning("kept exports not refreshed: %s", exc)
+                result = Refreshed(failed=[("", f"kept exports not refreshed: {exc}")])
+            self.refreshes += 1
+            with self._cond:
+                self._busy = False
+                self._cond.notify_all()
+            if self._done is not None:
+                try:
+                    self._done(result)
+                except Exception:  # noqa: BLE001 — a listener's failure is not ours
+                    _log.exception("kept-export listener failed")
+            if last:
+                return

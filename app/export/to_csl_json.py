@@ -1,0 +1,70 @@
+"""CSL-JSON (pandoc ``--citeproc``, citeproc-py, Zotero): ``type: article``, ``number:
+arXiv:<id>``, ``publisher: arXiv``, ``DOI``, ``URL``, ``issued`` date-parts, authors as
+``{family, given}`` or ``{literal}``; organisation, upvotes and comments in ``note``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+from app.export.citation import Citation, citation
+from app.export.common import ExportOptions
+from app.export.names import Name
+from app.export.selection import Papers, iter_papers
+from app.records import PaperRecord
+
+NAME, LABEL, EXTENSION = "csl-json", "CSL-JSON (Pandoc, Zotero)", ".json"
+KEYED = True
+
+_encode = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def csl_name(n: Name) -> dict[str, str]:
+    if n.family is None:
+        return {"literal": n.literal}
+    out = {"family": n.family, "given": n.given}
+    if n.suffix:
+        out["suffix"] = n.suffix
+    return out
+
+
+def item_of(c: Citation) -> dict[str, Any]:
+    item: dict[str, Any] = {"id": c.key, "citation-key": c.key, "type": "article"}
+    item["title"] = c.title
+    if c.names:
+        item["author"] = [csl_name(n) for n in c.names]
+    if c.published:
+        d = c.published
+        item["issued"] = {"date-parts": [[d.year, d.month, d.day]]}
+    if c.arxiv_id:
+        item["number"] = f"arXiv:{c.arxiv_id}"
+        item["publisher"] = "arXiv"
+    if c.doi:
+        item["DOI"] = c.doi
+    if c.url:
+        item["URL"] = c.url
+    if c.extras:
+        item["note"] = c.extras
+    if c.tags:
+        item["keyword"] = ", ".join(c.tags)
+    if c.abstract:
+        item["abstract"] = c.abstract
+    return item
+
+
+def item(p: PaperRecord) -> dict[str, Any]:
+    return item_of(citation(p))
+
+
+def write(lib: Papers, ids: Sequence[int], out: TextIO, opts: ExportOptions) -> None:
+    # Streamed item by item: the document is never built whole in memory.
+    out.write("[")
+    buffer: list[str] = []
+    for n, p in enumerate(iter_papers(lib, ids)):
+        buffer.append(("\n  " if n == 0 else ",\n  ") + _encode(item(p)))
+        if len(buffer) >= 1000:
+            out.write("".join(buffer))
+            buffer.clear()
+    out.write("".join(buffer))
+    out.write("\n]\n" if ids else "]\n")
