@@ -31,13 +31,22 @@ COLUMNS = (
 TAG_SEPARATOR = "; "
 LINK_SEPARATOR = " "
 
-# A spreadsheet runs a cell starting with one of these as a formula (OWASP's list).
-_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# A spreadsheet runs a cell starting with one of these as a formula (OWASP's list), and
+# their full-width forms (＝ ＋ － ＠), which some spreadsheets fold to ASCII.
+_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+# What a spreadsheet may skip before reading a formula: blanks (NBSP too), line breaks and
+# invisible characters (zero-width space, joiners, word joiner, byte-order mark).
+_SKIPPED = " \t\r\n\x0b\x0c\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
+_SKIPPED += "\u2009\u200a\u2028\u2029\u202f\u205f\u3000\u200b\u200c\u200d\u2060\ufeff"
 
 
 def guard(value: str) -> str:
-    """A leading apostrophe makes a spreadsheet show the cell as text, not run it."""
-    return "'" + value if value.startswith(_TRIGGERS) else value
+    """A leading apostrophe makes a spreadsheet show the cell as text, not run it — also
+    when blanks or invisible characters stand before the formula's first character."""
+    first = value[:1]
+    if not first or (first not in _SKIPPED and not first.startswith(_TRIGGERS)):
+        return value  # the common case: one cheap test
+    return "'" + value if value.lstrip(_SKIPPED).startswith(_TRIGGERS) or first in "\t\r" else value
 
 
 def row(p: PaperRecord) -> list[str]:

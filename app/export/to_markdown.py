@@ -6,6 +6,8 @@ import re
 from collections.abc import Sequence
 from typing import TextIO
 
+from markdown_it import MarkdownIt
+
 from app.export.common import ExportOptions, one_line, paper_link, tag_groups
 from app.export.selection import Papers, iter_papers
 from app.records import PaperRecord
@@ -33,27 +35,39 @@ def _destination(url: str) -> str:
     return url.translate(_URL_ESCAPES)
 
 
-_TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
-_CODE_SPAN = re.compile(r"(`+)(?:.*?[^`])?\1(?!`)")
-_FENCE = re.compile(r"^\s*(```|~~~)")
+_MD = MarkdownIt("commonmark")  # CommonMark, raw HTML on: what a renderer would let through
+
+
+def _raw_html_lines(lines: list[str]) -> set[int]:
+    """Lines (of the note as quoted in the export) that a CommonMark parser reads as raw
+    HTML: an HTML block, or a paragraph with inline HTML. Decided by markdown-it-py's
+    tokens, not by hand, so code spans, fences and escapes count exactly as a renderer's."""
+    tokens = _MD.parse("\n".join(f"> {line}" for line in lines))
+    bad: set[int] = set()
+    for t in tokens:
+        raw = t.type == "html_block" or (
+            t.type == "inline" and any(c.type == "html_inline" for c in t.children or ())
+        )
+        if raw and t.map:
+            bad.update(range(t.map[0], t.map[1]))
+    return bad
 
 
 def neutralise_html(note: str) -> str:
-    """The note's Markdown as written, except that a ``<`` which could open raw HTML (a
-    ``<script>``, say) is backslash-escaped, so a renderer shows it as text. Code spans and
-    fenced code keep their ``<`` (they show it literally already)."""
-    out, fenced = [], False
-    for line in note.splitlines():
-        if _FENCE.match(line):
-            fenced = not fenced
-        elif not fenced and "<" in line:
-            parts, last = [], 0
-            for m in _CODE_SPAN.finditer(line):
-                parts.append(_TAG_START.sub(r"\\<", line[last : m.start()]) + m.group())
-                last = m.end()
-            line = "".join(parts) + _TAG_START.sub(r"\\<", line[last:])
-        out.append(line)
-    return "\n".join(out)
+    """The note's Markdown as written, except that every ``<`` on a line a CommonMark
+    renderer would read as raw HTML (a ``<script>``, an ``<img onerror>``) becomes
+    ``&lt;``, shown as text. Lines without raw HTML, code included, stay exactly as typed."""
+    if "<" not in note:
+        return note
+    lines = note.splitlines()
+    for _ in range(4):  # escaping can change what the rest parses as: check again
+        bad = _raw_html_lines(lines)
+        if not bad:
+            return "\n".join(lines)
+        for i in bad:
+            if i < len(lines):
+                lines[i] = lines[i].replace("<", "&lt;")
+    return "\n".join(lines).replace("<", "&lt;")  # never reached in practice; safe anyway
 
 
 def paper_item(p: PaperRecord) -> str:

@@ -1,0 +1,142 @@
+"""Issue 12 in the window: Copy as (Ctrl+Shift+C = formatted citation), the citation key in
+the details editor, "Keep this file up to date" in the export dialog, and kept exports
+rewritten within 2 s of a change the window makes — failures in the status bar."""
+
+from __future__ import annotations
+
+import time
+
+import bibtexparser
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QAction, QGuiApplication
+from PySide6.QtTest import QTest
+
+from app.export import ExportOptions, Selection
+from tests.ui.test_write_path import quiet
+from ui.export_dialog import ExportDialog
+from ui.shortcuts import SHORTCUTS
+
+
+def test_ctrl_shift_c_copies_the_formatted_citation(qtbot, open_window, seeded):
+    window = open_window(seeded)
+    pid = window.model.id_at(0)
+    window.select_ids([pid])
+    rec = seeded.get(pid)
+    clip = QGuiApplication.clipboard()
+    clip.setText("")
+    action = window.findChild(QAction, "actionCopyCitation")
+    assert action.shortcut().toString() == "Ctrl+Shift+C"
+    assert ("Ctrl+Shift+C", "Copy the formatted citation of the selected papers") in SHORTCUTS
+    window.table.setFocus()
+    QTest.keyClick(
+        window.table,
+        Qt.Key.Key_C,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
+    qtbot.waitUntil(lambda: rec.title[:20] in clip.text(), timeout=10_000)
+    assert not clip.text().startswith("@")  # a formatted citation, not BibTeX
+    # The key used is made once and stored.
+    key = seeded.get(pid).citation_key
+    assert key
+    window.findChild(QAction, "actionCopyCitationKey").trigger()
+    qtbot.waitUntil(lambda: clip.text() == key, timeout=10_000)
+    # Another style, chosen in the submenu, is remembered.
+    window.findChild(QAction, "actionCitationStyle_ieee").trigger()
+    assert "IEEE" in action.text()
+    clip.setText("")
+    action.trigger()
+    qtbot.waitUntil(lambda: rec.title[:20] in clip.text(), timeout=10_000)
+
+
+def test_copy_as_submenu_in_the_context_menu(qtbot, open_window, seeded):
+    window = open_window(seeded)
+    window.select_ids([window.model.id_at(0)])
+    window._paper_context_menu(window.table.viewport().mapToGlobal(window.table.rect().center()))
+    menu = window.context_menu
+    sub = next(
+        a.menu() for a in menu.actions() if a.menu() and a.menu().objectName() == "menuCopyAs"
+    )
+    names = [a.objectName() for a in sub.actions() if a.objectName()]
+    assert names[:4] == [
+        "actionCopyCitation",
+        "actionCopyBibtex",
+        "actionCopyCitationKey",
+        "actionCopyMarkdown",
+    ]
+    menu.close()
+
+
+def test_details_editor_sets_a_valid_unique_key(qtbot, open_window, seeded):
+    window = open_window(seeded)
+    a, b = seeded.paper_ids()[:2]
+    seeded.set_citation_key(b, "taken2024")
+    window.select_ids([a])
+    window.findChild(QAction, "actionEditDetails").trigger()
+    dialog = window.details_dialog
+    qtbot.waitUntil(lambda: bool(dialog.key.text()), timeout=10_000)  # made when shown
+    assert seeded.get(a).citation_key == dialog.key.text()
+    dialog.key.setText("has space")
+    assert not dialog.error.isHidden()
+    dialog.key.setText("mine2024")
+    assert dialog.error.isHidden()
+    dialog.save()
+    quiet(qtbot, window)
+    assert seeded.get(a).citation_key == "mine2024"
+
+
+def test_export_dialog_keeps_a_tag_export_and_lists_it(qtbot, seeded, tmp_path):
+    ids = seeded.paper_ids()[:3]
+    seeded.add_tags(ids, ["keep"])
+    settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    dialog = ExportDialog(seeded, settings=settings, tags=["keep"])
+    qtbot.addWidget(dialog)
+    qtbot.waitUntil(lambda: dialog.last_count is not None, timeout=10_000)
+    dialog.set_format("bibtex")
+    dest = tmp_path / "keep.bib"
+    dialog.dest_edit.setText(str(dest))
+    assert dialog.keep_box.isEnabled()
+    dialog.keep_box.setChecked(True)
+    with qtbot.waitSignal(dialog.exported, timeout=20_000):
+        dialog.start_export()
+    (b,) = seeded.kept_exports()
+    assert b.path == str(dest) and b.papers == 3
+    again = ExportDialog(seeded, settings=settings)
+    qtbot.addWidget(again)
+    assert again.kept_list.count() == 1 and str(dest) in again.kept_list.item(0).text()
+    again.kept_list.setCurrentRow(0)
+    again.remove_kept()
+    assert seeded.kept_exports() == [] and again.kept_list.count() == 0
+    for d in (dialog, again):
+        d._count_job.wait(5000)
+        d._export_job.wait(5000)
+
+
+def test_window_rewrites_a_kept_export_within_2s(qtbot, open_window, seeded, tmp_path):
+    ids = seeded.paper_ids()[:3]
+    seeded.add_tags(ids, ["keep"])
+    dest = tmp_path / "keep.bib"
+    seeded.keep_export(dest, "bibtex", Selection(tags=("keep",)), ExportOptions())
+    window = open_window(seeded)
+    other = seeded.paper_ids()[5]
+    start = time.monotonic()
+    window.ops.op(lambda lib: lib.add_tags([other], ["keep"]), window).run()
+
+    def count() -> int:
+        return len(bibtexparser.parse_string(dest.read_text(encoding="utf-8")).entries)
+
+    qtbot.waitUntil(lambda: count() == 4, timeout=2_000)
+    assert time.monotonic() - start <= 2.0
+
+
+def test_window_reports_an_unwritable_kept_export(qtbot, open_window, seeded, tmp_path):
+    ids = seeded.paper_ids()[:3]
+    seeded.add_tags(ids, ["keep"])
+    dest = tmp_path / "keep.bib"
+    seeded.keep_export(dest, "bibtex", Selection(tags=("keep",)), ExportOptions())
+    dest.unlink()
+    dest.mkdir()  # the destination became a folder
+    window = open_window(seeded)
+    with qtbot.waitSignal(window.kept_exports.failed, timeout=5_000):
+        window.ops.op(lambda lib: lib.add_tags([seeded.paper_ids()[5]], ["keep"]), window).run()
+    qtbot.waitUntil(lambda: "Kept export not updated" in window.status.currentMessage())
+    assert window.isVisible()
