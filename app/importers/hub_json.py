@@ -212,6 +212,7 @@ def from_item(
     if not title:
         problems.append((line, f"{where}: no title; skipped"))
         return None
+    where = f"{where} ({title[:60]!r})"  # a problem names the paper
     fields = PaperFields(title=title, abstract=prose(p.get("summary")), line=line)
     fields.arxiv_id = arxiv_id(p.get("id"))
     if p.get("id") and fields.arxiv_id is None:

@@ -23,6 +23,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from datetime import date
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -59,6 +60,7 @@ FIELDS = (
     "url",
     *EXTRA,
 )
+_PICK = itemgetter(*FIELDS)
 FLAGS = ("starred", "read")
 # Filled in when the paper lacks them (None).
 _FILL = (
@@ -249,18 +251,19 @@ def merge(
     for key, r in rows.items():
         if key in existing:
             continue
-        row = {f: r.get(f) for f in FIELDS}
-        for name in _LISTS:
-            row[name] = _json_list(r.get(name))
-        row.update(
-            abstract=r.get("abstract") or "",
-            title_key=key,
-            links="\n".join(r.get("links") or ()),
-            starred=bool(r.get("starred")),
-            read=bool(r.get("read")),
-            added_at=r.get("added_at") or now,
-            updated_at=now,
-        )
+        try:  # a reader's row has every field: one C-level pick instead of 18 lookups
+            row = dict(zip(FIELDS, _PICK(r), strict=True))
+        except KeyError:
+            row = {f: r.get(f) for f in FIELDS}
+        row["authors"] = _json_list(row["authors"])
+        row["ai_keywords"] = _json_list(row["ai_keywords"])
+        row["abstract"] = row["abstract"] or ""
+        row["title_key"] = key
+        row["links"] = "\n".join(r.get("links") or ())
+        row["starred"] = bool(r.get("starred"))
+        row["read"] = bool(r.get("read"))
+        row["added_at"] = r.get("added_at") or now
+        row["updated_at"] = now
         pid = r.get("id")
         if pid and pid not in taken:
             taken.add(pid)
