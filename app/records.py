@@ -7,10 +7,11 @@ database or search stack.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
-from typing import Any
+from typing import Any, NamedTuple
 
 from app.store.changes import Changes
 
@@ -134,6 +135,17 @@ class TagInfo:
         return {"name": self.name, "count": self.count, "color": self.color}
 
 
+class Skipped(NamedTuple):
+    """One block of a file an import skipped, or a value in it left unknown."""
+
+    file: str
+    line: int  # 1-based; 0: the form gives no line
+    reason: str
+
+
+_LINE = re.compile(r"line (\d+): (.*)", re.DOTALL)  # how the readers write a skipped block
+
+
 @dataclass
 class FileResult:
     """What one file brought: counts, or the reason it was refused."""
@@ -150,6 +162,18 @@ class FileResult:
     enriched: int = 0  # of the merged: papers that gained a field they lacked
     form: str | None = None  # which reader read it ("text", "html", "hub-json", "backup", …)
 
+    @property
+    def skipped_items(self) -> list[Skipped]:
+        """:attr:`skipped` one by one, for a listing: ``Skipped(file, line, reason)``, the
+        line 1-based (0 when the form gives none). Holds the blocks not imported and the
+        values left unknown (a count out of range), each naming its paper or line."""
+        out = []
+        for text in self.skipped:
+            m = _LINE.match(text)
+            line, reason = (int(m[1]), m[2]) if m else (0, text)
+            out.append(Skipped(self.path, line, reason))
+        return out
+
     def to_json(self) -> dict[str, Any]:
         return {
             "path": self.path,
@@ -160,6 +184,7 @@ class FileResult:
             "enriched": self.enriched,
             "unchanged": self.unchanged,
             "skipped": list(self.skipped),
+            "skipped_at": [{"line": k.line, "reason": k.reason} for k in self.skipped_items],
             "reason": self.reason,
         }
 
@@ -212,6 +237,11 @@ class ImportReport:
     @property
     def skipped(self) -> int:
         return sum(len(f.skipped) for f in self.files if f.status == "imported")
+
+    @property
+    def skipped_items(self) -> list[Skipped]:
+        """Every imported file's :attr:`FileResult.skipped_items`, in file order."""
+        return [k for f in self.files if f.status == "imported" for k in f.skipped_items]
 
     def skipped_lines(self) -> list[str]:
         """One line per skipped block, naming its file: ``file: line 12: reason``."""

@@ -30,6 +30,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.errors import PaperdeskError, RefusedFile
+from app.importers.parsed import ID_LIMIT, INT_LIMIT
 from app.records import BACKUP_FORMAT_ID, BACKUP_VERSION, FileResult
 from app.store.filters import normalise_tag
 from app.store.merge import add_row, merge, record_import, title_key
@@ -239,7 +240,7 @@ def _opt(value: Any, kind: type, field: str) -> Any:
     raise _Bad(f"'{field}' must be {kind.__name__} or null, not {type(value).__name__}")
 
 
-def _count(raw: dict[str, Any], field: str) -> int | None:
+def _count(raw: dict[str, Any], field: str, low: int = 0, limit: int = INT_LIMIT) -> int | None:
     value = _opt(raw.get(field), int, field)
     if value is not None and value < 0:
         raise _Bad(f"'{field}' cannot be negative")
@@ -295,6 +296,7 @@ def _paper(raw: Any, version: int = BACKUP_VERSION) -> dict[str, Any]:
     if not isinstance(tags, list) or not all(isinstance(x, str) for x in tags):
         raise _Bad("'tags' must be a list of text")
     pid = _opt(raw.get("id"), int, "id")
+    pid = _count(raw, "id", 0, ID_LIMIT) if pid is not None and pid > 0 else pid
     try:
         day = date.fromisoformat(published) if published else None
         moment = datetime.fromisoformat(added) if added else None

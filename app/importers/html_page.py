@@ -242,6 +242,8 @@ def _embedded(props: list[tuple[int, str, str]], problems: list[Problem]) -> lis
     papers: list[PaperFields] = []
     seen: dict[str, PaperFields] = {}
     for line, target, raw in props:
+        if '"title' not in raw and "&quot;title" in raw:  # the attribute escaped twice
+            raw = html.unescape(raw)
         if '"title' not in raw or ('"paper' not in raw and '"authors' not in raw):
             continue
         try:
@@ -361,15 +363,17 @@ def _card(card: _Card, as_of: date, problems: list[Problem]) -> PaperFields | No
                 submitted = True
             continue
         if href.endswith("#community"):
-            paper.comments = count(text, "comments", card.line, problems)
+            paper.comments = count(text, f"{title[:60]!r}: comments", card.line, problems)
             continue
         if not seen_heading:
             if paper.upvotes is None and _COUNTISH.match(text):
-                paper.upvotes = count(text, "upvotes", card.line, problems)
+                paper.upvotes = count(text, f"{title[:60]!r}: upvotes", card.line, problems)
             continue
         m = _AUTHORS.match(text)
         if m:
-            paper.authors_count = count(m[1].replace(",", ""), "authors", card.line, problems)
+            paper.authors_count = count(
+                m[1].replace(",", ""), f"{title[:60]!r}: authors", card.line, problems
+            )
         elif where == "p":
             abstract.append(text)
         elif paper.published is None and (when := shown_date(text, as_of)):

@@ -165,7 +165,7 @@ def _card(
     paper = PaperFields(title=title, line=line)
     ids = ids_in(head.url or "")
     if upvote_box is not None:
-        paper.upvotes = count(upvote_box.text.strip(), "upvotes", line, problems)
+        paper.upvotes = count(upvote_box.text.strip(), f"{title[:60]!r}: upvotes", line, problems)
     whole = False
     pos = head.end
     for link in after:
@@ -175,14 +175,18 @@ def _card(
         if not ids and link.url:
             ids = ids_in(link.url)
         if m := _AUTHORS.search(inner):
-            paper.authors_count = count(m[1].replace(",", ""), "authors", line, problems)
+            paper.authors_count = count(
+                m[1].replace(",", ""), f"{title[:60]!r}: authors", line, problems
+            )
             whole = True
         elif (url := link.url or "").endswith("#community") or (
             paper.published is not None
             and _COUNTISH.match(inner)
             and line_of(link.start) == _date_line(text, link.start)
         ):
-            paper.comments = count(inner, "comments", line_of(link.start), problems)
+            paper.comments = count(
+                inner, f"{title[:60]!r}: comments", line_of(link.start), problems
+            )
         elif (nested := _NESTED.match(link.text)) and _is_name(nested[2]):
             paper.organization = name(nested[2]) or None
             paper.organization_id = _org_id(url)

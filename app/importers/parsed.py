@@ -15,7 +15,8 @@ from datetime import date
 
 from app.links import arxiv_id
 
-INT_LIMIT = 2**31
+INT_LIMIT = 2**31  # every count is below this: the index keeps counts as signed 32-bit
+ID_LIMIT = 2**63  # paper ids: SQLite's INTEGER
 YEAR_MIN, YEAR_MAX = 1990, 2100
 
 Problem = tuple[int, str]  # (1-based line number, 0 when unknown; one-line reason)
@@ -66,7 +67,8 @@ class ParsedForm:
 # C0/C1 controls (tab and newline kept), bidi embeddings/overrides/isolates, BOM, zero-width
 # space, LRM/RLM. Right-to-left *letters* stay; only the invisible steering goes.
 _INVISIBLE = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff"
+    "\ud800-\udfff]"  # lone surrogates (JSON "\\ud800"): not text, and no store takes them
 )
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 
@@ -93,6 +95,11 @@ def one_line(value: object) -> str:
 
 def prose(value: object) -> str:
     """An abstract: hard line wraps joined, blank-line paragraph breaks kept."""
+    if isinstance(value, str) and value.isascii():
+        # The common case (arXiv's hard-wrapped ASCII): no controls, no runs of spaces.
+        flat = value.replace("\n", " ")
+        if flat.isprintable() and "  " not in flat:
+            return flat.strip()
     if isinstance(value, str) and "\n\n" not in value and "\r" not in value:
         # Hard-wrapped single paragraph (arXiv's way): one split and join does it all.
         if _INVISIBLE.search(value):
@@ -120,12 +127,14 @@ def name(value: object) -> str:
 
 # --- numbers and dates --------------------------------------------------------------------
 
-_COUNT = re.compile(r"^(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?\s*([kKmM])?$")
+# Digits bounded: int() of thousands of digits is slow, and refused past 4,300.
+_COUNT = re.compile(r"^(\d{1,3}(?:,\d{3}){1,12}|\d{1,40})(?:\.(\d{1,9}))?\s*([kKmM])?$")
 
 
 def count(value: object, what: str, line: int, problems: list[Problem]) -> int | None:
     """A count: an int, or text such as ``17``, ``1,234``, ``1.2k``; ``-`` is 0 (the page's
-    way of showing none). Anything else, negative, or ≥ 2**31 is None and a problem."""
+    way of showing none). Anything else, or out of range (:func:`bound`), is None and a
+    problem."""
     if value is None:
         return None
     number: int | None = None
@@ -148,10 +157,29 @@ def count(value: object, what: str, line: int, problems: list[Problem]) -> int |
                 number = None
             else:
                 number = whole * scale + (int(frac) * scale // 10 ** len(frac) if frac else 0)
-    if number is None or number < 0 or number >= INT_LIMIT:
+    if number is None:
         problems.append((line, f"{what}: not a usable count ({_show(value)})"))
         return None
-    return number
+    return bound(number, what, line, problems)
+
+
+def out_of_range(number: int, limit: int = INT_LIMIT, low: int = 0) -> str | None:
+    """Why ``number`` cannot be stored, or None when it can: the one range check every
+    import form's numbers pass (counts ``0 <= n < 2**31``; ids ``low=1, limit=ID_LIMIT``)."""
+    if low <= number < limit:
+        return None
+    digits = len(str(abs(number)))
+    shown = str(number) if digits <= 20 else f"a {digits}-digit {'negative ' * (number < 0)}number"
+    return f"{shown} is out of range ({low}..{limit - 1})"
+
+
+def bound(number: int, what: str, line: int, problems: list[Problem]) -> int | None:
+    """``number`` if it is a storable count, else None (unknown) and a problem line: a value
+    out of range is never clamped to a made-up count, and never reaches the store."""
+    if 0 <= number < INT_LIMIT:  # the common case, without a call
+        return number
+    problems.append((line, f"{what}: {out_of_range(number)}; left unknown"))
+    return None
 
 
 def sane_date(year: int, month: int, day: int) -> date | None:
@@ -164,14 +192,24 @@ def sane_date(year: int, month: int, day: int) -> date | None:
 
 
 _ISO = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})")
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")  # a timestamp's first ten characters, exactly
+_DAYS: dict[str, date] = {}
 
 
 def iso_day(value: object, what: str, line: int, problems: list[Problem]) -> date | None:
     """The day of an ISO timestamp (``2024-07-31T17:54:27.000Z`` -> 2024-07-31)."""
     if value is None or value == "":
         return None
+    if isinstance(value, str):
+        when = _DAYS.get(value[:10])  # days repeat: each is read once
+        if when is not None:
+            return when
     m = _ISO.match(value) if isinstance(value, str) else None
     when = sane_date(int(m[1]), int(m[2]), int(m[3])) if m else None
+    if when is not None and isinstance(value, str) and _DAY.match(value):
+        if len(_DAYS) > 100_000:
+            _DAYS.clear()
+        _DAYS[value[:10]] = when
     if when is None:
         problems.append((line, f"{what}: not a usable date ({_show(value)})"))
     return when
