@@ -4,6 +4,7 @@ half-written, and the command's other files are still imported."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -80,3 +81,83 @@ def test_as_of_year_one_leaves_yearless_dates_unknown(capsys, tmp_path):
     assert code == 0, out
     assert "not a date on or before 0001-01-01" in out
     assert titles(tmp_path / "lib") == [f"Paper number {n} title" for n in range(3)]
+
+
+# -- item 7 (and 25): malformed backups: one line each, the other files still imported ----
+
+GOOD_PAPER = {"id": 7, "title": "A good paper", "abstract": "Its abstract."}
+
+
+def backup_text(paper: dict | None = None, **top) -> str:
+    doc = {"format": "paperdesk-export", "version": 2, **top}
+    doc.setdefault("papers", [{**GOOD_PAPER, **(paper or {})}])
+    return json.dumps(doc)
+
+
+def fine_page(tmp_path: Path) -> Path:
+    path = tmp_path / "fine.txt"
+    path.write_text(page(GOOD_META[0]), encoding="utf-8")
+    return path
+
+
+MALFORMED = {
+    "tags-5": (backup_text({"tags": 5}), "paper 1 ('A good paper'): 'tags' must be a list"),
+    "upvotes-1e30": (backup_text({"upvotes": 10**30}), "'upvotes' is out of range"),
+    "authors-1e30": (backup_text({"authors_count": 10**30}), "'authors_count' is out of range"),
+    "id-1e30": (backup_text({"id": 10**30}), "'id' is out of range"),
+    "upvotes-2e31": (backup_text({"upvotes": 2**31}), "'upvotes' is out of range"),
+    "surrogate-title": (
+        backup_text({"title": "Bad \ud800 title"}),
+        "'title' holds a lone surrogate (\\ud800)",
+    ),
+    "surrogate-note": (backup_text({"note": "a \ud800"}), "'note' holds a lone surrogate"),
+    "surrogate-tag": (backup_text({"tags": ["t\udfff"]}), "'tags' holds a lone surrogate"),
+    "added-before-year-1": (
+        backup_text({"added_at": "0001-01-01T00:00:00+05:00"}),
+        "'added_at' '0001-01-01T00:00:00+05:00' is out of range",
+    ),
+    "version-true": (backup_text(version=True), "without a valid 'version'"),
+    "truncated": (backup_text()[:-12], "is a Paperdesk backup cut short or not valid JSON"),
+    "deeply-nested": (
+        backup_text(papers=[json.loads("[" * 200 + "]" * 200)]),
+        "is a Paperdesk backup nested too deeply",
+    ),
+    "very-deeply-nested": (
+        backup_text()[:-1] + ', "x": ' + "[" * 200_000 + "]" * 200_000 + "}",
+        "is a Paperdesk backup nested too deeply",
+    ),
+    "not-utf8": (
+        backup_text().replace("A good paper", "Bad \xff title"),
+        "not UTF-8",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MALFORMED))
+def test_malformed_backup_is_one_line_and_the_other_files_import(capsys, tmp_path, case):
+    text, why = MALFORMED[case]
+    bad = tmp_path / "bad.json"
+    if case == "not-utf8":
+        bad.write_bytes(text.encode("latin-1"))
+    else:
+        bad.write_text(text, encoding="utf-8")
+    code, out, err = cli(capsys, tmp_path / "lib", "import", str(bad), str(fine_page(tmp_path)))
+    assert code == 2, out + err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in err, err
+    assert str(bad) in lines[0] and why in lines[0], lines[0]
+    assert "saved Daily Papers page" not in err
+    assert titles(tmp_path / "lib") == [f"Paper number {n} title" for n in range(3)]
+
+
+def test_a_good_backup_still_restores_exactly(capsys, tmp_path):
+    doc = json.loads(backup_text({"tags": ["Keep"], "note": "mine", "starred": True}))
+    doc["tags"] = [{"name": "Keep", "color": "#112233"}]
+    bad = tmp_path / "good.json"
+    bad.write_text(json.dumps(doc, ensure_ascii=True), encoding="utf-8")
+    code, out, err = cli(capsys, tmp_path / "lib", "import", str(bad))
+    assert code == 0, out + err
+    with Library.open(tmp_path / "lib") as library:
+        (paper,) = library.list_papers()
+        assert (paper.id, paper.tags, paper.note, paper.starred) == (7, ["Keep"], "mine", True)
+        assert {t.name: t.color for t in library.tags()} == {"Keep": "#112233"}
