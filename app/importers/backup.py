@@ -92,18 +92,20 @@ def scan(name: object, opener: Callable[[], IO[bytes]]) -> Head:
     seconds a million papers); then the head is read up to the papers."""
     head = Head()
     try:
-        with opener() as fh:
-            events = ijson.basic_parse(io.BufferedReader(_Reader(fh, head), READ_CHUNK))
-            first = next(events, ("", None))
-            if first[0] != "start_map":
-                raise refuse_json(name)
-            kinds = map(operator.itemgetter(0), events)
-            deepest = max(accumulate(map(_DELTA.get, kinds, repeat(0)), initial=1))
+        try:
+            deepest = _depth(name, opener, head, ijson)
+        except UnicodeDecodeError:
+            if not head.escapes:
+                raise
+            # yajl turns a lone low surrogate escape into bytes it cannot decode
+            deepest = _depth(name, opener, Head(escapes=True), ijson_python)
         if deepest > MAX_DEPTH:
-            why = f"is a Paperdesk backup nested too deeply (over {MAX_DEPTH} levels)"
-            raise RefusedFile(name, why)
+            raise RecursionError
         with opener() as fh:  # safe now: ijson's prefixes grow with the square of the depth
-            _read_head(fh, head)
+            _read_head(fh, head, ijson_python if head.escapes else ijson)
+    except RecursionError:
+        why = f"is a Paperdesk backup nested too deeply (over {MAX_DEPTH} levels)"
+        raise RefusedFile(name, why) from None
     except ijson.JSONError as exc:
         why = str(exc).splitlines()[0]
         why = f"is a Paperdesk backup cut short or not valid JSON ({why})"
@@ -118,11 +120,22 @@ def scan(name: object, opener: Callable[[], IO[bytes]]) -> Head:
     return head
 
 
-def _read_head(fh: IO[bytes], head: Head) -> None:
+def _depth(name: object, opener: Callable[[], IO[bytes]], head: Head, parser: Any) -> int:
+    """The file's greatest depth (hashing it and looking for surrogate escapes on the way)."""
+    with opener() as fh:
+        events = parser.basic_parse(io.BufferedReader(_Reader(fh, head), READ_CHUNK))
+        first = next(events, ("", None))
+        if first[0] != "start_map":
+            raise refuse_json(name)
+        kinds = map(operator.itemgetter(0), events)
+        return max(accumulate(map(_DELTA.get, kinds, repeat(0)), initial=1))
+
+
+def _read_head(fh: IO[bytes], head: Head, parser: Any) -> None:
     """The top-level values, up to the papers once the format and version are known (the
     exporter writes them first; a hand-made file may not: then to the end)."""
     key = None
-    for prefix, kind, value in ijson.parse(fh):
+    for prefix, kind, value in parser.parse(fh):
         if prefix == "" and kind == "map_key":
             key = value
             head.keys.add(value)

@@ -60,7 +60,9 @@ class PageSource:
             raise RefusedFile(path, f"cannot be read: {exc.strerror or exc}") from None
         if size > MAX_STREAM_BYTES:
             raise RefusedFile(path, f"is too large ({size // 2**20} MB) to be a saved page")
-        self.utf16 = head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+        self.utf16 = head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or bool(
+            utf16_without_bom(head)
+        )
         # The whole text, only for the rare kinds that need it at once (UTF-16, JSON).
         self.whole: str | None = None
         if self.utf16:
@@ -109,6 +111,7 @@ class PageSource:
         decoder = codecs.getincrementaldecoder("utf-8-sig")()
         tail = ""
         done = 0  # bytes decoded so far, to say where a bad byte is
+        seen = 0  # whole lines so far, to say which line is too long
         try:
             with self.path.open("rb") as fh:
                 while chunk := fh.read(READ_CHUNK):
@@ -127,6 +130,9 @@ class PageSource:
                     # the last piece may be cut mid-line, so it waits for the next chunk.
                     lines = text.splitlines()
                     tail = lines.pop() if lines and not text.endswith(("\n", "\r")) else ""
+                    seen += len(lines)
+                    if len(tail) > text_page.MAX_LINE_CHARS:  # never held whole: refused now
+                        raise text_page.line_too_long(self.path, seen + 1)
                     yield from lines
                 text = tail + decoder.decode(b"", final=True)
         except UnicodeDecodeError:
@@ -190,9 +196,10 @@ def decode_page(path: object, data: bytes, check_html: bool = True) -> PageText:
     digest = hashlib.sha256(data).hexdigest()
     if not data.strip():
         raise RefusedFile(path, "is empty")
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    bomless = utf16_without_bom(data)
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or bomless:
         try:
-            text = data.decode("utf-16")
+            text = data.decode(bomless or "utf-16")
         except UnicodeDecodeError:
             raise RefusedFile(path, "is not valid UTF-16 text") from None
         if not text.strip():
@@ -212,6 +219,31 @@ def decode_page(path: object, data: bytes, check_html: bool = True) -> PageText:
     if check_html and (refusal := forms.refusal(text[:SNIFF_BYTES])):
         raise RefusedFile(path, f"is {refusal}")
     return PageText(text, digest)
+
+
+def utf16_without_bom(data: bytes) -> str | None:
+    """``"utf-16-le"``/``"utf-16-be"`` when ``data`` (without a BOM) reads as UTF-16 text:
+    many zero bytes on one side of the byte pairs (the high bytes of ASCII), next to none
+    on the other side, and the start decodes. Else None (then a NUL byte means binary)."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None
+    sample = data[: SNIFF_BYTES & ~1]
+    pairs = len(sample) // 2
+    if pairs < 2:
+        return None
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    if odd >= 0.3 * pairs and even <= 0.02 * pairs:
+        codec = "utf-16-le"
+    elif even >= 0.3 * pairs and odd <= 0.02 * pairs:
+        codec = "utf-16-be"
+    else:
+        return None
+    try:
+        sample.decode(codec)
+    except UnicodeDecodeError as exc:
+        if exc.start < len(sample) - 4:  # not just a surrogate pair cut at the end
+            return None
+    return codec
 
 
 @dataclass

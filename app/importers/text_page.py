@@ -72,6 +72,9 @@ _BY_AK = re.compile(r"^by\s*ak and the research community$", re.IGNORECASE)
 _SUBSCRIBE_GLUED = re.compile(r"^subscribe(?=\S)", re.IGNORECASE)
 
 TITLE_MAX = 500
+# A page's longest lines are abstracts (a few thousand characters): a longer line is not a
+# page's, and is refused as soon as it is seen, before it is held whole.
+MAX_LINE_CHARS = 2**20
 # Markdown, code and prose lines are not titles: this keeps notes and docs from passing
 # as pages.
 UPVOTES_RE = re.compile(r"^(?:\d{1,7}|[-–])$")
@@ -394,7 +397,7 @@ def import_lines(session: Session, path: object, lines: Iterable[str], as_of: da
     problems: list[str] = []
     result = FileResult(path=str(path), status="imported", form="text")
     seen_new: set[int] = set()
-    papers = iter_papers(lines, as_of, problems)
+    papers = iter_papers(bounded_lines(path, lines), as_of, problems)
     total = sound = 0
     while batch := list(islice(papers, BATCH)):
         total += len(batch)
@@ -407,6 +410,22 @@ def import_lines(session: Session, path: object, lines: Iterable[str], as_of: da
         raise no_papers(path)
     result.skipped = problems
     return result
+
+
+def line_too_long(path: object, number: int) -> RefusedFile:
+    return RefusedFile(
+        path,
+        f"line {number} is over {MAX_LINE_CHARS // 2**20} MB long: not a saved page "
+        "(a page's lines, abstracts included, are at most 1 MB)",
+    )
+
+
+def bounded_lines(path: object, lines: Iterable[str]) -> Iterator[str]:
+    """``lines``, refusing the file at the first line over :data:`MAX_LINE_CHARS`."""
+    for number, line in enumerate(lines, 1):
+        if len(line) > MAX_LINE_CHARS:
+            raise line_too_long(path, number)
+        yield line
 
 
 def _row(p: ParsedPaper) -> dict[str, Any]:
