@@ -134,6 +134,9 @@ class MainWindow(QMainWindow):
         self._pending_select: int | None = None
         self._restore_position = False
         self._first_listing = True  # the first listing selects a paper and takes the focus
+        # The focus went to the list (Enter in the search box) before the listing arrived:
+        # that listing selects its first paper if the old selection is not among its hits.
+        self._select_on_listing = False
 
         self._jobs = LatestJob(self)
         self._jobs.finished.connect(self._apply_listing)
@@ -417,7 +420,9 @@ class MainWindow(QMainWindow):
                 # view, read in Unread): stay at the same place, on the paper now there.
                 row = min(old_rows[0], self.model.rowCount() - 1)
                 self.select_ids([pid for pid in [self.model.id_at(row)] if pid], scroll=False)
-            if self._first_listing and not self.selected_ids() and self.model.rowCount():
+            wants = self._first_listing or (self._select_on_listing and self.table.hasFocus())
+            self._select_on_listing = False
+            if wants and not self.selected_ids() and self.model.rowCount():
                 # Start on a paper (the remembered one, else the first): keys act at once.
                 self.select_ids([pid for pid in [self.model.id_at(0)] if pid])
         finally:
@@ -546,6 +551,7 @@ class MainWindow(QMainWindow):
         self.table.setFocus(Qt.FocusReason.OtherFocusReason)
         if not self.selected_ids() and self.model.rowCount():
             self.move_selection(0)
+        self._select_on_listing = self._jobs.busy  # a listing on its way: it selects too
 
     def focus_search(self) -> None:
         self.search_box.setFocus(Qt.FocusReason.ShortcutFocusReason)
