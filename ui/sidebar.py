@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QPixmap, QStandardItem, QStandardItemModel
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QAbstractItemView, QMenu, QStyle, QTreeView
 
 from app import Library, PaperFilter
@@ -225,7 +225,17 @@ def _icon(name: str) -> QIcon:
     from ui import resources_path
 
     path = resources_path("icons", f"{name}.svg")
-    return QIcon(str(path)) if path.exists() else QIcon()
+    if not path.exists():
+        return QIcon()
+    icon = QIcon(str(path))
+    for size in (16, 32):  # on the selection's colour the icon shows white, not lost in it
+        pix = icon.pixmap(size, size)
+        painter = QPainter(pix)
+        painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceIn)
+        painter.fillRect(pix.rect(), QColor("white"))
+        painter.end()
+        icon.addPixmap(pix, QIcon.Mode.Selected)
+    return icon
 
 
 def _swatch(color: str) -> QIcon:
