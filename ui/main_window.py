@@ -229,6 +229,7 @@ class MainWindow(QMainWindow):
         self.tag_manager = TagManager(self.ops, self.undo_stack, self, self.panel.feedback)
         self.tag_manager.renaming.connect(self.sidebar.follow_rename)
         self.sidebar.tagMenuAboutToShow.connect(self._tag_menu)
+        self.sidebar.viewMenuAboutToShow.connect(self._view_menu)
         rename = QShortcut(QKeySequence(Qt.Key.Key_F2), self.sidebar, self._rename_current_tag)
         rename.setContext(Qt.ShortcutContext.WidgetShortcut)
 
@@ -589,6 +590,10 @@ class MainWindow(QMainWindow):
         menu.addAction("Remove colour", lambda: manager.set_color(tag, None))
         menu.addAction("Delete…", lambda: manager.delete(tag))
         menu.addSeparator()
+
+    def _view_menu(self, key: str, menu) -> None:
+        if key == "view:trash":  # right-click on Trash empties it, as in Zotero
+            menu.addAction(self.paper_actions.empty_trash)
 
     def _rename_current_tag(self) -> None:
         key = self.sidebar.current_key() or ""

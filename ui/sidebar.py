@@ -57,6 +57,7 @@ class Sidebar(QTreeView):
     viewSelected = Signal(str)
     tagMenuAboutToShow = Signal(str, QMenu)
     savedMenuAboutToShow = Signal(str, QMenu)
+    viewMenuAboutToShow = Signal(str, QMenu)  # a library view ("view:trash" …)
     deleteSavedRequested = Signal(str)
 
     def __init__(self, lib: Library, parent=None, changes: ChangeFeed | None = None) -> None:
@@ -210,15 +211,22 @@ class Sidebar(QTreeView):
         key = self.indexAt(pos).data(KEY_ROLE)
         if not key:
             return
+        menu = self.menu_for(key)
+        if not menu.isEmpty():
+            menu.exec(self.viewport().mapToGlobal(pos))
+
+    def menu_for(self, key: str) -> QMenu:
+        """The right-click menu of the entry ``key`` (filled by the signals' slots)."""
         menu = QMenu(self)
-        if key.startswith("tag:"):
+        if key.startswith("view:"):
+            self.viewMenuAboutToShow.emit(key, menu)
+        elif key.startswith("tag:"):
             self.tagMenuAboutToShow.emit(key[4:], menu)
         elif key.startswith("saved:"):
             name = key[6:]
             menu.addAction("Delete saved search", lambda: self.deleteSavedRequested.emit(name))
             self.savedMenuAboutToShow.emit(name, menu)
-        if not menu.isEmpty():
-            menu.exec(self.viewport().mapToGlobal(pos))
+        return menu
 
 
 def _icon(name: str) -> QIcon:
