@@ -135,6 +135,9 @@ class MainWindow(QMainWindow):
         self._pending_select: int | None = None
         self._restore_position = False
         self._first_listing = True  # the first listing selects a paper and takes the focus
+        # The focus went to the list (Enter in the search box) before the listing arrived:
+        # that listing selects its first paper if the old selection is not among its hits.
+        self._select_on_listing = False
 
         self._jobs = LatestJob(self)
         self._jobs.finished.connect(self._apply_listing)
@@ -231,6 +234,7 @@ class MainWindow(QMainWindow):
         self.tag_manager = TagManager(self.ops, self.undo_stack, self, self.panel.feedback)
         self.tag_manager.renaming.connect(self.sidebar.follow_rename)
         self.sidebar.tagMenuAboutToShow.connect(self._tag_menu)
+        self.sidebar.viewMenuAboutToShow.connect(self._view_menu)
         rename = QShortcut(QKeySequence(Qt.Key.Key_F2), self.sidebar, self._rename_current_tag)
         rename.setContext(Qt.ShortcutContext.WidgetShortcut)
 
@@ -422,7 +426,9 @@ class MainWindow(QMainWindow):
                 # view, read in Unread): stay at the same place, on the paper now there.
                 row = min(old_rows[0], self.model.rowCount() - 1)
                 self.select_ids([pid for pid in [self.model.id_at(row)] if pid], scroll=False)
-            if self._first_listing and not self.selected_ids() and self.model.rowCount():
+            wants = self._first_listing or (self._select_on_listing and self.table.hasFocus())
+            self._select_on_listing = False
+            if wants and not self.selected_ids() and self.model.rowCount():
                 # Start on a paper (the remembered one, else the first): keys act at once.
                 self.select_ids([pid for pid in [self.model.id_at(0)] if pid])
         finally:
@@ -551,6 +557,7 @@ class MainWindow(QMainWindow):
         self.table.setFocus(Qt.FocusReason.OtherFocusReason)
         if not self.selected_ids() and self.model.rowCount():
             self.move_selection(0)
+        self._select_on_listing = self._jobs.busy  # a listing on its way: it selects too
 
     def focus_search(self) -> None:
         self.search_box.setFocus(Qt.FocusReason.ShortcutFocusReason)
@@ -588,6 +595,10 @@ class MainWindow(QMainWindow):
         menu.addAction("Remove colour", lambda: manager.set_color(tag, None))
         menu.addAction("Delete…", lambda: manager.delete(tag))
         menu.addSeparator()
+
+    def _view_menu(self, key: str, menu) -> None:
+        if key == "view:trash":  # right-click on Trash empties it, as in Zotero
+            menu.addAction(self.paper_actions.empty_trash)
 
     def _rename_current_tag(self) -> None:
         key = self.sidebar.current_key() or ""

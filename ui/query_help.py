@@ -16,14 +16,17 @@ SYNTAX: list[tuple[tuple[str, ...], str]] = [
     (("erasure -diffusion", "erasure NOT diffusion"), "the first word and not the second"),
     (("(erasure OR unlearning) diffusion",), "grouping with parentheses"),
     (("title:erasure", "abstract:video", "note:todo", "org:google"), "the word in that field"),
+    (("author:tian", 'author:"Ada Lovelace"'), "an author's name (plain words match names too)"),
+    (("arxiv:2401.01234",), "the paper with that arXiv id (any version)"),
     (('tag:"to read"',), "papers carrying that tag (the whole name, any case)"),
     (("year:2024", "year:2023..2024"), "published in that year / those years"),
     (("date:>=2024-05-01", "date:2024-05"), "published in that range (a day, a month, a year)"),
-    (("upvotes:>=10", "upvotes:10..50"), "with that many upvotes"),
+    (("upvotes:>=10", "upvotes:10..50", "comments:>=3"), "with that many upvotes / comments"),
     (("is:starred", "is:unread"), "by state (starred, unstarred, read, unread)"),
     (("has:note", "has:tag"), "with a note / with at least one tag"),
     (("eras*",), "a word starting with eras (at least two letters)"),
 ]
+WIDTH = 700  # of the dialog
 NOTES = (
     "Words match whole, without stemming (use <code>model*</code> for <i>models</i>). "
     "Everything combines: <code>erasure year:2024 is:unread -video</code>. A query that "
@@ -67,10 +70,12 @@ class QueryHelpDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.browser)
         layout.addWidget(buttons)
+        # As tall as the text (no scrollbar, no empty half), within the screen.
         doc = self.browser.document()
-        doc.setTextWidth(640)
-        height = int(doc.size().height()) + 90
-        self.resize(680, min(max(height, 360), 760))
+        doc.setTextWidth(WIDTH - 40)
+        height = int(doc.size().height()) + 2 * self.browser.frameWidth() + 70
+        screen = self.screen().availableGeometry().height() if self.screen() else 800
+        self.resize(WIDTH, min(height, screen - 60))
 
     def _clicked(self, url: QUrl) -> None:
         text = url.toString()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtGui import QColor, QIcon, QPixmap, QStandardItem, QStandardItemModel
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import QAbstractItemView, QMenu, QStyle, QTreeView
 
 from app import Library, PaperFilter
@@ -57,6 +57,7 @@ class Sidebar(QTreeView):
     viewSelected = Signal(str)
     tagMenuAboutToShow = Signal(str, QMenu)
     savedMenuAboutToShow = Signal(str, QMenu)
+    viewMenuAboutToShow = Signal(str, QMenu)  # a library view ("view:trash" …)
     deleteSavedRequested = Signal(str)
 
     def __init__(self, lib: Library, parent=None, changes: ChangeFeed | None = None) -> None:
@@ -210,22 +211,39 @@ class Sidebar(QTreeView):
         key = self.indexAt(pos).data(KEY_ROLE)
         if not key:
             return
+        menu = self.menu_for(key)
+        if not menu.isEmpty():
+            menu.exec(self.viewport().mapToGlobal(pos))
+
+    def menu_for(self, key: str) -> QMenu:
+        """The right-click menu of the entry ``key`` (filled by the signals' slots)."""
         menu = QMenu(self)
-        if key.startswith("tag:"):
+        if key.startswith("view:"):
+            self.viewMenuAboutToShow.emit(key, menu)
+        elif key.startswith("tag:"):
             self.tagMenuAboutToShow.emit(key[4:], menu)
         elif key.startswith("saved:"):
             name = key[6:]
             menu.addAction("Delete saved search", lambda: self.deleteSavedRequested.emit(name))
             self.savedMenuAboutToShow.emit(name, menu)
-        if not menu.isEmpty():
-            menu.exec(self.viewport().mapToGlobal(pos))
+        return menu
 
 
 def _icon(name: str) -> QIcon:
     from ui import resources_path
 
     path = resources_path("icons", f"{name}.svg")
-    return QIcon(str(path)) if path.exists() else QIcon()
+    if not path.exists():
+        return QIcon()
+    icon = QIcon(str(path))
+    for size in (16, 32):  # on the selection's colour the icon shows white, not lost in it
+        pix = icon.pixmap(size, size)
+        painter = QPainter(pix)
+        painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceIn)
+        painter.fillRect(pix.rect(), QColor("white"))
+        painter.end()
+        icon.addPixmap(pix, QIcon.Mode.Selected)
+    return icon
 
 
 def _swatch(color: str) -> QIcon:

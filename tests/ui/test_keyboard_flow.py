@@ -72,3 +72,20 @@ def test_end_goes_to_the_last_paper_without_scrolling_titles_away(qtbot, open_wi
         assert window.table.currentIndex().row() == 0
     QTest.keyClick(window.table, Qt.Key.Key_Right)
     assert window.table.horizontalScrollBar().value() == 0
+
+
+def test_enter_in_the_search_box_lands_on_a_hit_not_on_nothing(qtbot, open_window, seeded):
+    """Enter moves to the results before they arrive; when they do and the paper that was
+    selected is not among them, the first hit is selected (keys act on it at once)."""
+    hits = seeded.search("zero-shot", limit=2000).ids
+    window = open_window(seeded)
+    window.activateWindow()
+    other = next(pid for pid in window.model.ids() if pid not in hits)
+    window.select_ids([other])
+    window.focus_search()
+    window.search_box.setText("zero-shot")  # no as-you-type listing yet
+    wait_listing(qtbot, window, lambda: QTest.keyClick(window.search_box, Qt.Key.Key_Return))
+    qtbot.waitUntil(lambda: window.listing.request.query == "zero-shot")
+    assert window.table.hasFocus()
+    assert window.selected_ids() == [window.model.id_at(0)] and window.model.id_at(0) in hits
+    assert window.reader.paper is not None and window.reader.paper.id == window.model.id_at(0)

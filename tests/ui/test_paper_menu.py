@@ -163,3 +163,17 @@ def test_a_failed_open_link_says_so(qtbot, open_window, seeded):
     window.reader.open_url = lambda _url: False
     window.open_current_link()
     assert "Could not open" in window.status.currentMessage()
+
+
+def test_right_click_on_trash_offers_to_empty_it(qtbot, open_window, seeded):
+    seeded.trash_papers(seeded.paper_ids()[:2])
+    window = open_window(seeded)
+    menu = window.sidebar.menu_for("view:trash")
+    actions = [a for a in menu.actions() if a.objectName() == "actionEmptyTrash"]
+    assert actions, [a.text() for a in menu.actions()]
+    actions[0].trigger()
+    box = window.empty_trash_box
+    assert box.isVisible() and "2 papers" in box.text()
+    box.button(QMessageBox.StandardButton.Cancel).click()
+    assert seeded.trash_count() == 2
+    assert window.sidebar.menu_for("view:all").isEmpty()  # no empty menu pops up

@@ -197,3 +197,20 @@ def test_welcome_text_is_fully_visible(qtbot, open_window, library):
     assert label.width() <= window.welcome.width()
     assert label.height() >= label.heightForWidth(label.width())
     assert label.heightForWidth(label.width()) > label.fontMetrics().height()  # it wraps
+
+
+def test_a_selected_views_icon_stays_visible(qtbot, open_window, seeded):
+    """The "All papers" icon (blue-grey) vanished on the blue selection: selected, it is
+    drawn white."""
+    from PySide6.QtGui import QIcon
+
+    window = open_window(seeded)
+    item = window.sidebar.model().itemFromIndex(window.sidebar.index_of("view:all"))
+    icon = item.icon()
+    normal = icon.pixmap(16, 16, QIcon.Mode.Normal).toImage()
+    selected = icon.pixmap(16, 16, QIcon.Mode.Selected).toImage()
+    pixel = next(
+        (x, y) for x in range(16) for y in range(16) if normal.pixelColor(x, y).alpha() > 200
+    )
+    assert normal.pixelColor(*pixel).lightness() < 160
+    assert selected.pixelColor(*pixel).lightness() > 240
