@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Protocol
+from typing import Any, Protocol, TextIO
 
 from app.errors import PaperdeskError
 from app.records import PaperRecord, TagInfo
@@ -94,3 +94,17 @@ def search_ids(lib: Papers, query: str) -> list[int]:
 def iter_papers(lib: Papers, ids: Sequence[int], chunk: int = CHUNK) -> Iterator[PaperRecord]:
     """Records for ``ids`` in order, ``chunk`` at a time, as one consistent snapshot."""
     return lib.iter_papers(ids, chunk)
+
+
+def write_entries(
+    lib: Papers, ids: Sequence[int], out: TextIO, entry: Callable[[PaperRecord], str]
+) -> None:
+    """One text entry per paper, blank-line separated, written :data:`CHUNK` at a time."""
+    buffer: list[str] = []
+    for p in iter_papers(lib, ids):
+        buffer.append(entry(p))
+        if len(buffer) >= CHUNK:
+            out.write("\n".join(buffer) + "\n")
+            buffer.clear()
+    if buffer:
+        out.write("\n".join(buffer))

@@ -10,7 +10,7 @@ from typing import TextIO
 
 from app.export.citation import citation
 from app.export.common import ExportOptions
-from app.export.selection import CHUNK, Papers, iter_papers
+from app.export.selection import Papers, write_entries
 from app.export.to_bibtex import author_field, latex_escape
 from app.records import PaperRecord
 
@@ -49,11 +49,4 @@ def entry_text(p: PaperRecord) -> str:
 
 
 def write(lib: Papers, ids: Sequence[int], out: TextIO, opts: ExportOptions) -> None:
-    buffer: list[str] = []
-    for p in iter_papers(lib, ids):
-        buffer.append(entry_text(p))
-        if len(buffer) >= CHUNK:
-            out.write("\n".join(buffer) + "\n")
-            buffer.clear()
-    if buffer:
-        out.write("\n".join(buffer))
+    write_entries(lib, ids, out, entry_text)

@@ -16,7 +16,7 @@ from typing import TextIO
 from app.export.citation import Citation, citation
 from app.export.common import ExportOptions
 from app.export.names import Name
-from app.export.selection import CHUNK, Papers, iter_papers
+from app.export.selection import Papers, write_entries
 from app.records import PaperRecord
 
 NAME, LABEL, EXTENSION = "bibtex", "BibTeX", ".bib"
@@ -136,11 +136,4 @@ def cite_key(p: PaperRecord) -> str:
 
 
 def write(lib: Papers, ids: Sequence[int], out: TextIO, opts: ExportOptions) -> None:
-    buffer: list[str] = []
-    for p in iter_papers(lib, ids):
-        buffer.append(entry_text(p))
-        if len(buffer) >= CHUNK:
-            out.write("\n".join(buffer) + "\n")
-            buffer.clear()
-    if buffer:
-        out.write("\n".join(buffer))
+    write_entries(lib, ids, out, entry_text)
