@@ -119,6 +119,8 @@ def open_library(args: argparse.Namespace, create: bool = True) -> Library:
     return Library.open(args.library, create=create)
 
 
+# Commands that open the library themselves (``team init`` creates a team library).
+SELF_OPENING = frozenset({"team"})
 # Commands that look after an existing library: they never make one of a folder.
 MAINTENANCE = frozenset({"check", "backup", "reindex"})
 EXIT_BAD_INPUT = 2
@@ -184,6 +186,8 @@ def _main(argv: Sequence[str] | None) -> int:
         raise UsageError(f"{bad} is not valid UTF-8 text")
     name = args.command or "gui"
     run = COMMANDS[name].run
+    if name in SELF_OPENING:
+        return run(None, args)
     with open_library(args, create=name not in MAINTENANCE) as lib:
         for warning in getattr(lib, "warnings", ()):
             _say(f"warning: {warning}")

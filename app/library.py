@@ -12,6 +12,7 @@ thread, a search when the index is behind).
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
@@ -35,7 +36,7 @@ from app.store.marks import ChangedIds, Counted
 from app.store.queries import SORT_COLUMNS
 from app.store.store import DB_NAME, Store, db_reason
 from app.store.tags import Renamed
-from db import SchemaTooNew, upgrade
+from db import SchemaTooNew, is_url, upgrade
 
 if TYPE_CHECKING:
     from app.search.index import SearchIndex
@@ -57,9 +58,9 @@ class Library:
     index: SearchIndex
     backups: Backups
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.store = Store(path / DB_NAME)
+    def __init__(self, path: Path, store: Store | None = None) -> None:
+        self.path = path  # the library folder; for a team library, this client's folder
+        self.store = store if store is not None else Store(path / DB_NAME)
         self.backups = Backups(self.store, path)
         self._listeners: list[Callable[[], None]] = []
         self._closed = False
@@ -79,10 +80,14 @@ class Library:
     @classmethod
     def open(cls, path: str | Path | None = None, *, create: bool = True) -> Library:
         """Open (creating if missing) the library in folder ``path``; migrate its schema."""
-        from app.paths import default_library
+        from app.paths import ENV_LIBRARY, default_library
         from app.search.index import SearchIndex
 
-        folder = Path(path).expanduser() if path is not None else default_library()
+        if path is None:
+            path = os.environ.get(ENV_LIBRARY) or default_library()
+        if is_url(str(path)):
+            return cls._open_team(str(path))
+        folder = Path(path).expanduser()
         check_folder(folder, create)
         lib = cls(folder)
         try:
@@ -108,6 +113,38 @@ class Library:
         if warning:
             lib.warnings.append(warning)
         return lib
+
+    @classmethod
+    def _open_team(cls, url: str, migrate: bool = False) -> Library:
+        """A team library on a PostgreSQL server (``app.team``); its search index lives in
+        this client's own folder. The server keeps the backups (pg_dump), not Paperdesk."""
+        from app import team
+        from app.search.index import SearchIndex
+
+        store, folder = team.connect(url, migrate)
+        try:
+            check_folder(folder, create=True)
+        except LibraryError:
+            store.close()
+            raise
+        lib = cls(folder, store)
+        lib.index = SearchIndex(folder, lib.store)
+        return lib
+
+    @property
+    def is_team(self) -> bool:
+        """A team library on a PostgreSQL server (members, roles, live updates)."""
+        return self.store.is_team
+
+    @property
+    def member(self) -> str | None:
+        """Who is connected to a team library (None: a personal library)."""
+        return self.store.member
+
+    @property
+    def read_only(self) -> bool:
+        """A team member who may only read: every write is refused."""
+        return self.store.read_only
 
     def close(self) -> None:
         if not self._closed:
@@ -330,12 +367,24 @@ class Library:
         self.require([paper_id])
         return self.store.note(paper_id)
 
-    def set_note(self, paper_id: int, text: str) -> Changes:
+    def set_note(self, paper_id: int, text: str, base_version: int | None = None) -> Changes:
         """Store a note exactly as given; an empty note removes it. A note is at most
-        :data:`MAX_NOTE_BYTES` of UTF-8 text."""
+        :data:`MAX_NOTE_BYTES` of UTF-8 text. ``base_version``: the version the writer saw
+        (``note_info``); another stored version is :class:`marks.NoteConflict` (nothing
+        written). In a team library a note another member saved last is a conflict too
+        unless ``base_version`` says it was seen."""
         check_note(text)
         self.require([paper_id])
-        return self._write(lambda s: marks.set_note(s, paper_id, text))[1]
+        return self._write(lambda s: marks.set_note(s, paper_id, text, base_version))[1]
+
+    def note_info(self, paper_id: int) -> marks.NoteInfo:
+        """The note with its version (0: none), who saved it last and when."""
+        self.require([paper_id])
+        return self.store.note_info(paper_id)
+
+    def tagged_by(self, paper_id: int) -> dict[str, str]:
+        """``{tag name: member who put it on}`` for a paper's tags, where known."""
+        return self.store.tagged_by(paper_id)
 
     def set_starred(self, ids: Sequence[int], value: bool = True) -> ChangedIds:
         """Star (or unstar) papers; returns the ids whose value really changed (for undo)."""
@@ -414,7 +463,7 @@ class Library:
         """The papers' citation keys, making the missing ones (stored; no feed row)."""
         from app.export import keys
 
-        return self.store.write(lambda s: keys.ensure(s, list(ids)))[0]
+        return self.store.write(lambda s: keys.ensure(s, list(ids)), derived=True)[0]
 
     def set_citation_key(self, paper_id: int, key: str) -> Changes:
         """Give a paper its citation key (validated, unique); an ``edit`` change."""

@@ -1,11 +1,13 @@
 """The store: SQLAlchemy models, engine and migrations. Imports nothing of ours."""
 
-from db.engine import SchemaTooNew, make_engine, read_session, upgrade, write_session
+from db import personal
+from db.engine import SchemaTooNew, is_url, make_engine, read_session, upgrade, write_session
 from db.models import (
     Base,
     Change,
     ImportRecord,
     KeptExport,
+    MemberMark,
     Meta,
     Note,
     Paper,
@@ -19,14 +21,17 @@ __all__ = [
     "Change",
     "ImportRecord",
     "KeptExport",
+    "MemberMark",
     "Meta",
     "Note",
     "Paper",
     "SavedSearch",
     "SchemaTooNew",
     "Tag",
+    "is_url",
     "make_engine",
     "paper_tags",
+    "personal",
     "read_session",
     "upgrade",
     "write_session",

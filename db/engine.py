@@ -1,6 +1,8 @@
-"""Engine, sessions and schema upgrades for a library's SQLite file.
+"""Engine, sessions and schema upgrades for a library's SQLite file or PostgreSQL server.
 
-Everything SQLite-specific (pragmas, WAL, the backup API) stays in this module.
+Everything SQLite-specific (pragmas, WAL, the backup API) stays in this module; the
+PostgreSQL specifics (connecting through libpq, the feed's advisory lock and NOTIFY) are
+here and in :mod:`db.team` (roles) and :mod:`db.listen` (LISTEN).
 """
 
 from __future__ import annotations
@@ -47,12 +49,53 @@ def _on_begin(conn) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get("write") else "BEGIN")
 
 
-def make_engine(path: Path) -> Engine:
-    """An engine on ``path`` with WAL, foreign keys and a busy timeout."""
+URL_SCHEMES = ("postgresql://", "postgres://", "postgresql+psycopg://")
+# The channel LISTEN/NOTIFY wakes clients on (a commit that appended feed rows).
+FEED_CHANNEL = "paperdesk_feed"
+
+
+def is_url(target: object) -> bool:
+    """Whether ``target`` names a PostgreSQL server (a libpq URL), not a folder."""
+    return isinstance(target, str) and target.startswith(URL_SCHEMES)
+
+
+def libpq_url(url: str) -> str:
+    """``url`` as libpq reads it (SQLAlchemy's ``+psycopg`` spelling removed)."""
+    for scheme in URL_SCHEMES:
+        if url.startswith(scheme):
+            return "postgresql://" + url[len(scheme) :]
+    return url
+
+
+def make_engine(path: Path | str) -> Engine:
+    """An engine on the SQLite file ``path`` (WAL, foreign keys, a busy timeout), or on
+    the PostgreSQL server a ``postgresql://`` URL names."""
+    if is_url(path):
+        return _server_engine(str(path))
     engine = create_engine(f"sqlite:///{path}", future=True)
     event.listen(engine, "connect", _on_connect)
     event.listen(engine, "begin", _on_begin)
     return engine
+
+
+def _server_engine(url: str) -> Engine:
+    """PostgreSQL through psycopg 3. libpq itself parses the URL, so its service files,
+    ``PGPASSFILE``, ``PGSSLMODE`` and every URL parameter work, and Paperdesk never sees or
+    stores a password. ``pool_pre_ping``: after a server restart the next use reconnects."""
+    import psycopg
+
+    conninfo = libpq_url(url)
+
+    def connect() -> Any:
+        return psycopg.connect(conninfo, application_name="paperdesk", connect_timeout=10)
+
+    return create_engine(
+        "postgresql+psycopg://", creator=connect, pool_pre_ping=True, pool_size=4, future=True
+    )
+
+
+def is_server(engine: Engine) -> bool:
+    return engine.dialect.name == "postgresql"
 
 
 def alembic_config(engine: Engine) -> Config:
@@ -100,7 +143,14 @@ def upgrade(engine: Engine, before_migration=None) -> None:
 
 @contextmanager
 def read_session(engine: Engine) -> Iterator[Session]:
-    """A session for reading; its transaction is a consistent snapshot."""
+    """A session for reading; its transaction is a consistent snapshot (on PostgreSQL:
+    repeatable read, so a read in chunks never mixes two states of the library)."""
+    if is_server(engine):
+        with engine.connect() as conn:
+            conn = conn.execution_options(isolation_level="REPEATABLE READ")
+            with Session(bind=conn, expire_on_commit=False) as session:
+                yield session
+        return
     with Session(engine, expire_on_commit=False) as session:
         yield session
 
@@ -114,6 +164,7 @@ def write_session(engine: Engine) -> Iterator[Session]:
             with Session(bind=conn, expire_on_commit=False) as session:
                 session.begin()
                 try:
+                    lock_writes(session)
                     yield session
                     session.commit()
                 except BaseException:
@@ -139,6 +190,32 @@ def lock_feed(session: Session) -> None:
     conn = session.connection()
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({FEED_LOCK_KEY})")
+        # Delivered at commit only (never for a rollback), once however many rows: wakes
+        # the other members' clients, which then read the feed after their cursor.
+        conn.exec_driver_sql(f"NOTIFY {FEED_CHANNEL}")
+
+
+def lock_writes(session: Session) -> None:
+    """On PostgreSQL, take the feed's append lock at the start of a write transaction, so
+    that writes run one at a time as on SQLite (``BEGIN IMMEDIATE``): each statement of a
+    read-committed transaction then sees every write committed before it began, and a
+    check-then-write (a tag's papers, a note's version) cannot race another member's."""
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({FEED_LOCK_KEY})")
+
+
+def insert_new(session: Session, table: Any) -> Any:
+    """``INSERT ... ON CONFLICT DO NOTHING`` for ``table`` (SQLite and PostgreSQL alike):
+    a row another writer inserted first is kept, never an error (tags are set
+    operations)."""
+    if session.connection().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table).on_conflict_do_nothing()
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table).on_conflict_do_nothing()
 
 
 def backup_to(engine: Engine, target: Path) -> None:
@@ -147,6 +224,8 @@ def backup_to(engine: Engine, target: Path) -> None:
     The copy is written to ``target.part`` — created new (``O_EXCL``: never through a
     link or over a file someone placed there) — then renamed; on any failure (a full disk)
     the partial copy is removed and ``target`` is untouched."""
+    if is_server(engine):
+        raise OSError(0, "a team library is backed up on its server (pg_dump), not by Paperdesk")
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_suffix(target.suffix + ".part")
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
@@ -224,10 +303,13 @@ _SQLITE_TO_DB: dict[str, Any] = {
 
 
 def database_checks(engine: Engine) -> list[str]:
-    """SQLite's own integrity and foreign-key checks; an empty list means all is well."""
+    """SQLite's own integrity and foreign-key checks; an empty list means all is well.
+    (A PostgreSQL server keeps its own integrity: nothing to check from a client.)"""
     from sqlalchemy.exc import DBAPIError
 
     problems: list[str] = []
+    if is_server(engine):
+        return problems
     try:
         with engine.connect() as conn:
             rows = [r[0] for r in conn.exec_driver_sql("PRAGMA integrity_check")]

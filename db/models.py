@@ -33,6 +33,7 @@ NAMING = {
 }
 
 TAG_NAME_MAX = 64
+MEMBER_MAX = 63  # a PostgreSQL role name (NAMEDATALEN - 1)
 
 
 class Base(DeclarativeBase):
@@ -44,6 +45,8 @@ paper_tags = Table(
     Base.metadata,
     Column("paper_id", ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True),
     Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True),
+    # The member who put the tag on the paper (a team library; NULL in a personal one).
+    Column("tagged_by", String(MEMBER_MAX), nullable=True),
     Index("ix_paper_tags_tag_id", "tag_id"),
 )
 
@@ -135,7 +138,11 @@ class Note(Base):
         ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True
     )
     body: Mapped[str] = mapped_column(Text)
-    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)  # when it was last saved
+    # Who saved it last (a team library; NULL in a personal one), and a counter that every
+    # save raises: a save based on an older version is a conflict, never an overwrite.
+    note_by: Mapped[str | None] = mapped_column(String(MEMBER_MAX))
+    version: Mapped[int] = mapped_column(Integer, default=1)
 
     paper: Mapped[Paper] = relationship(back_populates="note")
 
@@ -206,6 +213,7 @@ class Change(Base):
     paper_id: Mapped[int | None] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(20))
     at: Mapped[datetime] = mapped_column(DateTime)
+    member: Mapped[str | None] = mapped_column(String(MEMBER_MAX))  # who (team library)
 
     __table_args__ = (
         CheckConstraint(
@@ -213,6 +221,20 @@ class Change(Base):
             name="kind_known",
         ),
     )
+
+
+class MemberMark(Base):
+    """A team member's own star and read state of a paper (PostgreSQL only: a personal
+    library keeps them in ``papers.starred`` and ``papers.read``). No row: neither."""
+
+    __tablename__ = "member_marks"
+
+    member: Mapped[str] = mapped_column(String(MEMBER_MAX), primary_key=True)
+    paper_id: Mapped[int] = mapped_column(
+        ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True
+    )
+    starred: Mapped[bool] = mapped_column(Boolean, default=False)
+    read: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class KeptExport(Base):

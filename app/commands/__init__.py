@@ -6,10 +6,10 @@
 
 from __future__ import annotations
 
-from app.commands import annotate, browse, cite, export, maintain, search, trash, window
+from app.commands import annotate, browse, cite, export, maintain, search, team, trash, window
 from app.commands.common import Command
 
-MODULES = (annotate, browse, export, cite, maintain, search, trash, window)
+MODULES = (annotate, browse, export, cite, maintain, search, trash, team, window)
 
 COMMANDS: dict[str, Command] = {
     fn.command.name: fn.command

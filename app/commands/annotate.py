@@ -68,6 +68,13 @@ def _note_setup(p):
     st.add_argument("id", type=paper_id, metavar="ID")
     st.add_argument("text", nargs="?", metavar="TEXT", help="the note, or - for standard input")
     st.add_argument("--file", metavar="F", help="read the note from a UTF-8 file")
+    st.add_argument(
+        "--version",
+        type=int,
+        metavar="N",
+        help="the note version you saw ('note show --json'): another member's newer save "
+        "is then a conflict, never overwritten",
+    )
     sh = sub.add_parser("show", help="print a paper's note")
     sh.add_argument("id", type=paper_id, metavar="ID")
     sh.add_argument("--json", action="store_true")
@@ -79,15 +86,20 @@ def note(lib, args) -> int:
         if args.file is not None and args.text is not None:
             raise UsageError("give the note text or --file, not both")
         text = read_text_arg(args.text, args.file)
-        lib.set_note(args.id, text)
+        lib.set_note(args.id, text, args.version)
         if text:
             print(f"note of paper {args.id} saved ({plural(len(text), 'character')})")
         else:
             print(f"note of paper {args.id} removed")
     else:
-        body = lib.note(args.id)
+        info = lib.note_info(args.id)
+        body = info.body
         if args.json:
-            emit_json({"id": args.id, "note": body})
+            out = {"id": args.id, "note": body, "version": info.version}
+            if info.by is not None:
+                out["note_by"] = info.by
+                out["note_at"] = info.at.isoformat() if info.at else None
+            emit_json(out)
         elif body:
             print(body)
     return 0

@@ -32,12 +32,19 @@ from db.engine import bulk_insert, lock_feed
 FeedRow = tuple[int, int | None, str]  # (seq, paper_id, kind)
 
 _START = "paperdesk.feed_start"  # session.info: the last seq before this transaction's rows
+MEMBER = "paperdesk.member"  # session.info: the team member writing (None: a personal library)
+
+
+def member_of(s: Session) -> str | None:
+    """Who is writing in ``s`` (a team library's member; None in a personal library)."""
+    return s.info.get(MEMBER)
 
 
 def append(s: Session, ids: Iterable[int | None], kind: str) -> None:
     """Append one ``kind`` row per id (``None``: library-wide) in the session's transaction."""
     now = utcnow()
-    rows = [{"paper_id": i, "kind": kind, "at": now} for i in ids]
+    member = member_of(s)
+    rows = [{"paper_id": i, "kind": kind, "at": now, "member": member} for i in ids]
     if not rows:
         return
     if _START not in s.info:

@@ -8,7 +8,7 @@ from sqlalchemy import Select, and_, exists, or_
 
 from app.errors import PaperdeskError
 from app.store.filters import PaperFilter, tag_key
-from db import Paper, Tag, paper_tags
+from db import Paper, Tag, paper_tags, personal
 
 CHUNK = 500  # bound parameters per IN (...), well under SQLite's limit
 
@@ -65,9 +65,9 @@ def filtered(stmt: Select, flt: PaperFilter) -> Select:
     if flt.untagged:
         conds.append(~exists().where(paper_tags.c.paper_id == Paper.id))
     if flt.starred is not None:
-        conds.append(Paper.starred.is_(flt.starred))
+        conds.append(personal.STARRED.is_(flt.starred))
     if flt.read is not None:
-        conds.append(Paper.read.is_(flt.read))
+        conds.append(personal.READ.is_(flt.read))
     if flt.added_since is not None:
         conds.append(Paper.added_at >= flt.added_since)
     if flt.ids is not None:

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import String, select, type_coerce
 
 from app.records import PaperRecord
-from db import Note, Paper, Tag, paper_tags
+from db import Note, Paper, Tag, paper_tags, personal
 
 # Core statements and plain tuples: at 100,000 papers the ORM layer and SQLAlchemy's
 # per-value date processing (a regex each) cost more than the SQL itself, so dates come
@@ -25,8 +25,8 @@ _RECORD_COLUMNS = (
     Paper.upvotes,
     Paper.url,
     Paper.links,
-    Paper.starred,
-    Paper.read,
+    personal.STARRED,  # the member's own (a team library) or the paper's (a personal one)
+    personal.READ,
     type_coerce(Paper.added_at, String),
     Paper.arxiv_id,
     Paper.authors,

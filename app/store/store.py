@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import case, func, select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
 from app.errors import LibraryError, UnknownPaper, UnknownTag
@@ -19,39 +19,73 @@ from app.store.feed import FeedRow
 from app.store.filters import PaperFilter, normalise_tag, tag_key
 from app.store.queries import CHUNK, filtered, order_by
 from app.store.records import records
-from db import Note, Paper, SavedSearch, Tag, make_engine, paper_tags, read_session, write_session
+from db import (
+    Note,
+    Paper,
+    SavedSearch,
+    Tag,
+    make_engine,
+    paper_tags,
+    personal,
+    read_session,
+    write_session,
+)
 
 DB_NAME = "library.sqlite"
 
 T = TypeVar("T")
 
 
-class Store:
-    """The database of one library (``<folder>/library.sqlite``)."""
+class ReadOnlyMember(LibraryError):
+    """A write by a member who may only read the team library."""
 
-    def __init__(self, db_path: Path) -> None:
-        self.db_path = db_path
+
+class Store:
+    """The database of one library: ``<folder>/library.sqlite``, or a team library on a
+    PostgreSQL server (``db_path`` is then its URL, shown without any password)."""
+
+    def __init__(self, db_path: Path | str) -> None:
         self.engine = make_engine(db_path)
+        self.db_path: Path = db_path  # type: ignore[assignment]  # a URL for a server
         # Set by ``Library.import_file`` for one import: told how many papers it has read.
         self.import_progress: Callable[[int], None] | None = None
+        # A team library's member (the PostgreSQL role) and whether they may only read
+        # (set by ``app.team.connect``); a personal library has no members.
+        self.member: str | None = None
+        self.read_only = False
+
+    @property
+    def is_team(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
 
     def close(self) -> None:
         self.engine.dispose()
 
     # -- writing ---------------------------------------------------------------------------
 
-    def write(self, fn: Callable[[Session], T]) -> tuple[T, Changes]:
+    def write(self, fn: Callable[[Session], T], derived: bool = False) -> tuple[T, Changes]:
         """Run ``fn`` in one write transaction; returns its result and the ``Changes``
-        built from the feed rows the transaction appended."""
+        built from the feed rows the transaction appended.
+
+        The one place a read-only team member's write is refused (before anything is
+        sent); ``derived``: data made from what is stored (citation keys), which every
+        member may store."""
+        if self.read_only and not derived:
+            raise ReadOnlyMember(
+                f"{self.db_path}: member {self.member!r} may only read this team library; "
+                "the change was not saved (ask its admin: paperdesk team add-member "
+                f"{self.member})"
+            )
         try:
             with write_session(self.engine) as s:
+                s.info[feed.MEMBER] = self.member
                 if self.import_progress is not None:
                     from app.store.merge import PROGRESS
 
                     s.info[PROGRESS] = self.import_progress
                 result = fn(s)
                 changes = feed.changes_of(s)
-        except OperationalError as exc:
+        except (OperationalError, ProgrammingError) as exc:
             raise LibraryError(
                 f"{self.db_path}: the change was not saved: {db_reason(exc)}"
             ) from None
@@ -138,6 +172,21 @@ class Store:
         with read_session(self.engine) as s:
             return s.scalar(stmt) is not None
 
+    def note_info(self, paper_id: int) -> Any:
+        from app.store.marks import note_info
+
+        with read_session(self.engine) as s:
+            return note_info(s, paper_id)
+
+    def tagged_by(self, paper_id: int) -> dict[str, str]:
+        stmt = (
+            select(Tag.name, paper_tags.c.tagged_by)
+            .join(paper_tags, paper_tags.c.tag_id == Tag.id)
+            .where(paper_tags.c.paper_id == paper_id, paper_tags.c.tagged_by.is_not(None))
+        )
+        with read_session(self.engine) as s:
+            return {name: by for name, by in s.execute(stmt)}
+
     def note(self, paper_id: int) -> str:
         with read_session(self.engine) as s:
             return s.scalar(select(Note.body).where(Note.paper_id == paper_id)) or ""
@@ -189,8 +238,8 @@ class Store:
                 n, starred, read = s.execute(
                     select(
                         func.count(Paper.id),
-                        func.coalesce(func.sum(case((Paper.starred, 1), else_=0)), 0),
-                        func.coalesce(func.sum(case((Paper.read, 1), else_=0)), 0),
+                        func.coalesce(func.sum(case((personal.STARRED, 1), else_=0)), 0),
+                        func.coalesce(func.sum(case((personal.READ, 1), else_=0)), 0),
                     ).where(Paper.id.in_(chunk))
                 ).one()
                 out["papers"] += n

@@ -23,6 +23,7 @@ from app.store.changes import Changes
 from app.store.filters import normalise_tag, tag_key
 from app.store.queries import CHUNK
 from db import Paper, Tag, paper_tags
+from db.engine import insert_new
 
 
 @dataclass(frozen=True)
@@ -263,9 +264,15 @@ def apply(s: Session, delta: TagDelta) -> TagDelta:
         for start in range(0, len(pids), CHUNK):
             chunk = pids[start : start + CHUNK]
             alive.update(s.scalars(select(Paper.id).where(Paper.id.in_(chunk))))
-        rows = [{"paper_id": p, "tag_id": tid} for p in pids if p in alive and p not in had]
+        by = feed.member_of(s)
+        rows = [
+            {"paper_id": p, "tag_id": tid, "tagged_by": by}
+            for p in pids
+            if p in alive and p not in had
+        ]
         if rows:
-            s.execute(insert(paper_tags), rows)
+            # A set operation: a link another member made first stays, never an error.
+            s.execute(insert_new(s, paper_tags), rows)
     for tid, pids in _by_tag(delta.unlink).items():
         for start in range(0, len(pids), CHUNK):
             s.execute(

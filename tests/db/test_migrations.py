@@ -9,7 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from app.errors import LibraryError
-from app.library import Library
+from app.library import Library, PaperFilter
 from db import Base, make_engine, upgrade
 from db.engine import head_revision
 
@@ -180,3 +180,54 @@ def test_0004_moves_the_old_trailing_numbers_into_comments(tmp_path):
         rows = conn.exec_driver_sql("SELECT title, upvotes FROM papers ORDER BY id").all()
     engine.dispose()
     assert rows == [("Dated with one", 1), ("Dated with none", 0), ("Compact", 0)]
+
+
+def test_0007_upgrades_an_existing_library_unchanged_in_behaviour(tmp_path):
+    """A library at 0006 (tags, a note, a star, feed rows) migrates to 0007 on open: its
+    rows survive, the new member columns stay empty (notes at version 1), star and read
+    stay in ``papers``, and a note save raises the version."""
+    from alembic import command
+
+    from db.engine import alembic_config
+
+    folder = tmp_path / "at6"
+    folder.mkdir()
+    engine = make_engine(folder / "library.sqlite")
+    command.upgrade(alembic_config(engine), "0006")
+    now = "'2025-01-01 00:00:00.000000'"
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO papers (title, title_key, abstract, links, starred, read, "
+            f"added_at, updated_at) VALUES ('Old paper', 'old paper', 'x', '', 1, 0, {now}, "
+            f"{now})"
+        )
+        conn.exec_driver_sql(
+            f"INSERT INTO tags (name, name_key, created_at) VALUES ('ml', 'ml', {now})"
+        )
+        conn.exec_driver_sql("INSERT INTO paper_tags (paper_id, tag_id) VALUES (1, 1)")
+        conn.exec_driver_sql(
+            f"INSERT INTO notes (paper_id, body, updated_at) VALUES (1, 'n', {now})"
+        )
+        conn.exec_driver_sql(f"INSERT INTO changes (paper_id, kind, at) VALUES (1, 'add', {now})")
+    engine.dispose()
+    with Library.open(folder) as lib:
+        (paper,) = lib.list_papers()
+        assert (paper.tags, paper.note, paper.starred, paper.read) == (["ml"], "n", True, False)
+        assert lib.list_papers(PaperFilter(starred=True)) == [paper]
+        info = lib.note_info(1)
+        assert (info.version, info.by) == (1, None)
+        assert lib.tagged_by(1) == {}
+        lib.set_note(1, "changed")  # a personal library: no members, so no conflict
+        assert lib.note_info(1).version == 2
+        lib.set_read([1])
+        assert lib.get(1).read
+        with lib.engine.connect() as conn:
+            rev = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+            assert conn.exec_driver_sql("SELECT count(*) FROM member_marks").scalar() == 0
+            assert conn.exec_driver_sql("SELECT read FROM papers").scalar() == 1
+    assert rev == head_revision() == "0007"
+    engine = make_engine(folder / "library.sqlite")
+    command.downgrade(alembic_config(engine), "0006")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT body FROM notes").scalar() == "changed"
+    engine.dispose()

@@ -52,9 +52,9 @@ def work(db_path: str, index_dir: str, ids: list[int], say: Callable[[str], None
     from whoosh import index as whoosh_index
 
     from app.search.rows import papers_by_id
-    from db import make_engine
+    from db import is_url, make_engine
 
-    engine = make_engine(Path(db_path))
+    engine = make_engine(db_path if is_url(db_path) else Path(db_path))  # a team library: URL
     try:
         ix = whoosh_index.open_dir(index_dir, indexname=INDEX_NAME)
         segments = []
