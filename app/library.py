@@ -146,6 +146,20 @@ class Library:
         """A team member who may only read: every write is refused."""
         return self.store.read_only
 
+    def watch(
+        self, wake: Callable[[], None], on_state: Callable[[bool], None] | None = None
+    ) -> Callable[[], None] | None:
+        """A team library: call ``wake()`` (on another thread) soon after any member commits
+        a change, and ``on_state(connected)`` when the server goes away or comes back; the
+        caller then reads the feed after its cursor. Returns the function that stops it;
+        None for a personal library (nothing to listen to: poll the feed)."""
+        if not self.is_team:
+            return None
+        from db.listen import FeedListener
+
+        listener = FeedListener(str(self.store.db_path), wake, on_state).start()
+        return listener.stop
+
     def close(self) -> None:
         if not self._closed:
             self._closed = True

@@ -105,6 +105,10 @@ class MainWindow(QMainWindow):
     listingApplied = Signal()  # the table shows a fresh listing (tests and benchmarks wait)
     importFinished = Signal(object)  # ImportReport
     importFailed = Signal(str)
+    # A team library: another member committed (from the listener's thread: queued here),
+    # and the server connection went away (False) or came back (True).
+    remoteChanged = Signal()
+    serverState = Signal(bool)
 
     def __init__(self, lib: Library, settings: QSettings | None = None, parent=None) -> None:
         super().__init__(parent)
@@ -155,6 +159,7 @@ class MainWindow(QMainWindow):
         self.changes.libraryChanged.connect(self.kept_exports.request)
         self.kept_exports.failed.connect(lambda text: self.status.showMessage(text, 10000))
         self._update_tag_colors()
+        self._stop_watching = self._follow_team()
         self.refresh()
 
     # -- building --------------------------------------------------------------------------
@@ -798,7 +803,8 @@ class MainWindow(QMainWindow):
         elif changes.paper_ids:
             self.model.refresh_papers(changes.paper_ids)
         current = self.reader.paper
-        shown = changes.kinds != {"note"}  # the reader does not show the note
+        # The reader does not show the note (a team library's reader says who saved it).
+        shown = changes.kinds != {"note"} or self.reader.credits_of is not None
         if current is not None and (
             changes.everything or (shown and current.id in changes.paper_ids)
         ):
@@ -1127,11 +1133,47 @@ class MainWindow(QMainWindow):
         self.shutdown()
         super().closeEvent(event)
 
+    def _follow_team(self):
+        """A team library: LISTEN/NOTIFY wakes the feed read (another member's change shows
+        within a second); a read-only member's editing controls are disabled, saying why."""
+        if not getattr(self.lib, "is_team", False):
+            return None
+        if self.lib.read_only:
+            why = f"Read only: {self.lib.member} may browse, search and export this team library"
+            self.panel.setEnabled(False)
+            self.panel.setToolTip(why)
+            for name in ("actionEditDetails", "actionMoveToTrash", "actionImport"):
+                action = self.findChild(QAction, name)
+                if action is not None:
+                    action.setEnabled(False)
+                    action.setToolTip(why)
+            self.status.showMessage(why, 10000)
+        from ui.reader import team_credits
+
+        def credits(paper_id: int) -> str | None:
+            note = self.lib.note_info(paper_id)
+            return team_credits(self.lib.tagged_by(paper_id), note.by, note.at)
+
+        self.reader.credits_of = credits
+        self.remoteChanged.connect(lambda: self.changes.poll())
+        self.serverState.connect(self._server_state)
+        return self.lib.watch(self.remoteChanged.emit, self.serverState.emit)
+
+    def _server_state(self, up: bool) -> None:
+        if up:
+            if self.status.currentMessage().startswith("reconnecting"):
+                self.status.showMessage("connected", 3000)
+            self.changes.poll()
+        else:
+            self.status.showMessage("reconnecting… (the team library's server is away)")
+
     def shutdown(self) -> None:
         """Store every queued write, stop following the feed, stop the threads (once)."""
         if self._stopped:
             return
         self._stopped = True
+        if self._stop_watching is not None:
+            self._stop_watching()
         self.ops.stop()
         if self.import_task is not None and self.import_task.is_running():
             self.import_task.cancel()

@@ -127,6 +127,7 @@ def paper_html(
     hit_fg: str = "black",
     authors_expanded: bool = False,
     summary_open: bool = False,
+    credits: str | None = None,
 ) -> str:
     """The pane's HTML; every piece of paper text goes through ``html.escape``."""
     esc = html.escape
@@ -146,6 +147,8 @@ def paper_html(
     if rec.tags:
         chips = " ".join(f'<span class="tag">#{esc(t)}</span>' for t in rec.tags)
         parts.append(f"<p>{chips}</p>")
+    if credits:
+        parts.append(f'<p class="meta" id="credits">{esc(credits)}</p>')
     links = []
     for url in dict.fromkeys([rec.url or "", *rec.links]):
         if not url:
@@ -164,6 +167,18 @@ def paper_html(
     return "\n".join(parts)
 
 
+def team_credits(tagged_by: dict[str, str], note_by: str | None, note_at: object) -> str | None:
+    """ "ml, vision tagged by ann · note by bob, 2 Dec 2026 15:40 UTC" (None: nothing known)."""
+    by_member: dict[str, list[str]] = {}
+    for tag, member in sorted(tagged_by.items(), key=lambda kv: kv[0].casefold()):
+        by_member.setdefault(member, []).append(tag)
+    parts = [f"{', '.join(tags)} tagged by {who}" for who, tags in by_member.items()]
+    if note_by:
+        when = f", {note_at:%d %b %Y %H:%M} UTC" if note_at is not None else ""
+        parts.append(f"note by {note_by}{when}")
+    return " · ".join(parts) or None
+
+
 class ReaderPane(QTextBrowser):
     """Read-only view of the selected paper. Links open in the system browser."""
 
@@ -177,6 +192,8 @@ class ReaderPane(QTextBrowser):
         self.terms: dict[str, frozenset[str]] = {}
         self.authors_expanded = False  # per paper: reset when another paper is shown
         self.summary_open = False
+        # A team library: who tagged the paper and who last saved its note (one line).
+        self.credits_of: Callable[[int], str | None] | None = None
         self.show_paper(None)
 
     def show_paper(self, rec: PaperRecord | None, terms: Terms | Iterable[str] = ()) -> None:
@@ -197,10 +214,19 @@ class ReaderPane(QTextBrowser):
                 *(DARK_HIT if self.is_dark() else LIGHT_HIT),
                 authors_expanded=self.authors_expanded,
                 summary_open=self.summary_open,
+                credits=self._credits(rec),
             )
         )
         if keep:
             bar.setValue(keep)
+
+    def _credits(self, rec: PaperRecord) -> str | None:
+        if self.credits_of is None:
+            return None
+        try:
+            return self.credits_of(rec.id)
+        except Exception:  # noqa: BLE001 — the server is away: the paper still shows
+            return None
 
     def changeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         # The system switched between light and dark: redraw with colours that fit.

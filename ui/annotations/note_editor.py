@@ -8,6 +8,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
     QLabel,
+    QMessageBox,
     QPlainTextEdit,
     QStackedWidget,
     QTextBrowser,
@@ -20,6 +21,7 @@ from app.errors import PaperdeskError
 from app.library import Library
 from app.links import is_web_link
 from app.store.changes import Changes
+from app.store.marks import NoteConflict
 from ui.annotations import commands
 from ui.annotations.commands import Feedback
 from ui.annotations.markdown_view import render_note
@@ -63,6 +65,11 @@ class NoteEditor(QWidget):
         self._dirty = False
         self._failed = False
         self._saving = 0  # saves queued on the writer, not yet answered
+        # A team library: the note version this editor shows (a save names it, so a save
+        # over another member's newer version is a conflict, never an overwrite).
+        self._team = bool(getattr(self._lib, "is_team", False))
+        self._version: int | None = None
+        self.conflict_dialog: QMessageBox | None = None
 
         col = QVBoxLayout(self)
         col.setContentsMargins(0, 0, 0, 0)
@@ -118,9 +125,10 @@ class NoteEditor(QWidget):
         self.flush()
         self._paper = paper_id
         body = ""
+        self._version = None
         if paper_id is not None:
             try:
-                body = self._lib.note(paper_id)
+                body = self._read(paper_id)
             except PaperdeskError as exc:
                 self._paper = None
                 self.status.setText(str(exc))
@@ -131,6 +139,14 @@ class NoteEditor(QWidget):
         )
         if self._paper is not None:
             self.status.clear()
+
+    def _read(self, paper_id: int) -> str:
+        """The stored note (and, in a team library, the version this editor now shows)."""
+        if not self._team:
+            return self._lib.note(paper_id)
+        info = self._lib.note_info(paper_id)
+        self._version = info.version
+        return info.body
 
     def _load(self, body: str) -> None:
         self._saved_text = body
@@ -169,9 +185,84 @@ class NoteEditor(QWidget):
         self._saved_text = text
         self.status.setText("Saving…")
         self._saving += 1
-        self.ops.op(lambda lib: lib.set_note(paper_id, text), initiator=self).success(
-            lambda _r: self._stored(paper_id, text, "")
-        ).failure(lambda reason: self._stored(paper_id, text, reason)).run()
+        self._save(paper_id, text, self._version if self._team else None)
+
+    def _save(self, paper_id: int, text: str, base: int | None) -> None:
+        def write(lib: Library) -> object:
+            try:
+                return lib.set_note(paper_id, text, base)
+            except NoteConflict as conflict:  # answered on the GUI thread: the dialog
+                return conflict
+
+        def done(result: object) -> None:
+            if isinstance(result, NoteConflict):
+                self._conflict(paper_id, text, result)
+                return
+            if self._team and paper_id == self._paper and base is not None:
+                self._version = base + 1 if text else 0
+            self._stored(paper_id, text, "")
+
+        self.ops.op(write, initiator=self).success(done).failure(
+            lambda reason: self._stored(paper_id, text, reason)
+        ).run()
+
+    # -- a conflict (team library): keep mine / keep theirs / keep both --------------------
+
+    def _conflict(self, paper_id: int, mine: str, conflict: NoteConflict) -> None:
+        """Another member saved this note since it was loaded: nothing was overwritten.
+        The member's text stays in the editor (unsaved) until they choose."""
+        self._saving -= 1
+        theirs = conflict.theirs
+        who = theirs.by or "another member"
+        self._failed = True
+        self.status.setText(f"Not saved: {who} changed this note meanwhile")
+        if paper_id != self._paper:
+            return  # the editor moved on: the text is in the conflict line of the status
+        self._saved_text = None
+        self._dirty = False
+        box = QMessageBox(self)
+        box.setObjectName("noteConflictDialog")
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle("Note changed by " + who)
+        when = f" at {theirs.at:%H:%M}" if theirs.at else ""
+        box.setText(f"{who} saved this note{when} while you were editing it.")
+        box.setInformativeText("Their version:\n\n" + theirs.body[:2000])
+        keep_mine = box.addButton("Keep mine", QMessageBox.ButtonRole.AcceptRole)
+        keep_theirs = box.addButton("Keep theirs", QMessageBox.ButtonRole.DestructiveRole)
+        keep_both = box.addButton("Keep both", QMessageBox.ButtonRole.ActionRole)
+        keep_mine.setObjectName("keepMine")
+        keep_theirs.setObjectName("keepTheirs")
+        keep_both.setObjectName("keepBoth")
+        box.addButton(QMessageBox.StandardButton.Cancel)
+
+        def chosen(button: object) -> None:
+            self.conflict_dialog = None
+            if paper_id != self._paper:
+                return
+            if button is keep_theirs:
+                self._version = theirs.version
+                self._load(theirs.body)
+                self._failed = False
+                self.status.setText("Showing " + who + "'s version")
+                return
+            if button is keep_mine:
+                text = self.text.toPlainText()
+            elif button is keep_both:
+                text = merged(self.text.toPlainText(), theirs.body, who)
+                self._load(text)
+            else:  # cancelled: the text stays here, unsaved; the next save asks again
+                self._dirty = True
+                return
+            self._version = theirs.version
+            self._saved_text = text
+            self._saving += 1
+            self.status.setText("Saving…")
+            self._save(paper_id, text, theirs.version)
+
+        box.buttonClicked.connect(chosen)
+        box.rejected.connect(lambda: chosen(None) if self.conflict_dialog is box else None)
+        self.conflict_dialog = box
+        box.open()
 
     def busy(self) -> bool:
         """A save is on its way to the library."""
@@ -217,8 +308,10 @@ class NoteEditor(QWidget):
         # user is typing or a save is on its way — then their text wins.
         if self._paper is None or self._dirty or self.busy():
             return
+        if self.conflict_dialog is not None:
+            return  # the member is choosing: their text stays
         try:
-            body = self._lib.note(self._paper)
+            body = self._read(self._paper)
         except PaperdeskError:
             return
         if body != self._saved_text or body != self.text.toPlainText():
@@ -255,6 +348,11 @@ class NoteEditor(QWidget):
     def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802
         self.flush()  # closing the window hides its children first
         super().hideEvent(event)
+
+
+def merged(mine: str, theirs: str, who: str) -> str:
+    """Both versions of a note, one after the other, the other member's marked."""
+    return f"{mine.rstrip()}\n\n--- {who}'s version ---\n{theirs.strip()}\n"
 
 
 def _open_web_link(url: QUrl) -> None:

@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 import pytest
 
 from tests.conftest import require
+from tests.ui.conftest import open_window, settings_file  # noqa: F401  (the window tests')
 
 
 def with_params(url: str, path: str | None = None, **params: str) -> str:
