@@ -5,11 +5,12 @@ a note conflict offers keep mine / keep theirs / keep both, the reader says who 
 from __future__ import annotations
 
 import pytest
-from PySide6.QtWidgets import QMessageBox, QPushButton
+from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
 
 from app.cli import main
 from app.library import Library
 from tests.conftest import SEEDS
+from ui import MainWindow
 
 
 @pytest.fixture
@@ -21,6 +22,9 @@ def two(team):
         lib.import_files([SEEDS["003"]])
     a, b = Library.open(team.url(ann)), Library.open(team.url(bob))
     yield team, a, b
+    for window in QApplication.topLevelWidgets():  # windows stop before their library
+        if isinstance(window, MainWindow):
+            window.shutdown()
     a.close()
     b.close()
 
@@ -46,10 +50,13 @@ def test_a_read_only_member_sees_disabled_editing_controls(qtbot, open_window, t
         lib.import_files([SEEDS["003"]])
     with Library.open(team.url(rob)) as lib:
         window = open_window(lib)
-        assert not window.panel.isEnabled()
-        assert "Read only" in window.panel.toolTip() and rob in window.panel.toolTip()
-        assert not window.findChild(QMessageBox, "noteConflictDialog")
-        assert window.model.rowCount() == lib.count() > 0  # browsing works
+        try:
+            assert not window.panel.isEnabled()
+            assert "Read only" in window.panel.toolTip() and rob in window.panel.toolTip()
+            assert not window.findChild(QMessageBox, "noteConflictDialog")
+            assert window.model.rowCount() == lib.count() > 0  # browsing works
+        finally:
+            window.shutdown()
 
 
 def test_a_note_conflict_keeps_both_texts(qtbot, open_window, two):
