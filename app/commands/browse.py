@@ -96,7 +96,12 @@ def show(lib, args) -> int:
     lib.citation_keys(lib.require([args.id]))  # a key is made when a paper is first shown
     paper = lib.get(args.id)
     if args.json:
-        emit_json(paper.to_json())
+        out = paper.to_json()
+        if getattr(lib, "is_team", False):  # who tagged it and who saved its note, if known
+            out["tagged_by"] = lib.tagged_by(args.id)
+            note = lib.note_info(args.id)
+            out["note_by"] = note.by
+        emit_json(out)
     else:
         print(paper_text(paper))
     return 0

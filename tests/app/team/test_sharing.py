@@ -32,7 +32,7 @@ def members(team):
     return team, ann, bob
 
 
-def test_tags_are_shared_and_say_who_tagged(members):
+def test_tags_are_shared_and_say_who_tagged(members, capsys):
     team, ann, bob = members
     with Library.open(team.url(ann)) as a, Library.open(team.url(bob)) as b:
         pid = a.paper_ids(limit=1)[0]
@@ -40,6 +40,10 @@ def test_tags_are_shared_and_say_who_tagged(members):
         b.add_tags([pid], ["ML", "vision"])  # the same tag, and another: both kept
         assert b.get(pid).tags == ["ml", "vision"]
         assert a.tagged_by(pid) == {"ml": ann, "vision": bob}
+        b.set_note(pid, "see fig. 2")
+        assert main(["--library", team.url(ann), "show", str(pid), "--json"]) == 0
+        shown = json.loads(capsys.readouterr().out)
+        assert shown["tagged_by"] == {"ml": ann, "vision": bob} and shown["note_by"] == bob
         rows = a.changes_since(0)
         with a.engine.connect() as conn:
             who = dict(conn.exec_driver_sql("SELECT seq, member FROM changes").all())
