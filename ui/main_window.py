@@ -725,6 +725,7 @@ class MainWindow(QMainWindow):
             self.reader.show_paper(None)
         self._tell_panel(ids)
         self.paper_actions.update()
+        self._disable_writes()
         self._show_counts()
 
     def _tell_panel(self, ids: list[int]) -> None:
@@ -1139,15 +1140,9 @@ class MainWindow(QMainWindow):
         if not getattr(self.lib, "is_team", False):
             return None
         if self.lib.read_only:
-            why = f"Read only: {self.lib.member} may browse, search and export this team library"
-            self.panel.setEnabled(False)
-            self.panel.setToolTip(why)
-            for name in ("actionEditDetails", "actionMoveToTrash", "actionImport"):
-                action = self.findChild(QAction, name)
-                if action is not None:
-                    action.setEnabled(False)
-                    action.setToolTip(why)
-            self.status.showMessage(why, 10000)
+            self.panel.setToolTip(self._read_only_why())
+            self._disable_writes()
+            self.status.showMessage(self._read_only_why(), 10000)
         from ui.reader import team_credits
 
         def credits(paper_id: int) -> str | None:
@@ -1158,6 +1153,33 @@ class MainWindow(QMainWindow):
         self.remoteChanged.connect(lambda: self.changes.poll())
         self.serverState.connect(self._server_state)
         return self.lib.watch(self.remoteChanged.emit, self.serverState.emit)
+
+    def _read_only_why(self) -> str:
+        return f"Read only: {self.lib.member} may browse, search and export this team library"
+
+    # The editing actions of a read-only team member (selection changes re-enable the
+    # paper actions: this runs after each).
+    WRITE_ACTIONS = (
+        "actionEditDetails",
+        "actionMoveToTrash",
+        "actionImport",
+        "actionEmptyTrash",
+        "starAction",
+        "readAction",
+    )
+
+    def _disable_writes(self) -> None:
+        if not getattr(self.lib, "read_only", False):
+            return
+        why = self._read_only_why()
+        self.panel.setEnabled(False)
+        for name in self.WRITE_ACTIONS:
+            for action in self.findChildren(QAction, name):
+                action.setEnabled(False)
+                action.setToolTip(why)
+        for action in (self.paper_actions.add_tag, self.paper_actions.restore):
+            action.setEnabled(False)
+            action.setToolTip(why)
 
     def _server_state(self, up: bool) -> None:
         if up:

@@ -5,6 +5,7 @@ a note conflict offers keep mine / keep theirs / keep both, the reader says who 
 from __future__ import annotations
 
 import pytest
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
 
 from app.cli import main
@@ -52,6 +53,12 @@ def test_a_read_only_member_sees_disabled_editing_controls(qtbot, open_window, t
         window = open_window(lib)
         try:
             assert not window.panel.isEnabled()
+            window.table.selectRow(0)
+            qtbot.waitUntil(lambda: window.reader.paper is not None)
+            for name in ("actionEditDetails", "actionMoveToTrash", "actionImport"):
+                action = window.findChild(QAction, name)
+                assert action is not None and not action.isEnabled(), name
+                assert "Read only" in action.toolTip()
             assert "Read only" in window.panel.toolTip() and rob in window.panel.toolTip()
             assert not window.findChild(QMessageBox, "noteConflictDialog")
             assert window.model.rowCount() == lib.count() > 0  # browsing works
