@@ -43,7 +43,9 @@ def test_a_slow_and_a_fast_writer_commit_in_feed_order(team):
             waiting = 0
             for _ in range(10_000):
                 (waiting,) = conn.execute(
-                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+                    "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database "
+                    "WHERE l.locktype = 'advisory' AND NOT l.granted "
+                    "AND d.datname = current_database()"
                 ).fetchone()
                 if waiting:
                     break
