@@ -33,6 +33,7 @@ from app.importers.parsed import PaperFields, Problem
 from app.records import FileResult
 from app.store.merge import add_row, merge, record_import
 from app.store.store import Store, db_reason
+from db.engine import bulk_import_pragmas
 
 MAX_FILE_BYTES = 256 * 1024 * 1024
 MAX_STREAM_BYTES = 4 * 1024 * 1024 * 1024  # a streamed Hub JSON dump
@@ -378,6 +379,7 @@ def _store_papers(
     """Merge ``papers`` in batches (inside the caller's transaction); no paper at all is a
     refusal naming the form and the first problem."""
     result = FileResult(path=str(name), status="imported", form=form)
+    bulk_import_pragmas(s)
     seen_new: set[int] = set()
     by_key: dict[str, dict[str, Any]] = {}
     total = 0

@@ -103,9 +103,17 @@ def identity(row: dict[str, Any]) -> str:
     return f"arxiv:{arxiv}" if arxiv else title_key(row["title"])
 
 
+_TK = "_title_key"  # a row's title key, once computed (a row's title never changes)
+
+
 def add_row(by_key: dict[str, dict[str, Any]], row: dict[str, Any]) -> None:
     """File ``row`` under its identity; a paper listed twice merges into its first copy."""
-    absorb(by_key, identity(row), row)
+    arxiv = row.get("arxiv_id")
+    if arxiv:
+        absorb(by_key, f"arxiv:{arxiv}", row)
+        return
+    key = row[_TK] = title_key(row["title"])
+    absorb(by_key, key, row)
 
 
 def merge_values(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
@@ -177,7 +185,7 @@ def _grouped(by_key: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     by_title: dict[str, dict[str, Any]] = {}
     by_arxiv: dict[str, str] = {}
     for row in by_key.values():
-        tk = title_key(row["title"])
+        tk = row.get(_TK) or title_key(row["title"])
         arxiv = row.get("arxiv_id")
         home = by_arxiv.get(arxiv) if arxiv else None
         if home is None and tk in by_title:
@@ -302,14 +310,15 @@ def merge(
 
     feed.append(s, new_ids, "add")
     feed.append(s, sorted(updated), "merge")
-    seen_before = set(seen_new)
+    # Papers this file created in an earlier batch are not "old": tested against seen_new
+    # before it takes this batch's ids (never copied: a copy per batch is quadratic).
+    old_ids = {e["id"] for e in existing.values() if e["id"] not in seen_new}
+    result.paper_ids += [ids[k] for k in rows if ids[k] not in seen_new]
     seen_new.update(new_ids)
-    old_ids = {e["id"] for e in existing.values()} - seen_before
     result.new += len(new_ids)
     result.merged += len(updated & old_ids)
     result.enriched += len(enriched & old_ids)
     result.unchanged += len(old_ids - updated)
-    result.paper_ids += [ids[k] for k in rows if ids[k] not in seen_before]
     progress = s.info.get(PROGRESS)  # papers read so far in this file (progress bars)
     if progress is not None:
         progress(result.new + result.merged + result.unchanged)
