@@ -33,7 +33,7 @@ from app.errors import PaperdeskError, RefusedFile
 from app.importers.parsed import ID_LIMIT, INT_LIMIT
 from app.records import BACKUP_FORMAT_ID, BACKUP_VERSION, FileResult
 from app.store.filters import normalise_tag
-from app.store.merge import add_row, merge, record_import, title_key
+from app.store.merge import NewIds, add_row, merge, record_import, title_key
 from db import Paper
 from db.engine import bulk_import_pragmas
 
@@ -467,7 +467,7 @@ def _store(
     """Merge the backup's papers, :data:`BATCH` at a time (repeats merge)."""
     result = FileResult(path=str(name), status="imported", form="backup")
     bulk_import_pragmas(s)
-    seen_new: set[int] = set()
+    seen_new = NewIds()
     by_key: dict[str, dict[str, Any]] = {}
     for p in papers:
         add_row(by_key, p)
@@ -484,7 +484,7 @@ def _merge_batch(
     s: Session,
     by_key: dict[str, dict[str, Any]],
     result: FileResult,
-    seen_new: set[int],
+    seen_new: NewIds,
     colors: dict[str, str | None],
 ) -> None:
     keys = {k: p.pop("citation_key", None) for k, p in by_key.items()}

@@ -31,7 +31,7 @@ from app.errors import LibraryError, RefusedFile
 from app.importers import backup, forms, hub_json, text_page
 from app.importers.parsed import PaperFields, Problem
 from app.records import FileResult
-from app.store.merge import add_row, merge, record_import
+from app.store.merge import NewIds, add_row, merge, record_import
 from app.store.store import Store, db_reason
 from db.engine import bulk_import_pragmas
 
@@ -380,7 +380,7 @@ def _store_papers(
     refusal naming the form and the first problem."""
     result = FileResult(path=str(name), status="imported", form=form)
     bulk_import_pragmas(s)
-    seen_new: set[int] = set()
+    seen_new = NewIds()
     by_key: dict[str, dict[str, Any]] = {}
     total = 0
     for paper in papers:
