@@ -174,6 +174,31 @@ def write_session(engine: Engine) -> Iterator[Session]:
             conn.info.pop("write", None)
 
 
+# A bulk import's page cache (KiB): bounded, so a million-paper restore stays under its
+# memory budget; measured, 16 MB inserts as fast as 64 MB (the WAL takes the spilled pages).
+BULK_CACHE_KIB = 16_384
+
+
+def bulk_import_pragmas(session: Session) -> None:
+    """Bound the session's SQLite page cache (:data:`BULK_CACHE_KIB`) for one large import,
+    until its transaction ends (then the connection's own setting is put back). The import
+    stays one transaction: all or nothing. Elsewhere than SQLite this does nothing."""
+    conn = session.connection()
+    if conn.dialect.name != "sqlite" or conn.info.get("bulk"):
+        return
+    raw: Any = conn.connection.driver_connection
+    cache = raw.execute("PRAGMA cache_size").fetchone()[0]
+    raw.execute(f"PRAGMA cache_size = -{BULK_CACHE_KIB}")
+    conn.info["bulk"] = True
+
+    def restore(_session: Session) -> None:  # once (the write session ends with it)
+        if conn.info.pop("bulk", None):
+            raw.execute(f"PRAGMA cache_size = {int(cache)}")
+
+    event.listen(session, "after_commit", restore)
+    event.listen(session, "after_rollback", restore)
+
+
 # Any fixed 64-bit number, the same in every client: the key of the feed's append lock.
 FEED_LOCK_KEY = 0x70617065_72666565  # "paperfee"
 

@@ -31,8 +31,9 @@ from app.errors import LibraryError, RefusedFile
 from app.importers import backup, forms, hub_json, text_page
 from app.importers.parsed import PaperFields, Problem
 from app.records import FileResult
-from app.store.merge import add_row, merge, record_import
+from app.store.merge import NewIds, add_row, merge, record_import
 from app.store.store import Store, db_reason
+from db.engine import bulk_import_pragmas
 
 MAX_FILE_BYTES = 256 * 1024 * 1024
 MAX_STREAM_BYTES = 4 * 1024 * 1024 * 1024  # a streamed Hub JSON dump
@@ -378,7 +379,8 @@ def _store_papers(
     """Merge ``papers`` in batches (inside the caller's transaction); no paper at all is a
     refusal naming the form and the first problem."""
     result = FileResult(path=str(name), status="imported", form=form)
-    seen_new: set[int] = set()
+    bulk_import_pragmas(s)
+    seen_new = NewIds()
     by_key: dict[str, dict[str, Any]] = {}
     total = 0
     for paper in papers:

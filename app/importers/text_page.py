@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import RefusedFile
 from app.records import FileResult
-from app.store.merge import add_row, merge, title_key
+from app.store.merge import NewIds, add_row, merge, title_key
 
 BATCH = 5_000  # papers per INSERT batch: bounds memory, keeps executemany efficient
 
@@ -396,7 +396,7 @@ def import_lines(session: Session, path: object, lines: Iterable[str], as_of: da
     every paper with a title and text is imported."""
     problems: list[str] = []
     result = FileResult(path=str(path), status="imported", form="text")
-    seen_new: set[int] = set()
+    seen_new = NewIds()
     papers = iter_papers(bounded_lines(path, lines), as_of, problems)
     total = sound = 0
     while batch := list(islice(papers, BATCH)):

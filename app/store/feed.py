@@ -63,9 +63,13 @@ def appended(s: Session) -> list[FeedRow]:
 
 
 def changes_of(s: Session) -> Changes:
-    """The ``Changes`` record of the rows this transaction appended."""
-    rows = appended(s)
-    return Changes.from_feed(rows) if rows else Changes()
+    """The ``Changes`` record of the rows this transaction appended (read as a stream: a
+    million-paper import's rows are never held as a list)."""
+    start = s.info.get(_START)
+    if start is None:
+        return Changes()
+    stmt = select(Change.seq, Change.paper_id, Change.kind).where(Change.seq > start)
+    return Changes.from_feed(s.execute(stmt.order_by(Change.seq)))
 
 
 def last_change(engine: Engine) -> int:

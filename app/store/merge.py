@@ -21,7 +21,8 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Iterator
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator
 from datetime import date
 from operator import itemgetter
 from typing import Any
@@ -103,9 +104,17 @@ def identity(row: dict[str, Any]) -> str:
     return f"arxiv:{arxiv}" if arxiv else title_key(row["title"])
 
 
+_TK = "_title_key"  # a row's title key, once computed (a row's title never changes)
+
+
 def add_row(by_key: dict[str, dict[str, Any]], row: dict[str, Any]) -> None:
     """File ``row`` under its identity; a paper listed twice merges into its first copy."""
-    absorb(by_key, identity(row), row)
+    arxiv = row.get("arxiv_id")
+    if arxiv:
+        absorb(by_key, f"arxiv:{arxiv}", row)
+        return
+    key = row[_TK] = title_key(row["title"])
+    absorb(by_key, key, row)
 
 
 def merge_values(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
@@ -177,7 +186,7 @@ def _grouped(by_key: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     by_title: dict[str, dict[str, Any]] = {}
     by_arxiv: dict[str, str] = {}
     for row in by_key.values():
-        tk = title_key(row["title"])
+        tk = row.get(_TK) or title_key(row["title"])
         arxiv = row.get("arxiv_id")
         home = by_arxiv.get(arxiv) if arxiv else None
         if home is None and tk in by_title:
@@ -195,11 +204,54 @@ def _grouped(by_key: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return by_title
 
 
+class NewIds:
+    """The ids one file's import created so far, for ``in`` tests between its batches.
+
+    Kept as runs of consecutive ids (a batch's new papers take consecutive ids, a backup's
+    ids mostly run 1, 2, 3 …): a million-paper restore holds a few runs, not a million-entry
+    set. Ids that do not form runs go into a plain set, so the cost stays linear."""
+
+    def __init__(self) -> None:
+        self._lo: list[int] = []
+        self._hi: list[int] = []
+        self._loose: set[int] = set()
+
+    def update(self, ids: Iterable[int]) -> None:
+        ordered = sorted(ids)
+        runs: list[list[int]] = []
+        for i in ordered:
+            if runs and i == runs[-1][1] + 1:
+                runs[-1][1] = i
+            else:
+                runs.append([i, i])
+        if len(runs) > 8 and len(runs) * 4 > len(ordered):  # scattered: a set is smaller
+            self._loose.update(ordered)
+            return
+        for lo, hi in runs:
+            if self._hi and lo == self._hi[-1] + 1:  # the usual case: it extends the last run
+                self._hi[-1] = hi
+                continue
+            at = bisect_right(self._lo, lo)
+            if at and lo == self._hi[at - 1] + 1:
+                self._hi[at - 1] = hi
+            else:
+                self._lo.insert(at, lo)
+                self._hi.insert(at, hi)
+
+    def __contains__(self, i: object) -> bool:
+        if i in self._loose:
+            return True
+        if not isinstance(i, int):
+            return False
+        at = bisect_right(self._lo, i) - 1
+        return at >= 0 and i <= self._hi[at]
+
+
 def merge(
     s: Session,
     by_key: dict[str, dict[str, Any]],
     result: FileResult,
-    seen_new: set[int],
+    seen_new: NewIds,
     colors: dict[str, str | None] | None = None,
 ) -> None:
     """Insert or merge ``by_key`` (one file's batch of papers, filed by :func:`add_row` or
@@ -302,14 +354,15 @@ def merge(
 
     feed.append(s, new_ids, "add")
     feed.append(s, sorted(updated), "merge")
-    seen_before = set(seen_new)
+    # Papers this file created in an earlier batch are not "old": tested against seen_new
+    # before it takes this batch's ids (never copied: a copy per batch is quadratic).
+    old_ids = {e["id"] for e in existing.values() if e["id"] not in seen_new}
+    result.paper_ids += [ids[k] for k in rows if ids[k] not in seen_new]
     seen_new.update(new_ids)
-    old_ids = {e["id"] for e in existing.values()} - seen_before
     result.new += len(new_ids)
     result.merged += len(updated & old_ids)
     result.enriched += len(enriched & old_ids)
     result.unchanged += len(old_ids - updated)
-    result.paper_ids += [ids[k] for k in rows if ids[k] not in seen_before]
     progress = s.info.get(PROGRESS)  # papers read so far in this file (progress bars)
     if progress is not None:
         progress(result.new + result.merged + result.unchanged)

@@ -125,6 +125,7 @@ def main(n: int = 1_000_000, runs: int = 3) -> dict:
         "target_seconds": 90,
         "median_peak_rss_mb": round(statistics.median(rss), 1),
         "target_peak_rss_mb": 500,
+        "loadavg": Path("/proc/loadavg").read_text().strip(),
     }
 
 
