@@ -87,7 +87,15 @@ def _server_engine(url: str) -> Engine:
     conninfo = libpq_url(url)
 
     def connect() -> Any:
-        return psycopg.connect(conninfo, application_name="paperdesk", connect_timeout=10)
+        # Client-side binding: a merge's probe ``title_key IN (… 20,000 values …)`` then
+        # reaches the server as constants, which PostgreSQL hashes; as 20,000 bound
+        # parameters it compares each row with each one (100k papers: minutes, not seconds).
+        return psycopg.connect(
+            conninfo,
+            application_name="paperdesk",
+            connect_timeout=10,
+            cursor_factory=psycopg.ClientCursor,
+        )
 
     return create_engine(
         "postgresql+psycopg://", creator=connect, pool_pre_ping=True, pool_size=4, future=True
@@ -283,6 +291,9 @@ def bulk_insert(session: Session, table: Any, rows: list[dict[str, Any]]) -> Non
     if not rows:
         return
     conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        _copy_rows(conn, table, rows)
+        return
     if conn.dialect.name != "sqlite":
         conn.execute(table.insert(), rows)
         return
@@ -316,6 +327,19 @@ def bulk_insert(session: Session, table: Any, rows: list[dict[str, Any]]) -> Non
 
     params = [params_of(row) for row in rows]
     conn.exec_driver_sql(sql, params)
+
+
+def _copy_rows(conn: Any, table: Any, rows: list[dict[str, Any]]) -> None:
+    """PostgreSQL's COPY: many rows in one stream (an executemany of 100,000 INSERTs costs
+    a round of parsing and planning each). Same transaction, same constraints."""
+    names = list(rows[0])
+    cols = ", ".join(f'"{n}"' for n in names)
+    pick = itemgetter(*names)
+    raw = conn.connection.driver_connection
+    with raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({cols}) FROM STDIN') as copy:
+        for row in rows:
+            values = pick(row)
+            copy.write_row((values,) if len(names) == 1 else values)
 
 
 # The storage formats of SQLAlchemy's SQLite DATE/DATETIME types, so rows written here read

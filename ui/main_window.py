@@ -997,10 +997,14 @@ class MainWindow(QMainWindow):
         digest = hashlib.sha1(str(self.lib.path.resolve()).encode()).hexdigest()[:12]
         return f"library-{digest}"
 
+    def _here(self) -> str:
+        """How this library is named in the recent list: its folder, or a team's URL."""
+        if getattr(self.lib, "is_team", False):
+            return str(self.lib.store.db_path)
+        return str(self.lib.path.resolve())
+
     def _remember_recent(self) -> None:
-        recent = [str(self.lib.path.resolve())] + [
-            p for p in self.recent_libraries() if p != str(self.lib.path.resolve())
-        ]
+        recent = [self._here()] + [p for p in self.recent_libraries() if p != self._here()]
         self.settings.setValue("recent/libraries", recent[:RECENT_MAX])
 
     def recent_libraries(self) -> list[str]:
@@ -1011,7 +1015,7 @@ class MainWindow(QMainWindow):
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
-        here = str(self.lib.path.resolve())
+        here = self._here()
         others = [p for p in self.recent_libraries() if p != here]
         for path in others:
             self.recent_menu.addAction(path, partial(self.open_library, path))
@@ -1030,6 +1034,13 @@ class MainWindow(QMainWindow):
         library keeps its one-window lock); this window stays as it is."""
         from pathlib import Path
 
+        if "://" in folder:  # a team library's URL: its own window, as for a folder
+            if folder == self._here():
+                self.status.showMessage("That library is open in this window.", 5000)
+                return
+            self.launch_library(folder)
+            self.status.showMessage(f"Opening {folder} in a new window…", 5000)
+            return
         path = Path(folder)
         if path.resolve() == self.lib.path.resolve():
             self.status.showMessage("That library is open in this window.", 5000)
