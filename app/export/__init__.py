@@ -74,7 +74,7 @@ def export(
     opts = options or ExportOptions()
     ids = resolve(lib, selection)
     if getattr(module, "KEYED", False):
-        lib.citation_keys(ids)  # made once, on first export; the records then carry them
+        lib.make_citation_keys(ids)  # made once, on first export; the records then carry them
     if progress is not None and len(ids) >= PROGRESS_MIN:
         lib = _Counting(lib, len(ids), progress)
     if dest is None:

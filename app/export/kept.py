@@ -122,7 +122,7 @@ def render(lib: Papers, fmt: str, sel: Selection, opts: ExportOptions) -> tuple[
     module = FORMATS[fmt]
     ids = resolve(lib, sel)
     if getattr(module, "KEYED", False):
-        lib.citation_keys(ids)
+        lib.make_citation_keys(ids)
     buf = io.StringIO()
     module.write(lib, ids, buf, opts)
     return buf.getvalue(), len(ids)
