@@ -244,8 +244,13 @@ def has_bindings(lib: Any) -> bool:
 
 class Follower:
     """Refreshes kept exports after changes, debounced: a burst of changes gives one
-    refresh ``delay`` seconds after the last (or every ``max_wait`` seconds during a long
-    burst), one at a time, on its own thread. ``done(Refreshed)`` is called on that thread."""
+    refresh ``delay`` seconds after the last, one at a time, on its own thread. During a
+    long burst a refresh still runs at a ceiling, ``max_wait`` after the burst began, and
+    each further one while the burst goes on waits twice as long (up to ``MAX_CEILING``):
+    a burst of 1,000 changes gives a few rewrites, a lone change one within ``delay``.
+    ``done(Refreshed)`` is called on that thread."""
+
+    MAX_CEILING = 12.0  # seconds: the longest a kept file lags behind a running burst
 
     def __init__(
         self,
@@ -260,6 +265,7 @@ class Follower:
         self._cond = threading.Condition()
         self._due: float | None = None  # when the pending refresh should run
         self._first: float | None = None  # when the pending burst began
+        self._streak = 0  # refreshes in a row with changes coming in meanwhile
         self._stopping = False
         self.refreshes = 0
         self._busy = False
@@ -273,7 +279,8 @@ class Follower:
         with self._cond:
             if self._first is None:
                 self._first = now
-            self._due = min(now + self.delay, self._first + self.max_wait)
+            ceiling = min(self.max_wait * 2**self._streak, self.MAX_CEILING)
+            self._due = min(now + self.delay, self._first + ceiling)
             self._cond.notify_all()
 
     def idle(self) -> bool:
@@ -317,6 +324,8 @@ class Follower:
                 result = Refreshed(failed=[("", f"kept exports not refreshed: {exc}")])
             self.refreshes += 1
             with self._cond:
+                # Changes came in while it ran: the burst goes on, the next ceiling doubles.
+                self._streak = self._streak + 1 if self._due is not None else 0
                 self._busy = False
                 self._cond.notify_all()
             if self._done is not None:
