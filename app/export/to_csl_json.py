@@ -13,7 +13,7 @@ import orjson
 from app.export.citation import Citation, citation
 from app.export.common import ExportOptions
 from app.export.names import Name
-from app.export.selection import Papers, iter_papers
+from app.export.selection import Papers, iter_cited
 from app.records import PaperRecord
 
 NAME, LABEL, EXTENSION = "csl-json", "CSL-JSON (Pandoc, Zotero)", ".json"
@@ -73,7 +73,7 @@ def write(lib: Papers, ids: Sequence[int], out: TextIO, opts: ExportOptions) -> 
     # Streamed item by item: the document is never built whole in memory.
     out.write("[")
     buffer: list[str] = []
-    for n, p in enumerate(iter_papers(lib, ids)):
+    for n, p in enumerate(iter_cited(lib, ids)):
         buffer.append(("\n  " if n == 0 else ",\n  ") + _encode(item_of(citation(p), True)))
         if len(buffer) >= 1000:
             out.write("".join(buffer))
