@@ -114,10 +114,12 @@ def write_entries(
 ) -> None:
     """One text entry per paper, blank-line separated, written :data:`CHUNK` at a time."""
     buffer: list[str] = []
+    gap = ""  # exactly "\n".join(every entry), however the chunks fall
     for p in iter_cited(lib, ids):
         buffer.append(entry(p))
         if len(buffer) >= CHUNK:
-            out.write("\n".join(buffer) + "\n")
+            out.write(gap + "\n".join(buffer))
             buffer.clear()
+            gap = "\n"
     if buffer:
-        out.write("\n".join(buffer))
+        out.write(gap + "\n".join(buffer))
