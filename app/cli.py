@@ -197,8 +197,8 @@ def _main(argv: Sequence[str] | None) -> int:
             # The facade does not index on commit: what this command wrote becomes
             # searchable here, before the command returns.
             if lib.wrote:
+                _refresh_kept_exports(lib)  # first: the file follows the commit at once
                 lib.index.try_sync()  # committed already: an index failure is logged
-                _refresh_kept_exports(lib)
 
 
 def _refresh_kept_exports(lib: Library) -> None:

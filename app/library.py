@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import LibraryError, UnknownPaper
 from app.importers import sniff
+from app.library_exports import CitationDoors
 from app.maintenance import Backups
 from app.records import FileResult, ImportReport, PaperRecord, TagInfo
 from app.store import edits, marks, trash
@@ -47,7 +48,7 @@ __all__ = ["DB_NAME", "SORT_COLUMNS", "Library", "PaperFilter"]
 T = TypeVar("T")
 
 
-class Library:
+class Library(CitationDoors):
     """An open library folder. Use :meth:`open`; close it (or use ``with``)."""
 
     # The undo records, also by their historical names (``Library.TagDelta``).
@@ -471,42 +472,7 @@ class Library:
     def delete_saved_search(self, name: str) -> Changes:
         return self._write(lambda s: marks.delete_saved_search(s, name))[1]
 
-    # -- citations and kept exports (issue 12; app.export.keys, app.export.kept) ----------
-
-    def citation_keys(self, ids: Sequence[int]) -> dict[int, str]:
-        """The papers' citation keys, making the missing ones (stored; no feed row)."""
-        from app.export import keys
-
-        return self.store.write(lambda s: keys.ensure(s, list(ids)), derived=True)[0]
-
-    def set_citation_key(self, paper_id: int, key: str) -> Changes:
-        """Give a paper its citation key (validated, unique); an ``edit`` change."""
-        from app.export import keys
-
-        self.require([paper_id])
-        return self._write(lambda s: keys.set_key(s, paper_id, key))[1]
-
-    def keep_export(self, path: str | Path, fmt: str, selection: Any, options: Any) -> Any:
-        """Write ``path`` now and keep it up to date (``app.export.kept.Binding``)."""
-        from app.export import kept
-
-        return kept.keep(self, path, fmt, selection, options)
-
-    def kept_exports(self) -> list[Any]:
-        from app.export import kept
-
-        return kept.bindings(self)
-
-    def remove_kept_export(self, path: str | Path) -> bool:
-        from app.export import kept
-
-        return kept.remove(self, path)
-
-    def refresh_kept_exports(self) -> Any:
-        """Rewrite the kept exports whose output changed (``kept.Refreshed``)."""
-        from app.export import kept
-
-        return kept.refresh(self)
+    # Citation keys and kept exports (issue 12): app.library_exports.CitationDoors.
 
     # -- search (lib.index) ----------------------------------------------------------------
     # The index is derived data that follows the change feed; ``run_search`` and

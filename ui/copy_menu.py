@@ -22,7 +22,7 @@ STYLE_KEY = "copy/style"
 
 
 def _texts(lib: Library, ids: list[int], make: Callable[[list[PaperRecord]], list[str]]) -> str:
-    lib.citation_keys(ids)
+    lib.make_citation_keys(ids)
     return "\n".join(make(lib.papers(ids)))
 
 

@@ -140,7 +140,42 @@ class DetailsDialog(QDialog):
             return
         w = self.window_
         commands.edit_details(w.undo_stack, w.ops, w.panel.feedback, self.rec.id, self.values(), w)
-        key, pid = self.key.text().strip(), self.rec.id
-        if key and key != self.original_key:  # an "edit" change; a taken key is said inline
-            w.ops.op(lambda lib: lib.set_citation_key(pid, key), w).run()
+        key, before = self.key.text().strip(), self.original_key
+        if key and key != before:  # an "edit" change; a taken key is said inline
+            set_key(w.undo_stack, w.ops, w.panel.feedback, self.rec.id, before, key, w)
         self.accept()
+
+
+class KeyStep(commands._Step):
+    """A citation key changed: undo gives the paper its previous key back."""
+
+    def __init__(self, ops: Any, paper_id: int, before: str, after: str, fb: Any) -> None:
+        super().__init__(ops, "Change citation key", fb)
+        self.paper_id, self.before, self.after = paper_id, before, after
+
+    def _redo(self, lib: Any) -> object:
+        return lib.set_citation_key(self.paper_id, self.after)
+
+    def _undo(self, lib: Any) -> object:
+        return lib.set_citation_key(self.paper_id, self.before)
+
+
+def set_key(
+    stack: Any,
+    ops: Any,
+    fb: Any,
+    paper_id: int,
+    before: str | None,
+    key: str,
+    initiator: object = None,
+) -> None:
+    """Give ``paper_id`` the key ``key`` on the writer thread; once stored, one undoable
+    step (a paper shown with no key yet has one made first, so ``before`` is known)."""
+
+    def pushed(_changes: object) -> None:
+        if before:
+            stack.push(KeyStep(ops, paper_id, before, key, fb))
+
+    ops.op(lambda lib: lib.set_citation_key(paper_id, key), initiator).success(pushed).failure(
+        fb.failed.emit
+    ).run()

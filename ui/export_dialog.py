@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QSettings, QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -82,6 +82,7 @@ class ExportDialog(QDialog):
         self._count_job.finished.connect(self._count_arrived)
         self._count_job.failed.connect(self._count_failed)
         self._export_job = LatestJob(self, threads=1)
+        self._keeping = False  # a kept export is being made on the window's writer
         self._export_job.finished.connect(self._export_done)
         self._export_job.failed.connect(self._export_failed)
         # Choices change in bursts (ticking several tags): count once they settle.
@@ -294,13 +295,27 @@ class ExportDialog(QDialog):
         if item is None:
             return
         path = item.data(Qt.ItemDataRole.UserRole)
+
+        def removed(_result: object) -> None:
+            self.message.setText(f"{path} is no longer kept up to date (the file stays).")
+            self.refresh_kept()
+
+        ops = self._ops()
+        if ops is not None:  # bindings are written by the window's writer thread
+            ops.op(lambda lib: lib.remove_kept_export(path), self).success(removed).failure(
+                self.message.setText
+            ).run()
+            return
         try:
             self.lib.remove_kept_export(path)
         except PaperdeskError as exc:
             self.message.setText(str(exc))
             return
-        self.message.setText(f"{path} is no longer kept up to date (the file stays).")
-        self.refresh_kept()
+        removed(None)
+
+    def _ops(self) -> Any:
+        """The window's operations (its one writer thread), if the dialog has a window."""
+        return getattr(self.parent(), "ops", None)
 
     def _format_changed(self) -> None:
         self.group_by_tag.setEnabled(self.format in GROUPABLE)
@@ -342,6 +357,7 @@ class ExportDialog(QDialog):
             self.selection() is not None
             and bool(self.dest_edit.text().strip())
             and not self._export_job.busy
+            and not self._keeping
         )
         self.export_button.setEnabled(ready)
 
@@ -371,11 +387,27 @@ class ExportDialog(QDialog):
         lib, fmt, opts = self.lib, self.format, self.options()
         self.message.setText(f"Exporting to {dest}…")
         kept = self.kept_selection() if self.keep_box.isChecked() else None
-        if kept is not None:
+        ops = self._ops()
+        if kept is not None and ops is not None:
+            # A binding is a library write: the window's writer thread makes it (and
+            # writes the file), in order with the window's other writes.
+            self._keeping = True
+            ops.op(lambda lib: _keep(lib, dest, fmt, kept, opts), self).success(
+                self._keep_done
+            ).failure(self._keep_failed).run()
+        elif kept is not None:
             self._export_job.submit(lambda: _keep(lib, dest, fmt, kept, opts))
         else:
             self._export_job.submit(lambda: export(lib, sel, fmt, dest, options=opts))
         self._update_button()
+
+    def _keep_done(self, result: object) -> None:
+        self._keeping = False
+        self._export_done(result)
+
+    def _keep_failed(self, reason: str) -> None:
+        self._keeping = False
+        self._export_failed(reason)
 
     def _export_done(self, result: object) -> None:
         assert isinstance(result, ExportResult)

@@ -93,7 +93,7 @@ def _show_setup(p):
 
 @command("show", "show one paper", _show_setup)
 def show(lib, args) -> int:
-    lib.citation_keys(lib.require([args.id]))  # a key is made when a paper is first shown
+    lib.make_citation_keys(lib.require([args.id]))  # a key is made when a paper is first shown
     paper = lib.get(args.id)
     if args.json:
         out = paper.to_json()

@@ -23,7 +23,7 @@ def cite(lib, args) -> int:
     from app.export.cite import formatted
 
     ids = lib.require(args.ids)
-    lib.citation_keys(ids)
+    lib.make_citation_keys(ids)
     for line in formatted(lib.papers(ids), args.style, args.format):
         print(line)
     return 0

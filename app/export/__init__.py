@@ -74,7 +74,7 @@ def export(
     opts = options or ExportOptions()
     ids = resolve(lib, selection)
     if getattr(module, "KEYED", False):
-        lib.citation_keys(ids)  # made once, on first export; the records then carry them
+        lib.make_citation_keys(ids)  # made once, on first export; the records then carry them
     if progress is not None and len(ids) >= PROGRESS_MIN:
         lib = _Counting(lib, len(ids), progress)
     if dest is None:
@@ -101,11 +101,15 @@ class _Counting:
         return getattr(self._lib, name)
 
     def iter_papers(self, ids: Sequence[int], chunk: int = 2000) -> Iterator[PaperRecord]:
-        for n, p in enumerate(self._lib.iter_papers(ids, chunk)):
-            if n % 1000 == 0:
-                self._progress(min(self._done + n, self._total), self._total)
+        return self.counted(self._lib.iter_papers(ids, chunk), len(ids))
+
+    def counted(self, papers: Iterator[PaperRecord], n: int | None = None) -> Iterator[PaperRecord]:
+        """``papers``, telling the progress as they are read (``n``: how many; default all)."""
+        for k, p in enumerate(papers):
+            if k % 1000 == 0:
+                self._progress(min(self._done + k, self._total), self._total)
             yield p
-        self._done += len(ids)
+        self._done += self._total if n is None else n
         self._progress(min(self._done, self._total), self._total)
 
 

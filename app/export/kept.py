@@ -122,13 +122,66 @@ def render(lib: Papers, fmt: str, sel: Selection, opts: ExportOptions) -> tuple[
     module = FORMATS[fmt]
     ids = resolve(lib, sel)
     if getattr(module, "KEYED", False):
-        lib.citation_keys(ids)
+        lib.make_citation_keys(ids)
     buf = io.StringIO()
     module.write(lib, ids, buf, opts)
     return buf.getvalue(), len(ids)
 
 
-def _digest(lib: Papers, fmt: str, sel: Selection, opts: ExportOptions) -> tuple[str, str, int]:
+@dataclass
+class _Rendered:
+    """A binding's last rendering, entry by entry (the window's follower keeps these)."""
+
+    fmt: str
+    sel: Selection
+    seq: int  # the change feed's last row before it was read
+    entries: dict[int, str]
+
+
+_INCREMENTAL = frozenset({"bibtex", "biblatex"})  # one entry per paper, independent
+
+
+def _render_incremental(
+    lib: Any, fmt: str, sel: Selection, path: str, cache: dict[str, _Rendered]
+) -> tuple[str, int]:
+    """The export as text, re-rendering only the papers the change feed names since the
+    last rendering (and papers new to the selection); a library-wide change renders all."""
+    from app.export import FORMATS
+    from app.export.selection import iter_cited
+
+    entry = FORMATS[fmt].entry_text
+    seq = lib.last_change()  # before reading: later changes are seen again next time
+    ids = resolve(lib, sel)
+    lib.make_citation_keys(ids)
+    prev = cache.get(path)
+    entries: dict[int, str] = {}
+    todo: list[int] = ids
+    if prev is not None and prev.fmt == fmt and prev.sel == sel:
+        rows = lib.changes_since(prev.seq)
+        if all(pid is not None for _seq, pid, _kind in rows):
+            changed = {pid for _seq, pid, _kind in rows}
+            entries = prev.entries
+            todo = [i for i in ids if i in changed or i not in entries]
+    for p in iter_cited(lib, todo):
+        entries[p.id] = entry(p)
+    if len(entries) > len(ids):  # papers that left the selection
+        entries = {i: entries[i] for i in ids if i in entries}
+    cache[path] = _Rendered(fmt, sel, seq, entries)
+    # As write_entries joins them: one blank line between entries.
+    return "\n".join(entries[i] for i in ids if i in entries), len(ids)
+
+
+def _digest(
+    lib: Papers,
+    fmt: str,
+    sel: Selection,
+    opts: ExportOptions,
+    path: str = "",
+    cache: dict[str, _Rendered] | None = None,
+) -> tuple[str, str, int]:
+    if cache is not None and fmt in _INCREMENTAL:
+        text, n = _render_incremental(lib, fmt, sel, path, cache)
+        return hashlib.sha256(text.encode()).hexdigest(), text, n
     if fmt in _STAMPED:  # compare without the moment, which differs every time
         fixed = ExportOptions(opts.title, opts.group_by_tag, _EPOCH)
         text, n = render(lib, fmt, sel, fixed)
@@ -137,11 +190,13 @@ def _digest(lib: Papers, fmt: str, sel: Selection, opts: ExportOptions) -> tuple
     return hashlib.sha256(text.encode()).hexdigest(), text, n
 
 
-def _write(lib: Papers, b: Binding) -> tuple[str, int, bool]:
+def _write(
+    lib: Papers, b: Binding, cache: dict[str, _Rendered] | None = None
+) -> tuple[str, int, bool]:
     """Write ``b``'s file if its content changed: (hash, papers, whether written)."""
     from app.export import _FILE_ENCODING
 
-    digest, text, n = _digest(lib, b.format, b.selection, b.options)
+    digest, text, n = _digest(lib, b.format, b.selection, b.options, b.path, cache)
     if digest == b.content_hash and os.path.isfile(b.path):
         return digest, n, False
     if b.format in _STAMPED:
@@ -203,12 +258,14 @@ class Refreshed:
     failed: list[tuple[str, str]] = field(default_factory=list)  # (path, one-line reason)
 
 
-def refresh(lib: Any) -> Refreshed:
-    """Bring every kept export up to date; never raises for one binding's failure."""
+def refresh(lib: Any, cache: dict[str, _Rendered] | None = None) -> Refreshed:
+    """Bring every kept export up to date; never raises for one binding's failure.
+    ``cache`` (a long-lived caller's, e.g. the window's follower): the last renderings, so
+    only changed papers are rendered again."""
     out = Refreshed()
     for b in bindings(lib):
         try:
-            digest, n, wrote = _write(lib, b)
+            digest, n, wrote = _write(lib, b, cache)
         except PaperdeskError as exc:
             reason = str(exc)
             out.failed.append((b.path, reason))
@@ -244,8 +301,13 @@ def has_bindings(lib: Any) -> bool:
 
 class Follower:
     """Refreshes kept exports after changes, debounced: a burst of changes gives one
-    refresh ``delay`` seconds after the last (or every ``max_wait`` seconds during a long
-    burst), one at a time, on its own thread. ``done(Refreshed)`` is called on that thread."""
+    refresh ``delay`` seconds after the last, one at a time, on its own thread. During a
+    long burst a refresh still runs at a ceiling, ``max_wait`` after the burst began, and
+    each further one while the burst goes on waits twice as long (up to ``MAX_CEILING``):
+    a burst of 1,000 changes gives a few rewrites, a lone change one within ``delay``.
+    ``done(Refreshed)`` is called on that thread."""
+
+    MAX_CEILING = 12.0  # seconds: the longest a kept file lags behind a running burst
 
     def __init__(
         self,
@@ -260,6 +322,8 @@ class Follower:
         self._cond = threading.Condition()
         self._due: float | None = None  # when the pending refresh should run
         self._first: float | None = None  # when the pending burst began
+        self._streak = 0  # refreshes in a row with changes coming in meanwhile
+        self._cache: dict[str, _Rendered] = {}  # used on the follower's thread only
         self._stopping = False
         self.refreshes = 0
         self._busy = False
@@ -273,7 +337,8 @@ class Follower:
         with self._cond:
             if self._first is None:
                 self._first = now
-            self._due = min(now + self.delay, self._first + self.max_wait)
+            ceiling = min(self.max_wait * 2**self._streak, self.MAX_CEILING)
+            self._due = min(now + self.delay, self._first + ceiling)
             self._cond.notify_all()
 
     def idle(self) -> bool:
@@ -311,12 +376,14 @@ class Follower:
                 self._due = self._first = None
                 self._busy = True
             try:
-                result = refresh(self._lib)
+                result = refresh(self._lib, self._cache)
             except Exception as exc:  # noqa: BLE001 — closing, or the database is busy
                 _log.warning("kept exports not refreshed: %s", exc)
                 result = Refreshed(failed=[("", f"kept exports not refreshed: {exc}")])
             self.refreshes += 1
             with self._cond:
+                # Changes came in while it ran: the burst goes on, the next ceiling doubles.
+                self._streak = self._streak + 1 if self._due is not None else 0
                 self._busy = False
                 self._cond.notify_all()
             if self._done is not None:

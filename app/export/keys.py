@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Sequence
 from datetime import date
 from itertools import count
+from typing import Any
 
 from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
@@ -21,7 +22,7 @@ from app.errors import PaperdeskError, UnknownPaper
 from app.export.names import split
 from app.store import feed
 from app.store.records import json_list
-from db import Paper
+from db import Paper, read_session
 
 KEY_MAX = 100
 # What BibTeX, biber and pandoc all accept in a key, and no shell or Markdown trips on.
@@ -108,6 +109,38 @@ def ensure(s: Session, ids: Sequence[int]) -> dict[int, str]:
             .values(citation_key=bindparam("key")),
             made,
         )
+    return have
+
+
+def missing(s: Session, ids: Sequence[int]) -> list[int]:
+    """Which of ``ids`` have no key yet: one read of the (indexed) empty keys, so an
+    export of papers that all have keys never takes the write lock."""
+    empty = s.scalars(select(Paper.id).where(Paper.citation_key.is_(None))).all()
+    if not empty:
+        return []
+    wanted = set(ids)
+    return [pid for pid in empty if pid in wanted]
+
+
+def make_missing(store: Any, ids: Sequence[int]) -> None:
+    """Make the keys ``ids`` lack: read-only when none is missing, else one write
+    transaction that makes them all (``ensure`` checks again there: another process may
+    have made some meanwhile)."""
+    with read_session(store.engine) as s:
+        todo = missing(s, ids)
+    if todo:
+        store.write(lambda s: ensure(s, todo), derived=True)
+
+
+def keys_of(store: Any, ids: Sequence[int]) -> dict[int, str]:
+    """The keys of ``ids`` (unknown ids left out), making the missing ones first."""
+    make_missing(store, ids)
+    have: dict[int, str] = {}
+    with read_session(store.engine) as s:
+        for start in range(0, len(ids), 20_000):
+            chunk = list(ids[start : start + 20_000])
+            stmt = select(Paper.id, Paper.citation_key).where(Paper.id.in_(chunk))
+            have.update((pid, key) for pid, key in s.execute(stmt) if key is not None)
     return have
 
 

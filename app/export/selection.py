@@ -33,7 +33,7 @@ class Papers(Protocol):
 
     def iter_papers(self, ids: Sequence[int], chunk: int = ...) -> Iterator[PaperRecord]: ...
 
-    def citation_keys(self, ids: Sequence[int]) -> dict[int, str]: ...
+    def make_citation_keys(self, ids: Sequence[int]) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -96,15 +96,30 @@ def iter_papers(lib: Papers, ids: Sequence[int], chunk: int = CHUNK) -> Iterator
     return lib.iter_papers(ids, chunk)
 
 
+def iter_cited(lib: Papers, ids: Sequence[int], chunk: int = CHUNK) -> Iterator[PaperRecord]:
+    """Like :func:`iter_papers`, with only the fields a citation uses (the citation formats'
+    reader: ``app.export.reader``); a library without a store reads full records."""
+    counted = getattr(lib, "counted", None)
+    store = getattr(lib, "store", None)
+    if store is None:
+        return lib.iter_papers(ids, chunk)
+    from app.export.reader import cited_records
+
+    it = cited_records(store, ids, chunk)
+    return counted(it) if callable(counted) else it
+
+
 def write_entries(
     lib: Papers, ids: Sequence[int], out: TextIO, entry: Callable[[PaperRecord], str]
 ) -> None:
     """One text entry per paper, blank-line separated, written :data:`CHUNK` at a time."""
     buffer: list[str] = []
-    for p in iter_papers(lib, ids):
+    gap = ""  # exactly "\n".join(every entry), however the chunks fall
+    for p in iter_cited(lib, ids):
         buffer.append(entry(p))
         if len(buffer) >= CHUNK:
-            out.write("\n".join(buffer) + "\n")
+            out.write(gap + "\n".join(buffer))
             buffer.clear()
+            gap = "\n"
     if buffer:
-        out.write("\n".join(buffer))
+        out.write(gap + "\n".join(buffer))

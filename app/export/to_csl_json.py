@@ -4,20 +4,25 @@ arXiv:<id>``, ``publisher: arXiv``, ``DOI``, ``URL``, ``issued`` date-parts, aut
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any, TextIO
+
+import orjson
 
 from app.export.citation import Citation, citation
 from app.export.common import ExportOptions
 from app.export.names import Name
-from app.export.selection import Papers, iter_papers
+from app.export.selection import Papers, iter_cited
 from app.records import PaperRecord
 
 NAME, LABEL, EXTENSION = "csl-json", "CSL-JSON (Pandoc, Zotero)", ".json"
 KEYED = True
 
-_encode = json.JSONEncoder(ensure_ascii=False).encode
+
+def _encode(item: dict[str, Any]) -> str:
+    # orjson: UTF-8 kept, ~10x the standard encoder; it never shares or alters the item.
+    return orjson.dumps(item).decode()
 
 
 def csl_name(n: Name) -> dict[str, str]:
@@ -29,11 +34,18 @@ def csl_name(n: Name) -> dict[str, str]:
     return out
 
 
-def item_of(c: Citation) -> dict[str, Any]:
+@lru_cache(maxsize=100_000)  # names repeat across papers; Name is frozen
+def _name_json(n: Name) -> orjson.Fragment:
+    return orjson.Fragment(orjson.dumps(csl_name(n)))
+
+
+def item_of(c: Citation, fast: bool = False) -> dict[str, Any]:
+    """``c`` as a CSL item; ``fast``: the names as pre-encoded JSON (for orjson only)."""
     item: dict[str, Any] = {"id": c.key, "citation-key": c.key, "type": "article"}
     item["title"] = c.title
     if c.names:
-        item["author"] = [csl_name(n) for n in c.names]
+        make = _name_json if fast else csl_name
+        item["author"] = [make(n) for n in c.names]
     if c.published:
         d = c.published
         item["issued"] = {"date-parts": [[d.year, d.month, d.day]]}
@@ -61,8 +73,8 @@ def write(lib: Papers, ids: Sequence[int], out: TextIO, opts: ExportOptions) -> 
     # Streamed item by item: the document is never built whole in memory.
     out.write("[")
     buffer: list[str] = []
-    for n, p in enumerate(iter_papers(lib, ids)):
-        buffer.append(("\n  " if n == 0 else ",\n  ") + _encode(item(p)))
+    for n, p in enumerate(iter_cited(lib, ids)):
+        buffer.append(("\n  " if n == 0 else ",\n  ") + _encode(item_of(citation(p), True)))
         if len(buffer) >= 1000:
             out.write("".join(buffer))
             buffer.clear()

@@ -15,7 +15,7 @@ from typing import TextIO
 
 from app.export.citation import citation
 from app.export.common import ExportOptions
-from app.export.selection import CHUNK, Papers, iter_papers
+from app.export.selection import CHUNK, Papers, iter_cited
 from app.records import PaperRecord
 
 NAME, LABEL, EXTENSION = "ris", "RIS (Zotero, EndNote, Mendeley)", ".ris"
@@ -60,7 +60,7 @@ def reference_text(p: PaperRecord) -> str:
 def write(lib: Papers, ids: Sequence[int], out: TextIO, opts: ExportOptions) -> None:
     buffer: list[str] = []
     first = True
-    for p in iter_papers(lib, ids):
+    for p in iter_cited(lib, ids):
         buffer.append(reference_text(p))
         if len(buffer) >= CHUNK:
             out.write(("" if first else "\n") + "\n".join(buffer))

@@ -79,7 +79,16 @@ def test_details_editor_sets_a_valid_unique_key(qtbot, open_window, seeded):
     assert not dialog.error.isHidden()
     dialog.key.setText("mine2024")
     assert dialog.error.isHidden()
+    made = dialog.original_key
     dialog.save()
+    quiet(qtbot, window)
+    assert seeded.get(a).citation_key == "mine2024"
+    # One undoable step, like the other edits: undo gives the made key back, redo again.
+    assert window.undo_stack.undoText() == "Change citation key"
+    window.undo_stack.undo()
+    quiet(qtbot, window)
+    assert seeded.get(a).citation_key == made
+    window.undo_stack.redo()
     quiet(qtbot, window)
     assert seeded.get(a).citation_key == "mine2024"
 

@@ -266,3 +266,16 @@ def test_cite_command_formats(cited, capsys):
     assert "*SciCode: A Research*" in capsys.readouterr().out
     assert main(["--library", folder, "cite", str(pid), "--style", "nope"]) == 2
     assert main(["--library", folder, "cite", "999999"]) == 2
+
+
+def test_citation_reader_gives_the_same_citations_as_full_records(cited):
+    """The citation formats read only the columns a citation uses (app.export.reader): every
+    paper's citation is the one its full record gives."""
+    from app.export.citation import citation
+    from app.export.reader import cited_records
+
+    ids = cited.paper_ids()
+    cited.make_citation_keys(ids)
+    lean = [citation(p) for p in cited_records(cited.store, ids, 2)]
+    full = [citation(p) for p in cited.papers(ids)]
+    assert lean == full and len(full) == len(ids) > 1

@@ -172,3 +172,33 @@ def test_follower_debounces_a_burst(tagged, tmp_path):
         assert len(entries(refs)) == len(set(ids) | set(tagged.paper_ids(sort="added")[:5]))
     finally:
         follower.stop()
+
+
+@pytest.mark.parametrize("fmt", ["bibtex", "biblatex"])
+def test_incremental_refresh_writes_what_a_full_export_writes(tagged, tmp_path, fmt):
+    """The follower re-renders only the papers the feed names: after each kind of change
+    its file is byte-for-byte the file a fresh export writes."""
+    from app.export import export
+    from app.export.kept import refresh
+
+    kept, fresh = tmp_path / "kept.bib", tmp_path / "fresh.bib"
+    sel = Selection(tags=("reading",))
+    tagged.keep_export(kept, fmt, sel, ExportOptions())
+    cache: dict = {}
+    all_ids = tagged.paper_ids()
+    inside = [i for i in all_ids if "reading" in tagged.get(i).tags]
+    outside = [i for i in all_ids if i not in inside]
+    changes = [
+        lambda: tagged.add_tags(inside[:1], ["also & more"]),
+        lambda: tagged.set_note(inside[-1], "50% of {it}"),
+        lambda: tagged.set_citation_key(inside[0], "renamed2024"),
+        lambda: tagged.remove_tags(inside[1:2], ["reading"]),
+        lambda: tagged.add_tags(outside[:1], ["reading"]),
+        lambda: tagged.rename_tag("also & more", "renamed tag"),
+    ]
+    for change in changes:
+        change()
+        refresh(tagged, cache)
+        export(tagged, sel, fmt, fresh)
+        assert kept.read_bytes() == fresh.read_bytes()
+    assert "renamed2024" in kept.read_text(encoding="utf-8")
