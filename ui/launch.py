@@ -142,11 +142,13 @@ def show_startup_error(message: str, wait: bool = True):
         _check_display(rendering_only=False)
     except PaperdeskError:
         return None
+    from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QMessageBox
 
     application()
     box = QMessageBox(QMessageBox.Icon.Critical, "Paperdesk cannot start", message)
     box.setObjectName("startupError")
+    box.setTextFormat(Qt.TextFormat.PlainText)  # the message names paths and errors
     if wait:
         box.exec()
     else:
