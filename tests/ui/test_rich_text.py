@@ -14,8 +14,10 @@ import html
 from PySide6 import QtGui
 from PySide6.QtCore import QPoint, Qt, QUrl
 from PySide6.QtGui import QAction, QHelpEvent, QTextDocument, QTextFormat
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (
     QApplication,
+    QDialog,
     QInputDialog,
     QLabel,
     QMenu,
@@ -24,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from tests.ui.conftest import wait_listing
 from ui.import_summary import ImportSummaryDialog
 from ui.paper_model import COLUMNS
 from ui.sidebar import KEY_ROLE
@@ -50,9 +53,10 @@ class _Document(QTextDocument):
         return super().loadResource(kind, name)
 
 
-def as_shown(text: str, fmt: Qt.TextFormat = Qt.TextFormat.AutoText) -> str:
+def as_shown(text: str, fmt: Qt.TextFormat = Qt.TextFormat.AutoText, links: bool = False) -> str:
     """``text`` as Qt shows it in a label or tooltip of format ``fmt``; fails when showing
-    it would render markup (a heading, bold, italics, a link) or load an image."""
+    it would render markup (a heading, bold, italics, a link unless ``links``) or load an
+    image."""
     rich = fmt == Qt.TextFormat.RichText or (
         fmt == Qt.TextFormat.AutoText and QtGui.Qt.mightBeRichText(text)
     )
@@ -72,7 +76,7 @@ def as_shown(text: str, fmt: Qt.TextFormat = Qt.TextFormat.AutoText) -> str:
             frag = it.fragment()
             f = frag.charFormat()
             assert not f.isImageFormat(), f"{text!r} renders an image"
-            assert not f.isAnchor(), f"{text!r} renders a link"
+            assert links or not f.isAnchor(), f"{text!r} renders a link"
             assert f.fontWeight() <= 400 and not f.fontItalic(), f"{text!r} renders {frag.text()!r}"
             assert f.objectType() == QTextFormat.ObjectTypes.NoObject
             it += 1
@@ -100,7 +104,8 @@ def labels_of(widget: QWidget, extra: tuple[str, ...] = ()) -> list[str]:
         text = lb.text()
         held = [m for m in (*USER_TEXTS, *extra) if m in text or html.escape(m) in text]
         if held:
-            shown = as_shown(text, lb.textFormat())
+            # The search hint's "Did you mean" link is ours (its text escaped).
+            shown = as_shown(text, lb.textFormat(), links=lb.objectName() == "searchHint")
             for m in held:
                 assert m in shown, f"{lb.objectName() or lb}: {m!r} not shown in {shown!r}"
             out.append(shown)
@@ -119,6 +124,7 @@ def _hostile(lib) -> int:
     lib.set_tag_color(TAG, "#ff0000")  # it gets a key (1): its action's text names it
     lib.set_note(pid, NOTE)
     lib.save_search(SAVED, QUERY)
+    lib.index.sync()  # the edits indexed: a search answers at once, not "being built"
     return pid
 
 
@@ -183,6 +189,16 @@ def test_every_tooltip_and_label_of_the_window_shows_user_text_literally(
     window.select_ids([pid])
     assert TITLE in window.reader.toPlainText()
 
+    # A query that matches nothing is quoted by the empty-table message and the hint.
+    query = '<img src="q.png"> <b>zzqqxx</b>'
+    window.focus_search()
+    window.search_box.setText(query)
+    wait_listing(qtbot, window, lambda: QTest.keyClick(window.search_box, Qt.Key.Key_Return))
+    assert window.model.rowCount() == 0
+    assert any(query in t for t in labels_of(window, (query,)))
+    empty = window.empty_message
+    assert as_shown(empty.text(), empty.textFormat()).startswith(f"No papers match “{query}”")
+
 
 def test_a_real_hover_shows_the_title_as_text(qtbot, open_window, seeded):
     window, pid = _hostile_window(open_window, seeded, qtbot)
@@ -202,20 +218,51 @@ def test_a_real_hover_shows_the_title_as_text(qtbot, open_window, seeded):
     QToolTip.hideText()
 
 
-def _on_next_modal(qtbot, handle, found: list) -> None:
-    """Run ``handle(dialog)`` on the next modal dialog as soon as it is shown (the flows
-    under test block in ``exec``; this runs inside their event loop)."""
+def answering(call, handle, seconds: float = 20.0):
+    """``call()`` (a flow that blocks in a modal ``exec``), running ``handle(dialog)`` on
+    each modal message box or input dialog it opens; returns ``(call's result, dialogs)``.
+
+    Whatever ``handle`` does or raises, the dialog is closed (``done``) so ``exec`` returns;
+    a modal still open after ``seconds`` is closed too. A failure in ``handle`` is raised
+    here, after the flow returned — never left inside Qt's event loop, where it would leave
+    the dialog open and the test hung."""
+    from time import monotonic
+
     from PySide6.QtCore import QTimer
 
-    def poll():
+    found: list[QWidget] = []
+    errors: list[BaseException] = []
+    state = {"running": True, "deadline": monotonic() + seconds}
+
+    def poll() -> None:
+        if not state["running"]:
+            return  # the flow returned: this poller must not answer a later dialog
         box = QApplication.activeModalWidget()
-        if isinstance(box, QMessageBox | QInputDialog):
+        if isinstance(box, QMessageBox | QInputDialog) and box not in found:
             found.append(box)
-            handle(box)
-        else:
-            QTimer.singleShot(5, poll)
+            try:
+                handle(box)
+            except BaseException as exc:  # noqa: BLE001 (re-raised after the flow)
+                errors.append(exc)
+            finally:
+                if box.isVisible():
+                    box.done(0)
+        elif box is not None and monotonic() > state["deadline"]:
+            errors.append(AssertionError(f"a modal {type(box).__name__} was left open"))
+            if isinstance(box, QDialog):
+                box.done(0)  # a QMessageBox without an Escape button ignores close()
+            else:
+                box.close()
+        QTimer.singleShot(5, poll)
 
     QTimer.singleShot(0, poll)
+    try:
+        result = call()
+    finally:
+        state["running"] = False
+    if errors:
+        raise errors[0]
+    return result, found
 
 
 def _shown_texts(dialog: QWidget, extra: tuple[str, ...] = ()) -> str:
@@ -231,10 +278,7 @@ def test_tag_manager_and_trash_boxes_show_names_literally(qtbot, open_window, se
 
     def answer(name: str, button):
         def handle(box):
-            try:  # a failed check must still close the box, or the flow never returns
-                seen[name] = _shown_texts(box)
-            except AssertionError as exc:
-                seen[name] = f"FAILED: {exc}"
+            seen[name] = _shown_texts(box)
             if isinstance(box, QMessageBox):
                 box.button(button).click()
             else:
@@ -242,32 +286,32 @@ def test_tag_manager_and_trash_boxes_show_names_literally(qtbot, open_window, se
 
         return handle
 
-    def shown(name: str) -> str:
-        assert not seen[name].startswith("FAILED"), seen[name]
-        return seen[name]
+    deleted, found = answering(
+        lambda: manager.delete(TAG), answer("delete", QMessageBox.StandardButton.No)
+    )
+    assert not deleted and len(found) == 1
+    assert f"Delete the tag {TAG!r} from 1 paper?" in seen["delete"]
 
-    found: list = []
-    _on_next_modal(qtbot, answer("delete", QMessageBox.StandardButton.No), found)
-    assert not manager.delete(TAG)
-    assert f"Delete the tag {TAG!r} from 1 paper?" in shown("delete")
+    merged, found = answering(
+        lambda: manager.rename(TAG, OTHER_TAG), answer("merge", QMessageBox.StandardButton.No)
+    )
+    assert not merged and len(found) == 1
+    assert f"Merge {TAG!r} (1 paper) into {OTHER_TAG!r}?" in seen["merge"]
 
-    _on_next_modal(qtbot, answer("merge", QMessageBox.StandardButton.No), found)
-    assert not manager.rename(TAG, OTHER_TAG)
-    assert f"Merge {TAG!r} (1 paper) into {OTHER_TAG!r}?" in shown("merge")
-
-    _on_next_modal(qtbot, answer("rename", None), found)
-    assert not manager.rename(TAG)
-    assert f"New name for {TAG!r}" in shown("rename")
-    assert f"Rename tag {TAG!r}" in shown("rename")
-    assert len(found) == 3
+    renamed, found = answering(lambda: manager.rename(TAG), answer("rename", None))
+    assert not renamed and len(found) == 1
+    assert f"New name for {TAG!r}" in seen["rename"]
+    assert f"Rename tag {TAG!r}" in seen["rename"]
 
     # The Trash: the hostile paper moved there, then "Empty Trash…" asks first.
     seeded.trash_papers([pid])
     window.paper_actions.confirm_empty_trash()
-    qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), QMessageBox))
+    qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), QMessageBox), timeout=5000)
     box = QApplication.activeModalWidget()
-    assert "Delete the 1 paper in the Trash for good?" in _shown_texts(box)
-    box.button(QMessageBox.StandardButton.Cancel).click()
+    try:  # the box is open()ed, not exec()ed: closed here whatever the check finds
+        assert "Delete the 1 paper in the Trash for good?" in _shown_texts(box)
+    finally:
+        box.button(QMessageBox.StandardButton.Cancel).click()
     assert seeded.trash_count() == 1
 
 
