@@ -76,6 +76,7 @@ class DetailsDialog(QDialog):
 
         self.error = QLabel(self)
         self.error.setObjectName("detailsError")
+        self.error.setTextFormat(Qt.TextFormat.PlainText)  # errors quote user text
         self.error.setStyleSheet("color: #c0392b")
         self.error.setWordWrap(True)
         self.buttons = QDialogButtonBox(

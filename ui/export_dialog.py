@@ -37,6 +37,7 @@ from app import Library, PaperdeskError, PaperFilter
 from app.export import FORMATS, ExportOptions, ExportResult, Selection, export, format_for_path
 from app.export.selection import count as selection_count
 from app.store.filters import tag_key
+from ui import plain
 from ui.jobs import LatestJob
 
 SCOPES = ("selected", "view", "tags")
@@ -136,6 +137,7 @@ class ExportDialog(QDialog):
         self.count_label = _named(QLabel(), "exportCount")
         self.message = _named(QLabel(), "exportMessage")
         self.message.setWordWrap(True)
+        self.message.setTextFormat(Qt.TextFormat.PlainText)  # errors quote paths and tags
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         self.buttons = QDialogButtonBox(
@@ -286,7 +288,7 @@ class ExportDialog(QDialog):
             state = f"error: {b.error}" if b.error else f"{b.papers} papers"
             item = QListWidgetItem(f"{b.path} — {b.describe()} — {state}")
             item.setData(Qt.ItemDataRole.UserRole, b.path)
-            item.setToolTip(b.error or b.path)
+            item.setToolTip(plain.tooltip(b.error or b.path))
             self.kept_list.addItem(item)
         self.kept_remove.setEnabled(self.kept_list.currentRow() >= 0)
 

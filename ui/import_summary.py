@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.records import ImportReport
+from ui import plain
 
 _LINE = re.compile(r"line (\d+): (.*)", re.S)  # how the importers word a skipped block
 
@@ -58,7 +59,7 @@ class ImportSummaryDialog(QDialog):
         if cancelled:
             head = "Cancelled: files not yet imported were left alone"
             head += "; what was imported before stays.\n" if report.new + report.merged else ".\n"
-        self.summary = QLabel(head + report.summary(), self)
+        self.summary = plain.label(QLabel(head + report.summary(), self))
         self.summary.setWordWrap(True)
         layout.addWidget(self.summary)
         self.refused = QTreeWidget(self)
@@ -67,8 +68,8 @@ class ImportSummaryDialog(QDialog):
         self.refused.setRootIsDecorated(False)
         for f in report.refused:
             item = QTreeWidgetItem([f.path, f.reason or ""])
-            item.setToolTip(0, f.path)
-            item.setToolTip(1, f.reason or "")
+            item.setToolTip(0, plain.tooltip(f.path))
+            item.setToolTip(1, plain.tooltip(f.reason or ""))
             self.refused.addTopLevelItem(item)
         self.refused.resizeColumnToContents(0)
         self.refused.setVisible(bool(report.refused))
@@ -98,8 +99,8 @@ class ImportSummaryDialog(QDialog):
             item.setData(0, Qt.ItemDataRole.UserRole, path)
             item.setData(1, Qt.ItemDataRole.UserRole, -1 if line is None else line)
             item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            item.setToolTip(0, path)
-            item.setToolTip(2, why)
+            item.setToolTip(0, plain.tooltip(path))
+            item.setToolTip(2, plain.tooltip(why))
             tree.addTopLevelItem(item)
         tree.setSortingEnabled(True)
         tree.sortByColumn(1, Qt.SortOrder.AscendingOrder)

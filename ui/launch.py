@@ -142,11 +142,13 @@ def show_startup_error(message: str, wait: bool = True):
         _check_display(rendering_only=False)
     except PaperdeskError:
         return None
+    from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QMessageBox
 
     application()
     box = QMessageBox(QMessageBox.Icon.Critical, "Paperdesk cannot start", message)
     box.setObjectName("startupError")
+    box.setTextFormat(Qt.TextFormat.PlainText)  # the message names paths and errors
     if wait:
         box.exec()
     else:
@@ -223,17 +225,20 @@ def ask_create(folder: str) -> bool:
         _check_display(rendering_only=False)
     except PaperdeskError:
         return False
+    from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QMessageBox
 
     application()
-    answer = QMessageBox.question(
-        None,
+    box = QMessageBox(
+        QMessageBox.Icon.Question,
         "No library there",
         f"{folder} holds no Paperdesk library.\n\nCreate a new, empty library there?",
         QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-        QMessageBox.StandardButton.No,
     )
-    return answer == QMessageBox.StandardButton.Yes
+    box.setObjectName("createLibraryQuestion")
+    box.setTextFormat(Qt.TextFormat.PlainText)  # a folder name is text, never HTML
+    box.setDefaultButton(QMessageBox.StandardButton.No)
+    return box.exec() == QMessageBox.StandardButton.Yes
 
 
 # The command line finds this through the ``paperdesk.gui`` entry point (app/ never imports

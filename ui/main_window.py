@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 
 from app import Library
 from app.store.changes import Changes
-from ui import resources_path
+from ui import plain, resources_path
 from ui.annotations.panel import AnnotationPanel
 from ui.annotations.tag_manager import TagManager
 from ui.import_summary import ImportSummaryDialog
@@ -230,6 +230,7 @@ class MainWindow(QMainWindow):
         self.empty_message.setObjectName("emptyMessage")
         self.empty_message.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty_message.setWordWrap(True)
+        self.empty_message.setTextFormat(Qt.TextFormat.PlainText)  # it quotes the query
         self.empty_message.setStyleSheet("color: gray; padding: 12px")
         self.empty_message.hide()
 
@@ -893,7 +894,7 @@ class MainWindow(QMainWindow):
     def _import_progress(self, done: int, total: int, path: str) -> None:
         self.progress.setRange(0, total)
         self.progress.setValue(done)
-        self.progress.setToolTip(path)
+        self.progress.setToolTip(plain.tooltip(path))
         self._show_import_format()
 
     def _import_papers(self, n: int) -> None:
@@ -1018,7 +1019,7 @@ class MainWindow(QMainWindow):
         here = self._here()
         others = [p for p in self.recent_libraries() if p != here]
         for path in others:
-            self.recent_menu.addAction(path, partial(self.open_library, path))
+            self.recent_menu.addAction(plain.menu_text(path), partial(self.open_library, path))
         if not others:
             self.recent_menu.addAction("No other library yet").setEnabled(False)
 

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QMenu, QMessageBox
 
 from app.links import arxiv_links
 from app.records import PaperRecord
+from ui import plain
 from ui.annotations import commands
 from ui.copy_menu import CopyAs
 from ui.reader import paper_link
@@ -113,7 +114,9 @@ class PaperActions(QObject):
         remove.setObjectName("menuRemoveTag")
         tags = list(w.lib.annotation_summary(ids)["tags"]) if ids else []
         for name in tags:
-            remove.addAction(name, partial(w.panel.tag_editor.remove, name))
+            remove_it = partial(w.panel.tag_editor.remove, name)
+            entry = remove.addAction(plain.menu_text(name), remove_it)
+            entry.setToolTip(plain.tooltip(name))  # not the default: the text, taken as HTML
         remove.setEnabled(bool(tags))
         tag_keys = [a for a in w.panel.tag_actions if a.isEnabled()]
         if tag_keys:
@@ -203,6 +206,7 @@ class PaperActions(QObject):
             w,
         )
         box.setObjectName("emptyTrashDialog")
+        plain.dialog(box)
         delete = box.addButton("Delete for good", QMessageBox.ButtonRole.DestructiveRole)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         w.empty_trash_box = box

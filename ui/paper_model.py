@@ -10,6 +10,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPixmap
 
 from app import Library
 from app.records import PaperRecord
+from ui import plain
 
 # (header, sort key understood by Library.paper_ids, or None when SQL cannot sort it)
 # New columns go at the end, so the window's column positions (sort indicator, widths)
@@ -224,9 +225,10 @@ class PaperTableModel(QAbstractTableModel):
             return None
         if role == Qt.ItemDataRole.ToolTipRole:
             if col == 3 and rec.authors:
-                return ", ".join(rec.authors[:20]) + (" …" if len(rec.authors) > 20 else "")
+                names = ", ".join(rec.authors[:20]) + (" …" if len(rec.authors) > 20 else "")
+                return plain.tooltip(names)
             if col == 0:
-                return rec.title + ("\n(has a note)" if rec.note else "")
+                return plain.tooltip(rec.title + ("\n(has a note)" if rec.note else ""))
             return None
         return _display(rec, col)
 

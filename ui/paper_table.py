@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtGui import QContextMenuEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView
 
 SORT_ARROW_ROOM = 30  # a header's text, its sort arrow and the style's margins
@@ -21,6 +22,10 @@ class PaperTable(QTableView):
     contextMenuRequested = Signal(object)  # QPoint, global
     columnsChanged = Signal()  # shown/hidden or reset through the header's menu
     sort_column = -1  # the column the list is sorted by: it cannot be hidden
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.add_menu_keys()
 
     def setup_columns(self, headers: list[str], hidden: frozenset[str], samples: dict[str, str]):
         """The header: Title stretches; a right-click menu shows/hides and resets columns.
@@ -124,7 +129,24 @@ class PaperTable(QTableView):
                 return logical
         return 0
 
+    def add_menu_keys(self) -> None:
+        """The Menu key and Shift+F10 open the rows' context menu at the current row (Qt
+        turns only the Menu key into a context-menu event, and not on every platform)."""
+        for keys in (QKeySequence(Qt.Key.Key_Menu), QKeySequence("Shift+F10")):
+            shortcut = QShortcut(keys, self, self.open_menu_at_current)
+            shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+
+    def open_menu_at_current(self) -> None:
+        """Ask for the paper menu under the current row (or the top of the list)."""
+        current = self.currentIndex()
+        rect = self.visualRect(current) if current.isValid() else self.viewport().rect()
+        self.contextMenuRequested.emit(self.viewport().mapToGlobal(rect.bottomLeft()))
+
     def contextMenuEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        if event.reason() == QContextMenuEvent.Reason.Keyboard:
+            self.open_menu_at_current()  # at the row, not where the pointer happens to be
+            event.accept()
+            return
         index = self.indexAt(event.pos())
         if index.isValid() and not self.selectionModel().isRowSelected(index.row()):
             # Right-click on an unselected row acts on that row (as Zotero and Calibre do).

@@ -28,6 +28,7 @@ SHORTCUTS: list[tuple[str, str]] = [
     ("Backspace (empty tag field)", "Remove the last tag chip"),
     ("E", "Edit the paper's details"),
     ("Del (list)", "Move the selected papers to the Trash"),
+    ("Menu  or  Shift+F10 (list)", "The selected papers' menu"),
     ("Ctrl+Shift+C", "Copy the formatted citation of the selected papers"),
     ("Ctrl+Shift+L", "Copy the links of the selected papers"),
     ("F2 (sidebar)", "Rename or merge the selected tag"),

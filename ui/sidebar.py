@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QAbstractItemView, QMenu, QStyle, QTreeView
 from app import Library, PaperFilter
 from app.records import TagInfo, utcnow
 from app.store.changes import Changes
+from ui import plain
 from ui.operations.changes import TAG_LIST_KINDS, ChangeFeed
 
 KEY_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -136,7 +137,7 @@ class Sidebar(QTreeView):
         for tag in tags:
             item = self._item(f"{tag.name}  ({tag.count:,})", f"tag:{tag.name}")
             noun = "paper" if tag.count == 1 else "papers"
-            item.setToolTip(f"{tag.count:,} {noun} tagged {tag.name}")
+            item.setToolTip(plain.tooltip(f"{tag.count:,} {noun} tagged {tag.name}"))
             if tag.color:
                 item.setIcon(_swatch(tag.color))
             self._tags.appendRow(item)
@@ -148,7 +149,7 @@ class Sidebar(QTreeView):
         self.saved_queries = {n: (q, v) for n, q, v in self._lib.saved_searches()}
         for name, (query, _view) in self.saved_queries.items():
             item = self._item(name, f"saved:{name}")
-            item.setToolTip(query)
+            item.setToolTip(plain.tooltip(query))
             item.setIcon(_icon("saved-search"))
             self._saved.appendRow(item)
         self._reselect(current)

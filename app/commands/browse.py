@@ -5,7 +5,15 @@ from __future__ import annotations
 import sys
 
 from app.commands.args import count, paper_id
-from app.commands.common import command, emit_json, filter_from, paper_line, paper_text, parse_day
+from app.commands.common import (
+    command,
+    emit_json,
+    emit_json_list,
+    filter_from,
+    paper_line,
+    paper_text,
+    parse_day,
+)
 
 
 def _import_setup(p):
@@ -75,11 +83,10 @@ def list_(lib, args) -> int:
     for t in args.tag or ():
         lib.tag_id(t)  # an unknown tag is a mistake, not an empty list
     descending = args.sort not in ("title", "arxiv_id")
-    papers = lib.list_papers(
-        filter_from(args), sort=args.sort, descending=descending, limit=args.limit
-    )
+    ids = lib.paper_ids(filter_from(args), args.sort, descending, args.limit)
+    papers = lib.iter_papers(ids)  # streamed: a million papers are never held at once
     if args.json:
-        emit_json([p.to_json() for p in papers])
+        emit_json_list(p.to_json() for p in papers)
     else:
         for p in papers:
             print(paper_line(p))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from importlib.metadata import entry_points
@@ -52,6 +52,18 @@ def emit_json(obj: Any) -> None:
     out = output.exact()  # JSON is exact, also on a terminal
     json.dump(obj, out, ensure_ascii=False, indent=2)
     out.write("\n")
+
+
+def emit_json_list(items: Iterable[Any]) -> None:
+    """``items`` as one JSON list, written as they come: the same text as :func:`emit_json`
+    of the whole list, without ever holding it (or its text) whole."""
+    out = output.exact()
+    first = True
+    for item in items:
+        text = json.dumps(item, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+        out.write(("[\n  " if first else ",\n  ") + text)
+        first = False
+    out.write("[]\n" if first else "\n]\n")
 
 
 def paper_line(p: PaperRecord) -> str:

@@ -270,3 +270,25 @@ def test_json_stays_exact_on_a_terminal_and_text_exact_in_a_pipe(lib):
     assert json.loads(shown)["title"] == EVIL
     piped = run(lib, "show", "1")
     assert piped.stdout.decode("utf-8").splitlines()[0] == EVIL
+
+
+# -- item 17: list --json is written as a stream, the same text as the whole list ----------
+
+
+@pytest.mark.parametrize("args", [(), ("--limit", "1"), ("--limit", "0"), ("--sort", "title")])
+def test_list_json_streams_the_exact_text_of_the_whole_list(lib, args):
+    from app.library import Library
+
+    proc = run(lib, "list", "--json", *args)
+    assert proc.returncode == 0, proc.stderr
+    opened = Library.open(lib)
+    try:
+        descending = "title" not in args
+        limit = int(args[1]) if args[:1] == ("--limit",) else None
+        sort = args[1] if args[:1] == ("--sort",) else "added"
+        whole = [p.to_json() for p in opened.list_papers(None, sort, descending, limit)]
+    finally:
+        opened.close()
+    assert len(whole) == {(): 323, ("--limit", "1"): 1, ("--limit", "0"): 0}.get(args, 323)
+    expected = json.dumps(whole, ensure_ascii=False, indent=2) + "\n"
+    assert proc.stdout.decode("utf-8") == expected  # byte for byte what json.dump wrote

@@ -177,3 +177,28 @@ def test_right_click_on_trash_offers_to_empty_it(qtbot, open_window, seeded):
     box.button(QMessageBox.StandardButton.Cancel).click()
     assert seeded.trash_count() == 2
     assert window.sidebar.menu_for("view:all").isEmpty()  # no empty menu pops up
+
+
+def test_menu_key_and_shift_f10_open_the_context_menu_at_the_current_row(
+    qtbot, open_window, seeded
+):
+    window = open_window(seeded)
+    window.activateWindow()
+    ids = [window.model.id_at(r) for r in (2, 3)]
+    window.select_ids(ids)
+    window.table.setFocus()
+    qtbot.waitUntil(window.table.hasFocus)
+    for key, mods in (
+        (Qt.Key.Key_Menu, Qt.KeyboardModifier.NoModifier),
+        (Qt.Key.Key_F10, Qt.KeyboardModifier.ShiftModifier),
+    ):
+        window.context_menu = None
+        QTest.keyClick(window.table, key, mods)
+        qtbot.waitUntil(lambda: window.context_menu is not None and window.context_menu.isVisible())
+        menu = window.context_menu
+        assert "Move to Trash" in _texts(menu)
+        assert window.selected_ids() == ids  # the selection stays what the menu acts on
+        rect = window.table.visualRect(window.table.currentIndex())
+        bottom = window.table.viewport().mapToGlobal(rect.bottomLeft())
+        assert abs(menu.pos().y() - bottom.y()) <= rect.height() + 4  # at the row
+        menu.close()

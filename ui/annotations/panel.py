@@ -13,6 +13,7 @@ from app.errors import PaperdeskError
 from app.library import Library
 from app.records import TagInfo
 from app.store.changes import Changes
+from ui import plain
 from ui.annotations import commands
 from ui.annotations.commands import Feedback
 from ui.annotations.note_editor import NoteEditor
@@ -184,8 +185,9 @@ class AnnotationPanel(QWidget):
         for k, action in enumerate(self.tag_actions):
             name = self._key_tags[k] if k < len(self._key_tags) else None
             action.setEnabled(name is not None and n > 0)
-            action.setText(f"Toggle tag {name!r}" if name else f"Tag key {k + 1} (no tag)")
-            action.setToolTip(f"{action.text()} ({k + 1})")
+            text = f"Toggle tag {name!r}" if name else f"Tag key {k + 1} (no tag)"
+            action.setText(plain.menu_text(text))
+            action.setToolTip(plain.tooltip(f"{text} ({k + 1})"))
 
     # -- actions -----------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QLabel, QToolButton, QWidget
 
 from app.errors import PaperdeskError
 from app.library import Library
+from ui import plain
 from ui.annotations.flow_layout import FlowLayout
 
 NEIGHBOURS = 10
@@ -74,8 +75,8 @@ class SuggestedTags(QWidget):
         for name in names:
             b = QToolButton(self)
             b.setObjectName("suggestedTag")
-            b.setText(f"+ {name}")
-            b.setToolTip(f"Add the tag {name!r}")
+            b.setText(plain.menu_text(f"+ {name}"))
+            b.setToolTip(plain.tooltip(f"Add the tag {name!r}"))
             b.setAccessibleName(f"Add suggested tag {name}")
             b.clicked.connect(lambda _=False, n=name: self.chosen.emit(n))
             self._layout.addWidget(b)

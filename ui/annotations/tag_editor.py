@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from app.library import Library
 from app.records import TagInfo
 from app.store.changes import Changes
+from ui import plain
 from ui.annotations import commands
 from ui.annotations.commands import Feedback
 from ui.annotations.flow_layout import flow_widget
@@ -47,13 +48,15 @@ class TagChip(QFrame):
         self.label = QLabel(text, self)
         self.label.setTextFormat(Qt.TextFormat.PlainText)  # a tag name is never markup
         if count < total:
-            self.label.setToolTip(f"{count} of the {total} selected papers carry {name!r}")
+            self.label.setToolTip(
+                plain.tooltip(f"{count} of the {total} selected papers carry {name!r}")
+            )
         row.addWidget(self.label)
         self.remove_button = QToolButton(self)
         self.remove_button.setObjectName("chipRemove")
         self.remove_button.setText("×")
         self.remove_button.setAutoRaise(True)
-        self.remove_button.setToolTip(f"Remove {name!r}")
+        self.remove_button.setToolTip(plain.tooltip(f"Remove {name!r}"))
         self.remove_button.setAccessibleName(f"Remove tag {name}")
         self.remove_button.clicked.connect(lambda: self.remove_clicked.emit(self.name))
         row.addWidget(self.remove_button)

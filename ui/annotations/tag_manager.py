@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QColorDialog, QInputDialog, QLineEdit, QMessageBox
 from app.errors import PaperdeskError
 from app.library import Library
 from app.store.filters import normalise_tag
+from ui import plain
 from ui.annotations import commands
 from ui.annotations.commands import Feedback
 from ui.operations import Operations, ops_for
@@ -57,6 +58,7 @@ class TagManager(QObject):
             dialog.setLabelText(f"New name for {old!r} (an existing tag's name merges):")
             dialog.setTextEchoMode(QLineEdit.EchoMode.Normal)
             dialog.setTextValue(old)
+            plain.dialog(dialog)  # the label names the tag: text, never HTML
             dialog.resize(max(440, dialog.sizeHint().width()), dialog.sizeHint().height())
             self.rename_dialog = dialog
             if not dialog.exec():
@@ -122,6 +124,7 @@ class TagManager(QObject):
             self._window,
         )
         box.setObjectName("tagConfirm")
+        plain.dialog(box)  # the text names tags: text, never HTML
         box.setDefaultButton(QMessageBox.StandardButton.No)
         return box.exec() == QMessageBox.StandardButton.Yes
 
