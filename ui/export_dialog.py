@@ -38,6 +38,7 @@ from app.export import FORMATS, ExportOptions, ExportResult, Selection, export, 
 from app.export.selection import count as selection_count
 from app.store.filters import tag_key
 from ui.jobs import LatestJob
+from ui.operations import Operations
 
 SCOPES = ("selected", "view", "tags")
 GROUPABLE = ("md", "html")  # formats that can put papers under tag headings
@@ -76,6 +77,8 @@ class ExportDialog(QDialog):
         )
         self.last_count: int | None = None
         self.last_result: ExportResult | None = None
+        self._keeping = False  # a kept binding is being written (on the writer thread)
+        self._own_ops: Operations | None = None
         self._build()
         self._restore(tags)
         self._count_job = LatestJob(self, threads=1)
@@ -294,13 +297,14 @@ class ExportDialog(QDialog):
         if item is None:
             return
         path = item.data(Qt.ItemDataRole.UserRole)
-        try:
-            self.lib.remove_kept_export(path)
-        except PaperdeskError as exc:
-            self.message.setText(str(exc))
-            return
-        self.message.setText(f"{path} is no longer kept up to date (the file stays).")
-        self.refresh_kept()
+
+        def removed(_result: object) -> None:
+            self.message.setText(f"{path} is no longer kept up to date (the file stays).")
+            self.refresh_kept()
+
+        self._writes().op(lambda w: w.remove_kept_export(path), self).success(removed).failure(
+            self.message.setText
+        ).run()
 
     def _format_changed(self) -> None:
         self.group_by_tag.setEnabled(self.format in GROUPABLE)
@@ -342,6 +346,7 @@ class ExportDialog(QDialog):
             self.selection() is not None
             and bool(self.dest_edit.text().strip())
             and not self._export_job.busy
+            and not self._keeping
         )
         self.export_button.setEnabled(ready)
 
@@ -372,10 +377,31 @@ class ExportDialog(QDialog):
         self.message.setText(f"Exporting to {dest}…")
         kept = self.kept_selection() if self.keep_box.isChecked() else None
         if kept is not None:
-            self._export_job.submit(lambda: _keep(lib, dest, fmt, kept, opts))
+            # A binding is a write to the library: the window's writer thread makes it.
+            self._keeping = True
+            self._writes().op(lambda w: _keep(w, dest, fmt, kept, opts), self).success(
+                self._keep_done
+            ).failure(self._keep_failed).run()
         else:
             self._export_job.submit(lambda: export(lib, sel, fmt, dest, options=opts))
         self._update_button()
+
+    def _writes(self) -> Operations:
+        """The window's write path (its writer thread), or the dialog's own when alone."""
+        ops = getattr(self.parent(), "ops", None)
+        if isinstance(ops, Operations):
+            return ops
+        if self._own_ops is None:
+            self._own_ops = Operations(self.lib, self)
+        return self._own_ops
+
+    def _keep_done(self, result: object) -> None:
+        self._keeping = False
+        self._export_done(result)
+
+    def _keep_failed(self, reason: str) -> None:
+        self._keeping = False
+        self._export_failed(reason)
 
     def _export_done(self, result: object) -> None:
         assert isinstance(result, ExportResult)
@@ -400,6 +426,11 @@ class ExportDialog(QDialog):
         self._recount.stop()
         self._count_job.wait(5000)
         self._export_job.wait(60_000)
+        if self._keeping or self._own_ops is not None:
+            self._writes().wait()  # a binding being written lands before the dialog goes
+        if self._own_ops is not None:
+            self._own_ops.stop()
+            self._own_ops = None
         super().done(result)
 
     # -- remembered choices -----------------------------------------------------------------

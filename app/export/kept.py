@@ -115,11 +115,16 @@ def bindings(lib: Any) -> list[Binding]:
         return [_decode(r) for r in s.scalars(select(KeptExport).order_by(KeptExport.path))]
 
 
-def render(lib: Papers, fmt: str, sel: Selection, opts: ExportOptions) -> tuple[str, int]:
-    """The export as text, and how many papers it holds."""
+def render(
+    lib: Papers, fmt: str, sel: Selection, opts: ExportOptions, cache: Entries | None = None
+) -> tuple[str, int]:
+    """The export as text, and how many papers it holds. With ``cache`` (an entry format),
+    only the papers changed since the cached rendering are rendered again."""
     from app.export import FORMATS
 
     module = FORMATS[fmt]
+    if cache is not None and fmt in ENTRY_FORMATS:
+        return cache.render(lib, module.entry_text, fmt, sel)
     ids = resolve(lib, sel)
     if getattr(module, "KEYED", False):
         lib.make_citation_keys(ids)
@@ -128,7 +133,65 @@ def render(lib: Papers, fmt: str, sel: Selection, opts: ExportOptions) -> tuple[
     return buf.getvalue(), len(ids)
 
 
-def _digest(lib: Papers, fmt: str, sel: Selection, opts: ExportOptions) -> tuple[str, str, int]:
+# Formats whose file is exactly ``"\n".join(entry_text(p) for p in papers)``
+# (``selection.write_entries``): each paper's entry can be kept and reused.
+ENTRY_FORMATS = frozenset({"bibtex", "biblatex"})
+_FEED_LIMIT = 2000  # more changes than this since the cached rendering: render everything
+
+
+@dataclass
+class _Rendered:
+    fmt: str
+    selection: Selection
+    seq: int  # the change-feed position the entries are current at
+    entries: dict[int, str]
+
+
+class Entries:
+    """The kept exports' entries as last rendered, by file, with the change-feed position
+    they are current at: a refresh renders again only the papers that changed since (any
+    feed row that names no paper — a tag renamed — renders everything)."""
+
+    def __init__(self) -> None:
+        self._by_path: dict[tuple[str, str], _Rendered] = {}
+        self.rendered = 0  # entries rendered, in all (how incremental the refreshes were)
+
+    def render(
+        self, lib: Any, entry: Callable[[Any], str], fmt: str, sel: Selection, path: str = ""
+    ) -> tuple[str, int]:
+        # The position first: a change committed while this reads is rendered again next time.
+        seq = lib.last_change()
+        ids = resolve(lib, sel)
+        lib.make_citation_keys(ids)
+        old = self._by_path.get((path, fmt))
+        entries: dict[int, str] = {}
+        if old is not None and old.selection == sel and old.seq <= seq:
+            rows = lib.changes_since(old.seq, _FEED_LIMIT + 1)
+            if len(rows) <= _FEED_LIMIT and all(pid is not None for _s, pid, _k in rows):
+                dirty = {pid for _s, pid, _k in rows}
+                entries = {i: t for i, t in old.entries.items() if i not in dirty}
+        need = [i for i in ids if i not in entries]
+        for p in lib.iter_papers(need):
+            entries[p.id] = entry(p)
+        self.rendered += len(need)
+        kept = {i: entries[i] for i in ids if i in entries}
+        self._by_path[(path, fmt)] = _Rendered(fmt, sel, seq, kept)
+        return "\n".join(kept.values()), len(kept)
+
+
+def _digest(
+    lib: Papers,
+    fmt: str,
+    sel: Selection,
+    opts: ExportOptions,
+    cache: Entries | None = None,
+    path: str = "",
+) -> tuple[str, str, int]:
+    if cache is not None and fmt in ENTRY_FORMATS:
+        from app.export import FORMATS
+
+        text, n = cache.render(lib, FORMATS[fmt].entry_text, fmt, sel, path)
+        return hashlib.sha256(text.encode()).hexdigest(), text, n
     if fmt in _STAMPED:  # compare without the moment, which differs every time
         fixed = ExportOptions(opts.title, opts.group_by_tag, _EPOCH)
         text, n = render(lib, fmt, sel, fixed)
@@ -137,11 +200,11 @@ def _digest(lib: Papers, fmt: str, sel: Selection, opts: ExportOptions) -> tuple
     return hashlib.sha256(text.encode()).hexdigest(), text, n
 
 
-def _write(lib: Papers, b: Binding) -> tuple[str, int, bool]:
+def _write(lib: Papers, b: Binding, cache: Entries | None = None) -> tuple[str, int, bool]:
     """Write ``b``'s file if its content changed: (hash, papers, whether written)."""
     from app.export import _FILE_ENCODING
 
-    digest, text, n = _digest(lib, b.format, b.selection, b.options)
+    digest, text, n = _digest(lib, b.format, b.selection, b.options, cache, b.path)
     if digest == b.content_hash and os.path.isfile(b.path):
         return digest, n, False
     if b.format in _STAMPED:
@@ -203,12 +266,13 @@ class Refreshed:
     failed: list[tuple[str, str]] = field(default_factory=list)  # (path, one-line reason)
 
 
-def refresh(lib: Any) -> Refreshed:
-    """Bring every kept export up to date; never raises for one binding's failure."""
+def refresh(lib: Any, cache: Entries | None = None) -> Refreshed:
+    """Bring every kept export up to date; never raises for one binding's failure.
+    ``cache``: the entries of earlier refreshes, to render only what changed since."""
     out = Refreshed()
     for b in bindings(lib):
         try:
-            digest, n, wrote = _write(lib, b)
+            digest, n, wrote = _write(lib, b, cache)
         except PaperdeskError as exc:
             reason = str(exc)
             out.failed.append((b.path, reason))
@@ -242,10 +306,15 @@ def has_bindings(lib: Any) -> bool:
         return s.scalar(select(KeptExport.id).limit(1)) is not None
 
 
+CEILING = 60.0  # seconds: the longest a burst's changes wait for a rewrite
+
+
 class Follower:
     """Refreshes kept exports after changes, debounced: a burst of changes gives one
-    refresh ``delay`` seconds after the last (or every ``max_wait`` seconds during a long
-    burst), one at a time, on its own thread. ``done(Refreshed)`` is called on that thread."""
+    refresh ``delay`` seconds after the last, one at a time, on its own thread. A long
+    burst is refreshed meanwhile too, after ``max_wait`` seconds, then twice as long each
+    time (up to :data:`CEILING`) while it goes on: a few rewrites, however long the burst.
+    ``done(Refreshed)`` is called on that thread."""
 
     def __init__(
         self,
@@ -262,6 +331,9 @@ class Follower:
         self._first: float | None = None  # when the pending burst began
         self._stopping = False
         self.refreshes = 0
+        self._streak = 0  # refreshes in the current burst: each doubles the next wait
+        self._last_end = float("-inf")
+        self.entries = Entries()  # what the last refresh rendered, reused by the next
         self._busy = False
         self._thread = threading.Thread(target=self._run, name="paperdesk-kept", daemon=True)
         self._thread.start()
@@ -273,7 +345,10 @@ class Follower:
         with self._cond:
             if self._first is None:
                 self._first = now
-            self._due = min(now + self.delay, self._first + self.max_wait)
+                if now - self._last_end > self.max_wait:  # quiet since the last: a new burst
+                    self._streak = 0
+            wait = min(self.max_wait * 2**self._streak, CEILING)
+            self._due = min(now + self.delay, self._first + wait)
             self._cond.notify_all()
 
     def idle(self) -> bool:
@@ -311,13 +386,15 @@ class Follower:
                 self._due = self._first = None
                 self._busy = True
             try:
-                result = refresh(self._lib)
+                result = refresh(self._lib, self.entries)
             except Exception as exc:  # noqa: BLE001 — closing, or the database is busy
                 _log.warning("kept exports not refreshed: %s", exc)
                 result = Refreshed(failed=[("", f"kept exports not refreshed: {exc}")])
             self.refreshes += 1
             with self._cond:
                 self._busy = False
+                self._streak += 1
+                self._last_end = time.monotonic()
                 self._cond.notify_all()
             if self._done is not None:
                 try:
