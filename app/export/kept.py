@@ -22,6 +22,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import delete, select, update
 
 from app.errors import PaperdeskError
@@ -150,20 +151,31 @@ class _Rendered:
 class Entries:
     """The kept exports' entries as last rendered, by file, with the change-feed position
     they are current at: a refresh renders again only the papers that changed since (any
-    feed row that names no paper — a tag renamed — renders everything)."""
+    feed row that names no paper — a tag renamed — renders everything).
 
-    def __init__(self) -> None:
+    ``folder``: also kept on disk there, for the next process (the CLI's commands each
+    start afresh); a cached rendering is used only if it is what the binding last wrote
+    (its SHA-256 is the binding's), so a stale or foreign cache renders everything."""
+
+    def __init__(self, folder: str | Path | None = None) -> None:
         self._by_path: dict[tuple[str, str], _Rendered] = {}
+        self.folder = Path(folder) if folder is not None else None
         self.rendered = 0  # entries rendered, in all (how incremental the refreshes were)
 
     def render(
-        self, lib: Any, entry: Callable[[Any], str], fmt: str, sel: Selection, path: str = ""
+        self,
+        lib: Any,
+        entry: Callable[[Any], str],
+        fmt: str,
+        sel: Selection,
+        path: str = "",
+        last_hash: str | None = None,
     ) -> tuple[str, int]:
         # The position first: a change committed while this reads is rendered again next time.
         seq = lib.last_change()
         ids = resolve(lib, sel)
         lib.make_citation_keys(ids)
-        old = self._by_path.get((path, fmt))
+        old = self._by_path.get((path, fmt)) or self._load(path, fmt, last_hash)
         entries: dict[int, str] = {}
         if old is not None and old.selection == sel and old.seq <= seq:
             rows = lib.changes_since(old.seq, _FEED_LIMIT + 1)
@@ -175,8 +187,64 @@ class Entries:
             entries[p.id] = entry(p)
         self.rendered += len(need)
         kept = {i: entries[i] for i in ids if i in entries}
-        self._by_path[(path, fmt)] = _Rendered(fmt, sel, seq, kept)
-        return "\n".join(kept.values()), len(kept)
+        text = "\n".join(kept.values())
+        rendered = _Rendered(fmt, sel, seq, kept)
+        self._by_path[(path, fmt)] = rendered
+        if need or old is None:
+            self._save(path, rendered, hashlib.sha256(text.encode()).hexdigest())
+        return text, len(kept)
+
+    def _file(self, path: str, fmt: str) -> Path | None:
+        if self.folder is None or not path:
+            return None
+        name = hashlib.sha256(f"{fmt}\0{path}".encode()).hexdigest()[:32]
+        return self.folder / f"{name}.json"
+
+    def _load(self, path: str, fmt: str, last_hash: str | None) -> _Rendered | None:
+        where = self._file(path, fmt)
+        if where is None or last_hash is None:
+            return None
+        try:
+            data = orjson.loads(where.read_bytes())
+            if data["hash"] != last_hash or data["fmt"] != fmt or data["path"] != path:
+                return None
+            sel = Selection(
+                tags=tuple(data["tags"]),
+                match=data["match"],
+                query=data["query"],
+                starred=bool(data["starred"]),
+            )
+            entries = {int(i): t for i, t in data["entries"]}
+            # The entries themselves must make the file last written (~30 ms for 10,000).
+            if hashlib.sha256("\n".join(entries.values()).encode()).hexdigest() != last_hash:
+                return None
+            return _Rendered(fmt, sel, int(data["seq"]), entries)
+        except (OSError, ValueError, KeyError, TypeError):  # none yet, or damaged: render all
+            return None
+
+    def _save(self, path: str, r: _Rendered, digest: str) -> None:
+        where = self._file(path, r.fmt)
+        if where is None:
+            return
+        sel = r.selection
+        data = {
+            "path": path,
+            "fmt": r.fmt,
+            "hash": digest,
+            "seq": r.seq,
+            "tags": list(sel.tags),
+            "match": sel.match,
+            "query": sel.query,
+            "starred": sel.starred,
+            "entries": list(r.entries.items()),
+        }
+        try:
+            where.parent.mkdir(parents=True, exist_ok=True)
+            tmp = where.with_suffix(".tmp")
+            tmp.write_bytes(orjson.dumps(data))
+            os.replace(tmp, where)
+        except OSError as exc:  # only a cache: the next refresh renders everything
+            _log.warning("kept-export cache %s not written: %s", where, exc)
 
 
 def _digest(
@@ -186,11 +254,12 @@ def _digest(
     opts: ExportOptions,
     cache: Entries | None = None,
     path: str = "",
+    last_hash: str | None = None,
 ) -> tuple[str, str, int]:
     if cache is not None and fmt in ENTRY_FORMATS:
         from app.export import FORMATS
 
-        text, n = cache.render(lib, FORMATS[fmt].entry_text, fmt, sel, path)
+        text, n = cache.render(lib, FORMATS[fmt].entry_text, fmt, sel, path, last_hash)
         return hashlib.sha256(text.encode()).hexdigest(), text, n
     if fmt in _STAMPED:  # compare without the moment, which differs every time
         fixed = ExportOptions(opts.title, opts.group_by_tag, _EPOCH)
@@ -204,7 +273,7 @@ def _write(lib: Papers, b: Binding, cache: Entries | None = None) -> tuple[str, 
     """Write ``b``'s file if its content changed: (hash, papers, whether written)."""
     from app.export import _FILE_ENCODING
 
-    digest, text, n = _digest(lib, b.format, b.selection, b.options, cache, b.path)
+    digest, text, n = _digest(lib, b.format, b.selection, b.options, cache, b.path, b.content_hash)
     if digest == b.content_hash and os.path.isfile(b.path):
         return digest, n, False
     if b.format in _STAMPED:
@@ -228,7 +297,7 @@ def keep(lib: Any, path: str | Path, fmt: str, sel: Selection, opts: ExportOptio
         raise PaperdeskError("only a tag, query or starred selection can be kept up to date")
     where = normalise(path)
     b = Binding(where, fmt, sel, opts)
-    digest, n, _ = _write(lib, b)
+    digest, n, _ = _write(lib, b, Entries(cache_folder(lib)))
     now = utcnow()
 
     def store(s: Any) -> None:
@@ -266,9 +335,18 @@ class Refreshed:
     failed: list[tuple[str, str]] = field(default_factory=list)  # (path, one-line reason)
 
 
+def cache_folder(lib: Any) -> Path | None:
+    """Where a library keeps its kept exports' entries between processes (its folder)."""
+    path = getattr(lib, "path", None)
+    return Path(path) / "kept-exports" if path is not None and Path(path).is_dir() else None
+
+
 def refresh(lib: Any, cache: Entries | None = None) -> Refreshed:
     """Bring every kept export up to date; never raises for one binding's failure.
-    ``cache``: the entries of earlier refreshes, to render only what changed since."""
+    ``cache``: the entries of earlier refreshes (default: those kept in the library's
+    folder), to render only the papers changed since."""
+    if cache is None:
+        cache = Entries(cache_folder(lib))
     out = Refreshed()
     for b in bindings(lib):
         try:
@@ -333,7 +411,7 @@ class Follower:
         self.refreshes = 0
         self._streak = 0  # refreshes in the current burst: each doubles the next wait
         self._last_end = float("-inf")
-        self.entries = Entries()  # what the last refresh rendered, reused by the next
+        self.entries = Entries(cache_folder(lib))  # what a refresh rendered, for the next
         self._busy = False
         self._thread = threading.Thread(target=self._run, name="paperdesk-kept", daemon=True)
         self._thread.start()

@@ -172,3 +172,31 @@ def test_follower_debounces_a_burst(tagged, tmp_path):
         assert len(entries(refs)) == len(set(ids) | set(tagged.paper_ids(sort="added")[:5]))
     finally:
         follower.stop()
+
+
+def test_incremental_rewrites_equal_a_fresh_export(tagged, tmp_path):
+    from app.export import export
+    from app.export.kept import Entries, cache_folder, refresh
+
+    refs, fresh = tmp_path / "refs.bib", tmp_path / "fresh.bib"
+    sel = Selection(tags=("reading",))
+    tagged.keep_export(refs, "biblatex", sel, ExportOptions())
+    first = tagged.paper_ids(sort="added")[0]
+    other = [i for i in tagged.paper_ids() if "reading" not in tagged.get(i).tags][0]
+    assert run(tagged, "tag", "add", str(other), "-t", "reading") == 0  # from the disk cache
+    tagged.edit_paper(first, {"title": "A Retitled Paper"})
+    cache = Entries(cache_folder(tagged))
+    assert refresh(tagged, cache).written == [str(refs)]
+    assert cache.rendered == 1, "only the edited paper is rendered again"
+    export(tagged, sel, "biblatex", fresh)
+    assert refs.read_text(encoding="utf-8") == fresh.read_text(encoding="utf-8")
+    assert "A Retitled Paper" in refs.read_text(encoding="utf-8")
+    # A cache that is not what the binding last wrote is not used: everything is rendered.
+    for f in cache_folder(tagged).iterdir():
+        f.write_bytes(f.read_bytes().replace(b"A Retitled Paper", b"Stale"))
+    tagged.edit_paper(first, {"title": "Retitled Again"})
+    again = Entries(cache_folder(tagged))
+    refresh(tagged, again)
+    assert again.rendered == 6
+    export(tagged, sel, "biblatex", fresh)
+    assert refs.read_text(encoding="utf-8") == fresh.read_text(encoding="utf-8")
