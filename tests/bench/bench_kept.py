@@ -68,6 +68,7 @@ def _build(folder: Path) -> None:
     lib.import_files([page], as_of=AS_OF)
     ids = sorted(lib.paper_ids())
     lib.add_tags(ids[:TAGGED], ["cite"])
+    lib.index.sync()  # a CLI command then syncs only its own change, as in everyday use
     lib.keep_export(folder / "refs.bib", "bibtex", Selection(tags=("cite",)), ExportOptions())
     lib.close()
 
