@@ -146,6 +146,7 @@ class _Rendered:
     selection: Selection
     seq: int  # the change-feed position the entries are current at
     entries: dict[int, str]
+    digest: str = ""  # SHA-256 of the entries joined: the file they make
 
 
 class Entries:
@@ -188,10 +189,14 @@ class Entries:
         self.rendered += len(need)
         kept = {i: entries[i] for i in ids if i in entries}
         text = "\n".join(kept.values())
-        rendered = _Rendered(fmt, sel, seq, kept)
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        rendered = _Rendered(fmt, sel, seq, kept, digest)
         self._by_path[(path, fmt)] = rendered
-        if need or old is None:
-            self._save(path, rendered, hashlib.sha256(text.encode()).hexdigest())
+        # Saved whenever the file it makes changed (a paper left counts): the next process
+        # uses it only if it makes exactly the file last written. Also when the feed has
+        # moved on a lot, so the next process reads few rows (and never too many).
+        if old is None or digest != old.digest or seq - old.seq > _FEED_LIMIT // 4:
+            self._save(path, rendered)
         return text, len(kept)
 
     def _file(self, path: str, fmt: str) -> Path | None:
@@ -218,11 +223,11 @@ class Entries:
             # The entries themselves must make the file last written (~30 ms for 10,000).
             if hashlib.sha256("\n".join(entries.values()).encode()).hexdigest() != last_hash:
                 return None
-            return _Rendered(fmt, sel, int(data["seq"]), entries)
+            return _Rendered(fmt, sel, int(data["seq"]), entries, last_hash)
         except (OSError, ValueError, KeyError, TypeError):  # none yet, or damaged: render all
             return None
 
-    def _save(self, path: str, r: _Rendered, digest: str) -> None:
+    def _save(self, path: str, r: _Rendered) -> None:
         where = self._file(path, r.fmt)
         if where is None:
             return
@@ -230,7 +235,7 @@ class Entries:
         data = {
             "path": path,
             "fmt": r.fmt,
-            "hash": digest,
+            "hash": r.digest,
             "seq": r.seq,
             "tags": list(sel.tags),
             "match": sel.match,
