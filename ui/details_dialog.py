@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -140,43 +141,67 @@ class DetailsDialog(QDialog):
         if not self._check():
             return
         w = self.window_
-        commands.edit_details(w.undo_stack, w.ops, w.panel.feedback, self.rec.id, self.values(), w)
-        key, before = self.key.text().strip(), self.original_key
-        if key and key != before:  # an "edit" change; a taken key is said inline
-            set_key(w.undo_stack, w.ops, w.panel.feedback, self.rec.id, before, key, w)
+        key = self.key.text().strip()
+        if key and key != self.original_key:  # one step for both; a taken key is said inline
+            fb = w.panel.feedback
+            save_with_key(
+                w.undo_stack, w.ops, fb, self.rec.id, self.values(), self.original_key, key, w
+            )
+        else:
+            commands.edit_details(
+                w.undo_stack, w.ops, w.panel.feedback, self.rec.id, self.values(), w
+            )
         self.accept()
 
 
 class KeyStep(commands._Step):
-    """A citation key changed: undo gives the paper its previous key back."""
+    """A save of the details editor that changed the citation key (and maybe fields):
+    undo gives the paper its old key and fields back."""
 
-    def __init__(self, ops: Any, paper_id: int, before: str, after: str, fb: Any) -> None:
-        super().__init__(ops, "Change citation key", fb)
-        self.paper_id, self.before, self.after = paper_id, before, after
+    def __init__(
+        self, ops: Any, paper_id: int, before: str, after: str, edited: Any, fb: commands.Feedback
+    ) -> None:
+        super().__init__(ops, "Edit details" if edited else "Change citation key", fb)
+        self.paper_id, self.before, self.after, self.edited = paper_id, before, after, edited
 
     def _redo(self, lib: Any) -> object:
-        return lib.set_citation_key(self.paper_id, self.after)
+        lib.set_citation_key(self.paper_id, self.after)
+        if self.edited:
+            e = self.edited
+            lib.edit_paper(e.paper_id, e.after, e.edited_after)
+        return None
 
     def _undo(self, lib: Any) -> object:
+        if self.edited:
+            e = self.edited
+            lib.edit_paper(e.paper_id, e.before, e.edited_before)
         return lib.set_citation_key(self.paper_id, self.before)
 
 
-def set_key(
-    stack: Any,
+def save_with_key(
+    stack: QUndoStack,
     ops: Any,
-    fb: Any,
+    fb: commands.Feedback,
     paper_id: int,
+    values: dict[str, Any],
     before: str | None,
-    key: str,
+    after: str,
     initiator: object = None,
 ) -> None:
-    """Give ``paper_id`` the key ``key`` on the writer thread; once stored, one undoable
-    step (a paper shown with no key yet has one made first, so ``before`` is known)."""
+    """Set the key, then the fields, on the writer thread; once stored, push the one step
+    that undoes both. A taken key refuses the save before anything is written."""
+    values = dict(values)
 
-    def pushed(_changes: object) -> None:
-        if before:
-            stack.push(KeyStep(ops, paper_id, before, key, fb))
+    def write(lib: Any) -> tuple[str, Any]:
+        # A paper shown before its key was made: the made key is the one to go back to.
+        old = before or lib.citation_keys([paper_id]).get(paper_id, "")
+        lib.set_citation_key(paper_id, after)
+        edited = lib.edit_paper(paper_id, values)
+        return old, edited if edited.after else None
 
-    ops.op(lambda lib: lib.set_citation_key(paper_id, key), initiator).success(pushed).failure(
-        fb.failed.emit
-    ).run()
+    def pushed(result: Any) -> None:
+        old, edited = result
+        if old and (old != after or edited):
+            stack.push(KeyStep(ops, paper_id, old, after, edited, fb))
+
+    ops.op(write, initiator).success(pushed).failure(fb.failed.emit).run()

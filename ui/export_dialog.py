@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from PySide6.QtCore import QSettings, QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -39,6 +39,7 @@ from app.export.selection import count as selection_count
 from app.store.filters import tag_key
 from ui import plain
 from ui.jobs import LatestJob
+from ui.operations import Operations
 
 SCOPES = ("selected", "view", "tags")
 GROUPABLE = ("md", "html")  # formats that can put papers under tag headings
@@ -77,13 +78,14 @@ class ExportDialog(QDialog):
         )
         self.last_count: int | None = None
         self.last_result: ExportResult | None = None
+        self._keeping = False  # a kept binding is being written (on the writer thread)
+        self._own_ops: Operations | None = None
         self._build()
         self._restore(tags)
         self._count_job = LatestJob(self, threads=1)
         self._count_job.finished.connect(self._count_arrived)
         self._count_job.failed.connect(self._count_failed)
         self._export_job = LatestJob(self, threads=1)
-        self._keeping = False  # a kept export is being made on the window's writer
         self._export_job.finished.connect(self._export_done)
         self._export_job.failed.connect(self._export_failed)
         # Choices change in bursts (ticking several tags): count once they settle.
@@ -302,22 +304,9 @@ class ExportDialog(QDialog):
             self.message.setText(f"{path} is no longer kept up to date (the file stays).")
             self.refresh_kept()
 
-        ops = self._ops()
-        if ops is not None:  # bindings are written by the window's writer thread
-            ops.op(lambda lib: lib.remove_kept_export(path), self).success(removed).failure(
-                self.message.setText
-            ).run()
-            return
-        try:
-            self.lib.remove_kept_export(path)
-        except PaperdeskError as exc:
-            self.message.setText(str(exc))
-            return
-        removed(None)
-
-    def _ops(self) -> Any:
-        """The window's operations (its one writer thread), if the dialog has a window."""
-        return getattr(self.parent(), "ops", None)
+        self._writes().op(lambda w: w.remove_kept_export(path), self).success(removed).failure(
+            self.message.setText
+        ).run()
 
     def _format_changed(self) -> None:
         self.group_by_tag.setEnabled(self.format in GROUPABLE)
@@ -389,19 +378,24 @@ class ExportDialog(QDialog):
         lib, fmt, opts = self.lib, self.format, self.options()
         self.message.setText(f"Exporting to {dest}…")
         kept = self.kept_selection() if self.keep_box.isChecked() else None
-        ops = self._ops()
-        if kept is not None and ops is not None:
-            # A binding is a library write: the window's writer thread makes it (and
-            # writes the file), in order with the window's other writes.
+        if kept is not None:
+            # A binding is a write to the library: the window's writer thread makes it.
             self._keeping = True
-            ops.op(lambda lib: _keep(lib, dest, fmt, kept, opts), self).success(
+            self._writes().op(lambda w: _keep(w, dest, fmt, kept, opts), self).success(
                 self._keep_done
             ).failure(self._keep_failed).run()
-        elif kept is not None:
-            self._export_job.submit(lambda: _keep(lib, dest, fmt, kept, opts))
         else:
             self._export_job.submit(lambda: export(lib, sel, fmt, dest, options=opts))
         self._update_button()
+
+    def _writes(self) -> Operations:
+        """The window's write path (its writer thread), or the dialog's own when alone."""
+        ops = getattr(self.parent(), "ops", None)
+        if isinstance(ops, Operations):
+            return ops
+        if self._own_ops is None:
+            self._own_ops = Operations(self.lib, self)
+        return self._own_ops
 
     def _keep_done(self, result: object) -> None:
         self._keeping = False
@@ -434,6 +428,11 @@ class ExportDialog(QDialog):
         self._recount.stop()
         self._count_job.wait(5000)
         self._export_job.wait(60_000)
+        if self._keeping or self._own_ops is not None:
+            self._writes().wait()  # a binding being written lands before the dialog goes
+        if self._own_ops is not None:
+            self._own_ops.stop()
+            self._own_ops = None
         super().done(result)
 
     # -- remembered choices -----------------------------------------------------------------

@@ -22,6 +22,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import delete, select, update
 
 from app.errors import PaperdeskError
@@ -115,11 +116,16 @@ def bindings(lib: Any) -> list[Binding]:
         return [_decode(r) for r in s.scalars(select(KeptExport).order_by(KeptExport.path))]
 
 
-def render(lib: Papers, fmt: str, sel: Selection, opts: ExportOptions) -> tuple[str, int]:
-    """The export as text, and how many papers it holds."""
+def render(
+    lib: Papers, fmt: str, sel: Selection, opts: ExportOptions, cache: Entries | None = None
+) -> tuple[str, int]:
+    """The export as text, and how many papers it holds. With ``cache`` (an entry format),
+    only the papers changed since the cached rendering are rendered again."""
     from app.export import FORMATS
 
     module = FORMATS[fmt]
+    if cache is not None and fmt in ENTRY_FORMATS:
+        return cache.render(lib, module.entry_text, fmt, sel)
     ids = resolve(lib, sel)
     if getattr(module, "KEYED", False):
         lib.make_citation_keys(ids)
@@ -128,47 +134,122 @@ def render(lib: Papers, fmt: str, sel: Selection, opts: ExportOptions) -> tuple[
     return buf.getvalue(), len(ids)
 
 
+# Formats whose file is exactly ``"\n".join(entry_text(p) for p in papers)``
+# (``selection.write_entries``): each paper's entry can be kept and reused.
+ENTRY_FORMATS = frozenset({"bibtex", "biblatex"})
+_FEED_LIMIT = 2000  # more changes than this since the cached rendering: render everything
+
+
 @dataclass
 class _Rendered:
-    """A binding's last rendering, entry by entry (the window's follower keeps these)."""
-
     fmt: str
-    sel: Selection
-    seq: int  # the change feed's last row before it was read
+    selection: Selection
+    seq: int  # the change-feed position the entries are current at
     entries: dict[int, str]
+    digest: str = ""  # SHA-256 of the entries joined: the file they make
 
 
-_INCREMENTAL = frozenset({"bibtex", "biblatex"})  # one entry per paper, independent
+class Entries:
+    """The kept exports' entries as last rendered, by file, with the change-feed position
+    they are current at: a refresh renders again only the papers that changed since (any
+    feed row that names no paper — a tag renamed — renders everything).
 
+    ``folder``: also kept on disk there, for the next process (the CLI's commands each
+    start afresh); a cached rendering is used only if it is what the binding last wrote
+    (its SHA-256 is the binding's), so a stale or foreign cache renders everything."""
 
-def _render_incremental(
-    lib: Any, fmt: str, sel: Selection, path: str, cache: dict[str, _Rendered]
-) -> tuple[str, int]:
-    """The export as text, re-rendering only the papers the change feed names since the
-    last rendering (and papers new to the selection); a library-wide change renders all."""
-    from app.export import FORMATS
-    from app.export.selection import iter_cited
+    def __init__(self, folder: str | Path | None = None) -> None:
+        self._by_path: dict[tuple[str, str], _Rendered] = {}
+        self.folder = Path(folder) if folder is not None else None
+        self.rendered = 0  # entries rendered, in all (how incremental the refreshes were)
 
-    entry = FORMATS[fmt].entry_text
-    seq = lib.last_change()  # before reading: later changes are seen again next time
-    ids = resolve(lib, sel)
-    lib.make_citation_keys(ids)
-    prev = cache.get(path)
-    entries: dict[int, str] = {}
-    todo: list[int] = ids
-    if prev is not None and prev.fmt == fmt and prev.sel == sel:
-        rows = lib.changes_since(prev.seq)
-        if all(pid is not None for _seq, pid, _kind in rows):
-            changed = {pid for _seq, pid, _kind in rows}
-            entries = prev.entries
-            todo = [i for i in ids if i in changed or i not in entries]
-    for p in iter_cited(lib, todo):
-        entries[p.id] = entry(p)
-    if len(entries) > len(ids):  # papers that left the selection
-        entries = {i: entries[i] for i in ids if i in entries}
-    cache[path] = _Rendered(fmt, sel, seq, entries)
-    # As write_entries joins them: one blank line between entries.
-    return "\n".join(entries[i] for i in ids if i in entries), len(ids)
+    def render(
+        self,
+        lib: Any,
+        entry: Callable[[Any], str],
+        fmt: str,
+        sel: Selection,
+        path: str = "",
+        last_hash: str | None = None,
+    ) -> tuple[str, int]:
+        # The position first: a change committed while this reads is rendered again next time.
+        seq = lib.last_change()
+        ids = resolve(lib, sel)
+        lib.make_citation_keys(ids)
+        old = self._by_path.get((path, fmt)) or self._load(path, fmt, last_hash)
+        entries: dict[int, str] = {}
+        if old is not None and old.selection == sel and old.seq <= seq:
+            rows = lib.changes_since(old.seq, _FEED_LIMIT + 1)
+            if len(rows) <= _FEED_LIMIT and all(pid is not None for _s, pid, _k in rows):
+                dirty = {pid for _s, pid, _k in rows}
+                entries = {i: t for i, t in old.entries.items() if i not in dirty}
+        need = [i for i in ids if i not in entries]
+        for p in lib.iter_papers(need):
+            entries[p.id] = entry(p)
+        self.rendered += len(need)
+        kept = {i: entries[i] for i in ids if i in entries}
+        text = "\n".join(kept.values())
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        rendered = _Rendered(fmt, sel, seq, kept, digest)
+        self._by_path[(path, fmt)] = rendered
+        # Saved whenever the file it makes changed (a paper left counts): the next process
+        # uses it only if it makes exactly the file last written. Also when the feed has
+        # moved on a lot, so the next process reads few rows (and never too many).
+        if old is None or digest != old.digest or seq - old.seq > _FEED_LIMIT // 4:
+            self._save(path, rendered)
+        return text, len(kept)
+
+    def _file(self, path: str, fmt: str) -> Path | None:
+        if self.folder is None or not path:
+            return None
+        name = hashlib.sha256(f"{fmt}\0{path}".encode()).hexdigest()[:32]
+        return self.folder / f"{name}.json"
+
+    def _load(self, path: str, fmt: str, last_hash: str | None) -> _Rendered | None:
+        where = self._file(path, fmt)
+        if where is None or last_hash is None:
+            return None
+        try:
+            data = orjson.loads(where.read_bytes())
+            if data["hash"] != last_hash or data["fmt"] != fmt or data["path"] != path:
+                return None
+            sel = Selection(
+                tags=tuple(data["tags"]),
+                match=data["match"],
+                query=data["query"],
+                starred=bool(data["starred"]),
+            )
+            entries = {int(i): t for i, t in data["entries"]}
+            # The entries themselves must make the file last written (~30 ms for 10,000).
+            if hashlib.sha256("\n".join(entries.values()).encode()).hexdigest() != last_hash:
+                return None
+            return _Rendered(fmt, sel, int(data["seq"]), entries, last_hash)
+        except (OSError, ValueError, KeyError, TypeError):  # none yet, or damaged: render all
+            return None
+
+    def _save(self, path: str, r: _Rendered) -> None:
+        where = self._file(path, r.fmt)
+        if where is None:
+            return
+        sel = r.selection
+        data = {
+            "path": path,
+            "fmt": r.fmt,
+            "hash": r.digest,
+            "seq": r.seq,
+            "tags": list(sel.tags),
+            "match": sel.match,
+            "query": sel.query,
+            "starred": sel.starred,
+            "entries": list(r.entries.items()),
+        }
+        try:
+            where.parent.mkdir(parents=True, exist_ok=True)
+            tmp = where.with_suffix(".tmp")
+            tmp.write_bytes(orjson.dumps(data))
+            os.replace(tmp, where)
+        except OSError as exc:  # only a cache: the next refresh renders everything
+            _log.warning("kept-export cache %s not written: %s", where, exc)
 
 
 def _digest(
@@ -176,11 +257,14 @@ def _digest(
     fmt: str,
     sel: Selection,
     opts: ExportOptions,
+    cache: Entries | None = None,
     path: str = "",
-    cache: dict[str, _Rendered] | None = None,
+    last_hash: str | None = None,
 ) -> tuple[str, str, int]:
-    if cache is not None and fmt in _INCREMENTAL:
-        text, n = _render_incremental(lib, fmt, sel, path, cache)
+    if cache is not None and fmt in ENTRY_FORMATS:
+        from app.export import FORMATS
+
+        text, n = cache.render(lib, FORMATS[fmt].entry_text, fmt, sel, path, last_hash)
         return hashlib.sha256(text.encode()).hexdigest(), text, n
     if fmt in _STAMPED:  # compare without the moment, which differs every time
         fixed = ExportOptions(opts.title, opts.group_by_tag, _EPOCH)
@@ -190,13 +274,11 @@ def _digest(
     return hashlib.sha256(text.encode()).hexdigest(), text, n
 
 
-def _write(
-    lib: Papers, b: Binding, cache: dict[str, _Rendered] | None = None
-) -> tuple[str, int, bool]:
+def _write(lib: Papers, b: Binding, cache: Entries | None = None) -> tuple[str, int, bool]:
     """Write ``b``'s file if its content changed: (hash, papers, whether written)."""
     from app.export import _FILE_ENCODING
 
-    digest, text, n = _digest(lib, b.format, b.selection, b.options, b.path, cache)
+    digest, text, n = _digest(lib, b.format, b.selection, b.options, cache, b.path, b.content_hash)
     if digest == b.content_hash and os.path.isfile(b.path):
         return digest, n, False
     if b.format in _STAMPED:
@@ -220,7 +302,7 @@ def keep(lib: Any, path: str | Path, fmt: str, sel: Selection, opts: ExportOptio
         raise PaperdeskError("only a tag, query or starred selection can be kept up to date")
     where = normalise(path)
     b = Binding(where, fmt, sel, opts)
-    digest, n, _ = _write(lib, b)
+    digest, n, _ = _write(lib, b, Entries(cache_folder(lib)))
     now = utcnow()
 
     def store(s: Any) -> None:
@@ -258,10 +340,18 @@ class Refreshed:
     failed: list[tuple[str, str]] = field(default_factory=list)  # (path, one-line reason)
 
 
-def refresh(lib: Any, cache: dict[str, _Rendered] | None = None) -> Refreshed:
+def cache_folder(lib: Any) -> Path | None:
+    """Where a library keeps its kept exports' entries between processes (its folder)."""
+    path = getattr(lib, "path", None)
+    return Path(path) / "kept-exports" if path is not None and Path(path).is_dir() else None
+
+
+def refresh(lib: Any, cache: Entries | None = None) -> Refreshed:
     """Bring every kept export up to date; never raises for one binding's failure.
-    ``cache`` (a long-lived caller's, e.g. the window's follower): the last renderings, so
-    only changed papers are rendered again."""
+    ``cache``: the entries of earlier refreshes (default: those kept in the library's
+    folder), to render only the papers changed since."""
+    if cache is None:
+        cache = Entries(cache_folder(lib))
     out = Refreshed()
     for b in bindings(lib):
         try:
@@ -299,15 +389,15 @@ def has_bindings(lib: Any) -> bool:
         return s.scalar(select(KeptExport.id).limit(1)) is not None
 
 
+CEILING = 60.0  # seconds: the longest a burst's changes wait for a rewrite
+
+
 class Follower:
     """Refreshes kept exports after changes, debounced: a burst of changes gives one
-    refresh ``delay`` seconds after the last, one at a time, on its own thread. During a
-    long burst a refresh still runs at a ceiling, ``max_wait`` after the burst began, and
-    each further one while the burst goes on waits twice as long (up to ``MAX_CEILING``):
-    a burst of 1,000 changes gives a few rewrites, a lone change one within ``delay``.
+    refresh ``delay`` seconds after the last, one at a time, on its own thread. A long
+    burst is refreshed meanwhile too, after ``max_wait`` seconds, then twice as long each
+    time (up to :data:`CEILING`) while it goes on: a few rewrites, however long the burst.
     ``done(Refreshed)`` is called on that thread."""
-
-    MAX_CEILING = 12.0  # seconds: the longest a kept file lags behind a running burst
 
     def __init__(
         self,
@@ -322,10 +412,11 @@ class Follower:
         self._cond = threading.Condition()
         self._due: float | None = None  # when the pending refresh should run
         self._first: float | None = None  # when the pending burst began
-        self._streak = 0  # refreshes in a row with changes coming in meanwhile
-        self._cache: dict[str, _Rendered] = {}  # used on the follower's thread only
         self._stopping = False
         self.refreshes = 0
+        self._streak = 0  # refreshes in the current burst: each doubles the next wait
+        self._last_end = float("-inf")
+        self.entries = Entries(cache_folder(lib))  # what a refresh rendered, for the next
         self._busy = False
         self._thread = threading.Thread(target=self._run, name="paperdesk-kept", daemon=True)
         self._thread.start()
@@ -337,8 +428,10 @@ class Follower:
         with self._cond:
             if self._first is None:
                 self._first = now
-            ceiling = min(self.max_wait * 2**self._streak, self.MAX_CEILING)
-            self._due = min(now + self.delay, self._first + ceiling)
+                if now - self._last_end > self.max_wait:  # quiet since the last: a new burst
+                    self._streak = 0
+            wait = min(self.max_wait * 2**self._streak, CEILING)
+            self._due = min(now + self.delay, self._first + wait)
             self._cond.notify_all()
 
     def idle(self) -> bool:
@@ -376,15 +469,15 @@ class Follower:
                 self._due = self._first = None
                 self._busy = True
             try:
-                result = refresh(self._lib, self._cache)
+                result = refresh(self._lib, self.entries)
             except Exception as exc:  # noqa: BLE001 — closing, or the database is busy
                 _log.warning("kept exports not refreshed: %s", exc)
                 result = Refreshed(failed=[("", f"kept exports not refreshed: {exc}")])
             self.refreshes += 1
             with self._cond:
-                # Changes came in while it ran: the burst goes on, the next ceiling doubles.
-                self._streak = self._streak + 1 if self._due is not None else 0
                 self._busy = False
+                self._streak += 1
+                self._last_end = time.monotonic()
                 self._cond.notify_all()
             if self._done is not None:
                 try:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 
 import bibtexparser
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, Qt, QThread
 from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtTest import QTest
 
@@ -113,11 +113,37 @@ def test_export_dialog_keeps_a_tag_export_and_lists_it(qtbot, seeded, tmp_path):
     qtbot.addWidget(again)
     assert again.kept_list.count() == 1 and str(dest) in again.kept_list.item(0).text()
     again.kept_list.setCurrentRow(0)
-    again.remove_kept()
-    assert seeded.kept_exports() == [] and again.kept_list.count() == 0
+    again.remove_kept()  # on the dialog's write path
+    qtbot.waitUntil(lambda: again.kept_list.count() == 0, timeout=5_000)
+    assert seeded.kept_exports() == []
     for d in (dialog, again):
         d._count_job.wait(5000)
         d._export_job.wait(5000)
+
+
+def test_window_export_dialog_keeps_on_the_writer_thread(qtbot, open_window, seeded, tmp_path):
+    seeded.add_tags(seeded.paper_ids()[:2], ["keep"])
+    window = open_window(seeded)
+    threads: list[object] = []
+    real = seeded.keep_export
+
+    def spy(*args: object, **kwargs: object) -> object:  # the real method, and where it ran
+        threads.append(QThread.currentThread())
+        return real(*args, **kwargs)
+
+    seeded.keep_export = spy  # type: ignore[method-assign]
+    window.open_export()
+    dialog = window.export_dialog
+    qtbot.waitUntil(lambda: dialog.last_count is not None, timeout=10_000)
+    dialog.set_scope("tags")
+    dialog.tag_list.item(0).setCheckState(Qt.CheckState.Checked)
+    dialog.set_format("bibtex")
+    dialog.dest_edit.setText(str(tmp_path / "w.bib"))
+    dialog.keep_box.setChecked(True)
+    with qtbot.waitSignal(dialog.exported, timeout=20_000):
+        dialog.start_export()
+    assert threads == [window.ops.writer._thread]
+    assert [b.path for b in seeded.kept_exports()] == [str(tmp_path / "w.bib")]
 
 
 def test_window_rewrites_a_kept_export_within_2s(qtbot, open_window, seeded, tmp_path):

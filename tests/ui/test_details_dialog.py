@@ -55,3 +55,38 @@ def test_edit_details_needs_exactly_one_paper(qtbot, open_window, seeded):
     window = open_window(seeded)
     window.select_ids([window.model.id_at(0), window.model.id_at(1)])
     assert not window.findChild(QAction, "actionEditDetails").isEnabled()
+
+
+def test_citation_key_edit_is_one_undoable_step(qtbot, open_window, seeded):
+    window = open_window(seeded)
+    pid, other = window.model.id_at(0), window.model.id_at(1)
+    other_key = seeded.citation_keys([other])[other]
+    window.select_ids([pid])
+    window.findChild(QAction, "actionEditDetails").trigger()
+    dialog = window.details_dialog
+    qtbot.waitUntil(lambda: bool(dialog.key.text()))  # made when first shown
+    made = dialog.key.text()
+    assert seeded.get(pid).citation_key == made
+    depth = window.undo_stack.count()
+    dialog.key.setText("mine2024key")
+    dialog.buttons.button(QDialogButtonBox.StandardButton.Save).click()
+    quiet(qtbot, window)
+    assert seeded.get(pid).citation_key == "mine2024key"
+    assert window.undo_stack.count() == depth + 1  # one save, one step
+    assert window.undo_stack.undoText() in ("Change citation key", "Edit details")
+    window.undo_stack.undo()
+    quiet(qtbot, window)
+    assert seeded.get(pid).citation_key == made
+    window.undo_stack.redo()
+    quiet(qtbot, window)
+    assert seeded.get(pid).citation_key == "mine2024key"
+    # Another paper's key is refused in one line, and no step is pushed.
+    window.findChild(QAction, "actionEditDetails").trigger()
+    dialog = window.details_dialog
+    dialog.key.setText(other_key)
+    with qtbot.waitSignal(window.panel.feedback.failed) as refused:
+        dialog.buttons.button(QDialogButtonBox.StandardButton.Save).click()
+    assert other_key in refused.args[0] and "\n" not in refused.args[0]
+    quiet(qtbot, window)
+    assert seeded.get(pid).citation_key == "mine2024key"
+    assert window.undo_stack.count() == depth + 1, window.undo_stack.undoText()
