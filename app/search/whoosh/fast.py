@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
+from whoosh.filedb.filestore import FileStorage
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
@@ -48,8 +49,7 @@ class SegmentData:
             raw = np.zeros(n, dtype=np.uint8) if col is None else np.fromiter(col, np.uint8, n)
             self.lengths[f] = _BYTE_LENGTH[raw]
         storage = reader.storage()
-        plain = type(storage).__name__ == "FileStorage"  # not a compound file's overlay
-        folder = getattr(storage, "folder", None) if plain else None
+        folder = storage.folder if isinstance(storage, FileStorage) else None
         self.sidecar = sidecar.load(folder, reader.segment().segment_id(), n)
         self.columns: dict[str, np.ndarray] = {}
         for name in ("id", "published", "upvotes", "comments"):
@@ -200,6 +200,21 @@ def _decode(
     return np.concatenate(ids_parts), np.concatenate(w_parts), vals
 
 
+def write_sidecar(reader: Any, fields: list[str], folder: str) -> None:
+    """Write the sidecar (sidecar.py) of a segment that has none (one the stock writer or
+    a merge made) from Whoosh's own postings: slow (positions decoded one posting at a
+    time), so done after a commit for small segments; a rebuild writes the rest."""
+    out = sidecar.Writer()
+    schema = reader.schema
+    for field in fields:
+        if field not in schema or not schema[field].format.supports("positions"):
+            continue
+        for tbytes in list(reader.lexicon(field)):
+            ids, tf, values = _decode(reader, field, tbytes.decode("utf-8"), values=True)
+            out.add_term(field, tbytes, ids, tf, _positions(values)[1])
+    out.write(folder, reader.segment().segment_id(), reader.doc_count_all())
+
+
 def _position_keys(values: list, idx: np.ndarray, offset: int) -> np.ndarray:
     """For the postings ``idx`` (row r = the r-th of them), ``(r << 32) | (position -
     offset)`` of every position: a phrase's words line up where these keys are equal.
@@ -207,21 +222,27 @@ def _position_keys(values: list, idx: np.ndarray, offset: int) -> np.ndarray:
     position deltas."""
     if isinstance(values, _Flat):
         return _flat_keys(values, idx, offset)
-    lists = []
-    for j in idx.tolist():
-        v = values[j]
-        lists.append(loads(v[4:] if v.endswith(b".") else v[4:] + b"."))
+    counts, pos = _positions([values[j] for j in idx.tolist()])
+    if not len(pos):
+        return pos
+    pos = pos - offset
+    rows = np.repeat(np.arange(len(idx), dtype=np.int64), counts)
+    keep = pos >= 0
+    return (rows[keep] << 32) | pos[keep]
+
+
+def _positions(values: list) -> tuple[np.ndarray, np.ndarray]:
+    """Whoosh's encoded positions of some postings (a 4-byte count, then a pickled list of
+    deltas each): each posting's count, and every position, posting after posting."""
+    lists = [loads(v[4:] if v.endswith(b".") else v[4:] + b".") for v in values]
     counts = np.fromiter(map(len, lists), np.int64, len(lists))
     flat = np.fromiter(chain.from_iterable(lists), np.int64, int(counts.sum()))
     if not len(flat):
-        return flat
+        return counts, flat
     cs = np.cumsum(flat)
     ends = np.cumsum(counts)
     before = np.concatenate(([0], cs[ends[:-1] - 1])) if len(ends) > 1 else np.zeros(1, np.int64)
-    pos = cs - np.repeat(before, counts) - offset
-    rows = np.repeat(np.arange(len(lists), dtype=np.int64), counts)
-    keep = pos >= 0
-    return (rows[keep] << 32) | pos[keep]
+    return counts, cs - np.repeat(before, counts)
 
 
 def _flat_keys(flat: _Flat, idx: np.ndarray, offset: int) -> np.ndarray:

@@ -2,7 +2,8 @@
 time reads arrays instead of decoding Whoosh's pickled posting blocks in Python.
 
 Written by the bulk writer (fastwrite.py) for its positional text fields when it writes a
-segment; Whoosh's files stay the index of record. Files (``<segment id>.pdk_*``: Whoosh
+segment, and from Whoosh's postings for other segments (``fast.write_sidecar``, after a
+commit). Whoosh's files stay the index of record. Files (``<segment id>.pdk_*``: Whoosh
 removes them with their segment, our clean-up treats them as the segment's):
 
 - ``pdk_docs.npy`` int32, ``pdk_tf.npy`` float32: every posting's docnum and term
@@ -10,7 +11,8 @@ removes them with their segment, our clean-up treats them as the segment's):
 - ``pdk_pos.npy`` uint32: every posting's word positions, in the same order;
 - ``pdk_terms.npy`` int64 (T, 3), sorted by ``pdk_keys.npy`` (uint64 hashes of field and
   term): each term's first posting, its number of postings and its first position;
-- ``pdk_meta.json``, written last: the format version, the segment id, the counts.
+- ``pdk_meta.json``, written last: the format version, the segment id, the counts, the
+  stamp (the sizes of the segment's ``.trm`` and ``.pst`` files it was derived from).
 
 Derived data, and distrusted: a sidecar whose meta or array shapes do not match its segment
 is ignored; each term read is checked against Whoosh's own document frequency for it and
@@ -98,6 +100,15 @@ class Writer:
         per_term = np.add.reduceat(tf.astype(np.int64), firsts)
         self.pos_counts += per_term.tolist()
 
+    def add_term(self, field: str, term: bytes, docs: np.ndarray, tf: np.ndarray, pos: Any) -> None:
+        """One term's postings given whole (docnums ascending, positions in posting order)."""
+        self.docs.append(np.asarray(docs, dtype=np.int32))
+        self.tf.append(np.asarray(tf, dtype=np.float32))
+        self.pos.append(np.asarray(pos, dtype=np.uint32))
+        self.keys.append(key(field, term))
+        self.counts.append(len(docs))
+        self.pos_counts.append(len(pos))
+
     def write(self, folder: str, segid: str, doc_count: int) -> None:
         """Write the files (the meta last: without it the rest is ignored)."""
         if not self.keys:
@@ -123,11 +134,16 @@ class Writer:
             "terms": table,
         }
         for what, arr in arrays.items():
-            np.save(os.path.join(folder, _name(segid, what)), arr, allow_pickle=False)
+            # each file whole or absent (two processes may write the same sidecar)
+            path = os.path.join(folder, _name(segid, what))
+            with open(path + ".tmp", "wb") as f:
+                np.save(f, arr, allow_pickle=False)
+            os.replace(path + ".tmp", path)
         meta = {
             "version": VERSION,
             "segment": segid,
             "docs": doc_count,
+            "stamp": stamp(folder, segid),
             "shapes": {what: list(arr.shape) for what, arr in arrays.items()},
         }
         path = os.path.join(folder, _name(segid, "meta"))
@@ -179,6 +195,18 @@ class Sidecar:
         self.broken = True
 
 
+def stamp(folder: str, segid: str) -> dict[str, int]:
+    """The sizes of the segment's Whoosh term and posting files: a sidecar derived from
+    other files than these is stale."""
+    out = {}
+    for ext in ("trm", "pst"):
+        try:
+            out[ext] = os.path.getsize(os.path.join(folder, f"{segid}.{ext}"))
+        except OSError:
+            out[ext] = -1
+    return out
+
+
 def load(folder: str | None, segid: str, n: int) -> Sidecar | None:
     """The sidecar of segment ``segid`` (``n`` documents) in ``folder``, or None when it is
     missing, of another version, or does not match the segment."""
@@ -193,6 +221,9 @@ def load(folder: str | None, segid: str, n: int) -> Sidecar | None:
             or meta.get("segment") != segid
             or meta.get("docs") != n
         ):
+            return None
+        if meta.get("stamp") != stamp(folder, segid):
+            _log.warning("search index sidecar of %s is stale; decoding Whoosh's postings", segid)
             return None
         arrays = {}
         for what in ARRAYS:
