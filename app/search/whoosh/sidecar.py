@@ -136,9 +136,10 @@ class Writer:
         for what, arr in arrays.items():
             # each file whole or absent (two processes may write the same sidecar)
             path = os.path.join(folder, _name(segid, what))
-            with open(path + ".tmp", "wb") as f:
+            tmp = f"{path}.{os.getpid()}.tmp"
+            with open(tmp, "wb") as f:
                 np.save(f, arr, allow_pickle=False)
-            os.replace(path + ".tmp", path)
+            os.replace(tmp, path)
         meta = {
             "version": VERSION,
             "segment": segid,
@@ -147,9 +148,10 @@ class Writer:
             "shapes": {what: list(arr.shape) for what, arr in arrays.items()},
         }
         path = os.path.join(folder, _name(segid, "meta"))
-        with open(path + ".tmp", "w", encoding="utf-8") as f:
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
             json.dump(meta, f)
-        os.replace(path + ".tmp", path)
+        os.replace(tmp, path)
 
 
 class Sidecar:
