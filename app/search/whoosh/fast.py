@@ -22,8 +22,11 @@ from typing import Any
 
 import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
+from whoosh.filedb.filestore import FileStorage
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
+
+from app.search.whoosh import sidecar
 
 B, K1 = 0.75, 1.2  # Whoosh's BM25F defaults
 _BYTE_LENGTH = np.array([byte_to_length(i) for i in range(256)], dtype=np.float32)
@@ -45,6 +48,9 @@ class SegmentData:
             col = reader._perdoc._cached_reader(f"_{f}_len", LENGTHS_COLUMN)
             raw = np.zeros(n, dtype=np.uint8) if col is None else np.fromiter(col, np.uint8, n)
             self.lengths[f] = _BYTE_LENGTH[raw]
+        storage = reader.storage()
+        folder = storage.folder if isinstance(storage, FileStorage) else None
+        self.sidecar = sidecar.load(folder, reader.segment().segment_id(), n)
         self.columns: dict[str, np.ndarray] = {}
         for name in ("id", "published", "upvotes", "comments"):
             if reader.has_column(name):
@@ -82,26 +88,39 @@ class FastScorer:
                 del self._segments[sid]
         return View(self, searcher, leaves)
 
-    def postings(self, sid: str, reader: Any, field: str, term: Any) -> tuple[np.ndarray, ...]:
+    def postings(self, seg: SegmentData, sid: str, field: str, term: Any) -> tuple[np.ndarray, ...]:
+        """(docnums, weights) of ``term`` in one segment: from its sidecar when it has one
+        (memory-mapped, nothing decoded), else Whoosh's blocks decoded (and cached)."""
+        flat = _from_sidecar(seg, field, term)
+        if flat is not None:
+            return flat[0], flat[1]
         key = (sid, field, term)
         with self._lock:
             hit = self._postings.get(key)
             if hit is not None:
                 self._postings.move_to_end(key)
                 return hit
-        ids, weights, _ = _decode(reader, field, term)
+        ids, weights, _ = _decode(seg.reader, field, term)
         self._keep(self._postings, key, (ids, weights), _POSTINGS_CACHE)
         return ids, weights
 
-    def positions(self, sid: str, reader: Any, field: str, term: str) -> tuple[Any, ...]:
-        """(docnums, weights, encoded positions per posting), for phrases."""
+    def positions(self, seg: SegmentData, sid: str, field: str, term: str) -> tuple[Any, ...]:
+        """(docnums, weights, positions) for phrases: positions are the sidecar's
+        ``(flat positions, each posting's first)``, or Whoosh's encoded value per posting."""
+        flat = _from_sidecar(seg, field, term)
+        if flat is not None:
+            ids, tf, pstart = flat
+            counts = tf.astype(np.int64)
+            firsts = pstart + np.concatenate(([0], np.cumsum(counts)[:-1]))
+            assert seg.sidecar is not None
+            return ids, tf, _Flat(seg.sidecar.pos, firsts, counts)
         key = (sid, field, term)
         with self._lock:
             hit = self._values.get(key)
             if hit is not None:
                 self._values.move_to_end(key)
                 return hit
-        ids, weights, values = _decode(reader, field, term, values=True)
+        ids, weights, values = _decode(seg.reader, field, term, values=True)
         self._keep(self._values, key, (ids, weights, values), _VALUES_CACHE)
         return ids, weights, values
 
@@ -112,6 +131,35 @@ class FastScorer:
             while self._sizes[id(cache)] > limit and len(cache) > 1:
                 _, old = cache.popitem(last=False)
                 self._sizes[id(cache)] -= len(old[0])
+
+
+class _Flat:
+    """A term's positions in a sidecar: posting j's are ``pos[firsts[j]:][:counts[j]]``."""
+
+    __slots__ = ("counts", "firsts", "pos")
+
+    def __init__(self, pos: np.ndarray, firsts: np.ndarray, counts: np.ndarray) -> None:
+        self.pos = pos
+        self.firsts = firsts
+        self.counts = counts
+
+
+def _from_sidecar(
+    seg: SegmentData, field: str, term: Any
+) -> tuple[np.ndarray, np.ndarray, int] | None:
+    """A text field's term from the segment's sidecar, checked against Whoosh's document
+    frequency of it in this segment; None: Whoosh's postings serve it."""
+    sc = seg.sidecar
+    if sc is None or sc.broken or not isinstance(term, str):
+        return None
+    try:
+        btext = term.encode("utf-8")
+        df = seg.reader._terms.doc_frequency(field, btext)
+    except (KeyError, TypeError, TermNotFound):
+        return None
+    except Exception:
+        return None
+    return sc.find(field, btext, df)
 
 
 def _rebind(seg: SegmentData, reader: Any) -> SegmentData:
@@ -152,24 +200,62 @@ def _decode(
     return np.concatenate(ids_parts), np.concatenate(w_parts), vals
 
 
+def write_sidecar(reader: Any, fields: list[str], folder: str) -> None:
+    """Write the sidecar (sidecar.py) of a segment that has none (one the stock writer or
+    a merge made) from Whoosh's own postings: slow (positions decoded one posting at a
+    time), so done after a commit for small segments; a rebuild writes the rest."""
+    out = sidecar.Writer()
+    schema = reader.schema
+    for field in fields:
+        if field not in schema or not schema[field].format.supports("positions"):
+            continue
+        for tbytes in list(reader.lexicon(field)):
+            ids, tf, values = _decode(reader, field, tbytes.decode("utf-8"), values=True)
+            out.add_term(field, tbytes, ids, tf, _positions(values)[1])
+    out.write(folder, reader.segment().segment_id(), reader.doc_count_all())
+
+
 def _position_keys(values: list, idx: np.ndarray, offset: int) -> np.ndarray:
     """For the postings ``idx`` (row r = the r-th of them), ``(r << 32) | (position -
     offset)`` of every position: a phrase's words line up where these keys are equal.
     Each value is Whoosh's ``Positions`` encoding: a 4-byte count, then a pickled list of
     position deltas."""
-    lists = []
-    for j in idx.tolist():
-        v = values[j]
-        lists.append(loads(v[4:] if v.endswith(b".") else v[4:] + b"."))
+    if isinstance(values, _Flat):
+        return _flat_keys(values, idx, offset)
+    counts, pos = _positions([values[j] for j in idx.tolist()])
+    if not len(pos):
+        return pos
+    pos = pos - offset
+    rows = np.repeat(np.arange(len(idx), dtype=np.int64), counts)
+    keep = pos >= 0
+    return (rows[keep] << 32) | pos[keep]
+
+
+def _positions(values: list) -> tuple[np.ndarray, np.ndarray]:
+    """Whoosh's encoded positions of some postings (a 4-byte count, then a pickled list of
+    deltas each): each posting's count, and every position, posting after posting."""
+    lists = [loads(v[4:] if v.endswith(b".") else v[4:] + b".") for v in values]
     counts = np.fromiter(map(len, lists), np.int64, len(lists))
     flat = np.fromiter(chain.from_iterable(lists), np.int64, int(counts.sum()))
     if not len(flat):
-        return flat
+        return counts, flat
     cs = np.cumsum(flat)
     ends = np.cumsum(counts)
     before = np.concatenate(([0], cs[ends[:-1] - 1])) if len(ends) > 1 else np.zeros(1, np.int64)
-    pos = cs - np.repeat(before, counts) - offset
-    rows = np.repeat(np.arange(len(lists), dtype=np.int64), counts)
+    return counts, cs - np.repeat(before, counts)
+
+
+def _flat_keys(flat: _Flat, idx: np.ndarray, offset: int) -> np.ndarray:
+    """:func:`_position_keys` from a sidecar's flat positions, without a Python loop."""
+    counts = flat.counts[idx]
+    total = int(counts.sum())
+    if not total:
+        return np.empty(0, np.int64)
+    ends = np.cumsum(counts)
+    # index of every position: the posting's first, plus its rank within the posting
+    shift = np.repeat(flat.firsts[idx] - (ends - counts), counts)
+    pos = flat.pos[shift + np.arange(total, dtype=np.int64)].astype(np.int64) - offset
+    rows = np.repeat(np.arange(len(idx), dtype=np.int64), counts)
     keep = pos >= 0
     return (rows[keep] << 32) | pos[keep]
 
@@ -210,7 +296,7 @@ class View:
                     continue
                 idf = log(n_all / (df + 1)) + 1.0
                 for seg, base, sid in self.leaves:
-                    ids, tf = self.scorer.postings(sid, seg.reader, field, term)
+                    ids, tf = self.scorer.postings(seg, sid, field, term)
                     if not len(ids):
                         continue
                     fl = seg.lengths[field][ids]
@@ -230,7 +316,7 @@ class View:
         avgfl = self.searcher.avg_field_length(field) or 1.0
         idfs = [log(n_all / (df + 1)) + 1.0 for df in dfs]
         for seg, base, sid in self.leaves:
-            posts = {w: self.scorer.positions(sid, seg.reader, field, w) for w in set(words)}
+            posts = {w: self.scorer.positions(seg, sid, field, w) for w in set(words)}
             cand = posts[words[0]][0]
             for w in posts:
                 cand = np.intersect1d(cand, posts[w][0], assume_unique=True)
@@ -258,7 +344,7 @@ class View:
     def weight_scores(self, field: str, term: Any) -> np.ndarray:
         scores = np.zeros(self.n, dtype=np.float32)
         for seg, base, sid in self.leaves:
-            ids, w = self.scorer.postings(sid, seg.reader, field, term)
+            ids, w = self.scorer.postings(seg, sid, field, term)
             if len(ids):
                 scores[base + ids] += w
         return scores

@@ -23,6 +23,7 @@ from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
+from app.search.whoosh import sidecar
 from app.search.whoosh.schema import ANALYZER
 
 SEGMENT_DOCS = 50_000  # documents per segment in bulk mode (bounds the memory used)
@@ -159,10 +160,15 @@ class BulkSegmentWriter(SegmentWriter):
         lengths: dict[str, list[int]] = {}
         table = [byte_to_length(i) for i in range(256)]
         current = None
+        flat = sidecar.Writer()  # the same postings as flat arrays (sidecar.py)
+        fb = sidecar.FieldBuilder()
+        headers = array("q")
         for fieldname, tbytes, bucket in pool.terms():
             if fieldname != current:
                 if current is not None:
                     fw.finish_field()
+                    flat.add_field(fb, headers)
+                    fb, headers = sidecar.FieldBuilder(), array("q")
                 current = fieldname
                 fw.start_field(fieldname, schema[fieldname])
                 col = pdr._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
@@ -170,7 +176,8 @@ class BulkSegmentWriter(SegmentWriter):
             lens = lengths[fieldname]
             fw.start_term(tbytes)
             if isinstance(bucket, array):
-                _write_packed(fw._postwriter, bucket, lens)
+                start = fb.add(fieldname, tbytes, bucket)
+                fb.counts.append(_write_packed(fw._postwriter, bucket, lens, headers, start))
             else:
                 add = fw.add
                 for docnum, weight, vbytes in bucket:
@@ -178,23 +185,30 @@ class BulkSegmentWriter(SegmentWriter):
             fw.finish_term()
         if current is not None:
             fw.finish_field()
+            flat.add_field(fb, headers)
         fw.close()
         pdr.close()
         pool.cleanup()
+        folder = getattr(self.storage, "folder", None)
+        if folder:
+            flat.write(folder, self.newsegment.segment_id(), self.docnum)
 
 
 _ONE = [pack_uint(1) + dumps([p], 2) for p in range(1024)]  # most postings: one position
 
 
-def _write_packed(pw: Any, bucket: array, lens: list[int]) -> None:
+def _write_packed(pw: Any, bucket: array, lens: list[int], headers: array, base: int) -> int:
     """One term's packed postings, written as whole blocks: what ``add_posting`` does one
-    posting at a time (the same block contents, statistics and block boundaries)."""
+    posting at a time (the same block contents, statistics and block boundaries). Each
+    posting's offset (``base`` + its place in ``bucket``) goes to ``headers``, for the
+    sidecar; the number of postings."""
     ids: list[int] = []
     weights: list[float] = []
     values: list[bytes] = []
     i, end = 0, len(bucket)
     while i < end:
         docnum, n = bucket[i], bucket[i + 1]
+        headers.append(base + i)
         ids.append(docnum)
         weights.append(float(n))
         if n == 1 and bucket[i + 2] < 1024:
@@ -220,3 +234,4 @@ def _write_packed(pw: Any, bucket: array, lens: list[int]) -> None:
             lo = min(got)
             pw._minlength = lo if pw._minlength is None else min(pw._minlength, lo)
             pw._maxlength = max(pw._maxlength, max(got))
+    return len(ids)
