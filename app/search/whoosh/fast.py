@@ -204,7 +204,7 @@ def write_sidecar(reader: Any, fields: list[str], folder: str) -> None:
     """Write the sidecar (sidecar.py) of a segment that has none (one the stock writer or
     a merge made) from Whoosh's own postings: slow (positions decoded one posting at a
     time), so done after a commit for small segments; a rebuild writes the rest."""
-    out = sidecar.Writer()
+    out = sidecar.Writer(folder, reader.segment().segment_id())
     schema = reader.schema
     for field in fields:
         if field not in schema or not schema[field].format.supports("positions"):
@@ -212,7 +212,7 @@ def write_sidecar(reader: Any, fields: list[str], folder: str) -> None:
         for tbytes in list(reader.lexicon(field)):
             ids, tf, values = _decode(reader, field, tbytes.decode("utf-8"), values=True)
             out.add_term(field, tbytes, ids, tf, _positions(values)[1])
-    out.write(folder, reader.segment().segment_id(), reader.doc_count_all())
+    out.finish(reader.doc_count_all())
 
 
 def _position_keys(values: list, idx: np.ndarray, offset: int) -> np.ndarray:

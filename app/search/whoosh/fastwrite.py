@@ -160,38 +160,42 @@ class BulkSegmentWriter(SegmentWriter):
         lengths: dict[str, list[int]] = {}
         table = [byte_to_length(i) for i in range(256)]
         current = None
-        flat = sidecar.Writer()  # the same postings as flat arrays (sidecar.py)
+        folder = getattr(self.storage, "folder", None) or None
+        # the same postings as flat arrays (sidecar.py)
+        flat = sidecar.Writer(folder, self.newsegment.segment_id())
         fb = sidecar.FieldBuilder()
         headers = array("q")
-        for fieldname, tbytes, bucket in pool.terms():
-            if fieldname != current:
-                if current is not None:
-                    fw.finish_field()
-                    flat.add_field(fb, headers)
-                    fb, headers = sidecar.FieldBuilder(), array("q")
-                current = fieldname
-                fw.start_field(fieldname, schema[fieldname])
-                col = pdr._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
-                lengths[fieldname] = [table[b] for b in col] if col is not None else []
-            lens = lengths[fieldname]
-            fw.start_term(tbytes)
-            if isinstance(bucket, array):
-                start = fb.add(fieldname, tbytes, bucket)
-                fb.counts.append(_write_packed(fw._postwriter, bucket, lens, headers, start))
-            else:
-                add = fw.add
-                for docnum, weight, vbytes in bucket:
-                    add(docnum, weight, vbytes or b"", lens[docnum] if lens else 0)
-            fw.finish_term()
-        if current is not None:
-            fw.finish_field()
-            flat.add_field(fb, headers)
-        fw.close()
-        pdr.close()
-        pool.cleanup()
-        folder = getattr(self.storage, "folder", None)
-        if folder:
-            flat.write(folder, self.newsegment.segment_id(), self.docnum)
+        try:
+            for fieldname, tbytes, bucket in pool.terms():
+                if fieldname != current:
+                    if current is not None:
+                        fw.finish_field()
+                        flat.add_field(fb, headers)
+                        fb, headers = sidecar.FieldBuilder(), array("q")
+                    current = fieldname
+                    fw.start_field(fieldname, schema[fieldname])
+                    col = pdr._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
+                    lengths[fieldname] = [table[b] for b in col] if col is not None else []
+                lens = lengths[fieldname]
+                fw.start_term(tbytes)
+                if isinstance(bucket, array):
+                    start = fb.add(fieldname, tbytes, bucket)
+                    fb.counts.append(_write_packed(fw._postwriter, bucket, lens, headers, start))
+                else:
+                    add = fw.add
+                    for docnum, weight, vbytes in bucket:
+                        add(docnum, weight, vbytes or b"", lens[docnum] if lens else 0)
+                fw.finish_term()
+            if current is not None:
+                fw.finish_field()
+                flat.add_field(fb, headers)
+            fw.close()
+            pdr.close()
+            pool.cleanup()
+        except BaseException:
+            flat.discard()
+            raise
+        flat.finish(self.docnum)
 
 
 _ONE = [pack_uint(1) + dumps([p], 2) for p in range(1024)]  # most postings: one position

@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 from collections.abc import Iterable
 from hashlib import blake2b
 from typing import Any
@@ -68,51 +69,128 @@ class FieldBuilder:
         return start
 
 
-class Writer:
-    """Collects the fields of one segment, then writes the sidecar's files."""
+BATCH = 1 << 22  # uint32 values of packed postings turned into flat arrays at a time
 
-    def __init__(self) -> None:
-        self.docs: list[np.ndarray] = []
-        self.tf: list[np.ndarray] = []
-        self.pos: list[np.ndarray] = []
+
+class Writer:
+    """Streams the fields of one segment into the sidecar's files, a batch of terms at a
+    time (memory: one batch, not a second copy of the postings); ``finish`` writes the
+    small tables and the meta. A failure leaves no sidecar, and never fails the segment."""
+
+    def __init__(self, folder: str | None, segid: str) -> None:
+        self.folder = folder
+        self.segid = segid
         self.keys: list[int] = []
         self.counts: list[int] = []
         self.pos_counts: list[int] = []
+        self.sizes = {"docs": 0, "tf": 0, "pos": 0}
+        self.raw: dict[str, Any] = {}
+        # this process's own file names: two processes may write one segment's sidecar
+        self._raw = f".{os.getpid()}.raw"
+        self._tmp = f".{os.getpid()}.tmp"
+        if folder is not None:
+            try:
+                for what in self.sizes:
+                    self.raw[what] = open(self._path(what, self._raw), "wb")  # noqa: SIM115
+            except OSError as exc:
+                self._fail(exc)
+
+    def _path(self, what: str, ext: str) -> str:
+        assert self.folder is not None
+        return os.path.join(self.folder, f"{self.segid}{PREFIX}{what}{ext}")
+
+    def _fail(self, exc: BaseException) -> None:
+        _log.warning("search index sidecar of %s not written: %s", self.segid, exc)
+        self.discard()
+
+    def discard(self) -> None:
+        for f in self.raw.values():
+            f.close()
+        self.raw = {}
+        if self.folder is not None:
+            for what in (*ARRAYS, "meta"):
+                for ext in (self._raw, self._tmp, ".npy", ".json"):
+                    try:
+                        os.unlink(self._path(what, ext))
+                    except OSError:
+                        pass
+        self.folder = None
 
     def add_field(self, fb: FieldBuilder, headers: Any) -> None:
-        if not fb.buckets:
+        if self.folder is None or not fb.buckets:
             return
-        flat = np.concatenate([np.frombuffer(b, dtype=np.uint32) for b in fb.buckets])
-        hdr = np.frombuffer(headers, dtype=np.int64)
-        docs = flat[hdr].astype(np.int32)
-        tf = flat[hdr + 1]
-        keep = np.ones(len(flat), dtype=bool)
-        keep[hdr] = False
-        keep[hdr + 1] = False
-        self.docs.append(docs)
-        self.tf.append(tf.astype(np.float32))
-        self.pos.append(flat[keep])
+        try:
+            self._add_field(fb, np.frombuffer(headers, dtype=np.int64))
+        except Exception as exc:
+            self._fail(exc)
+
+    def _add_field(self, fb: FieldBuilder, hdr_all: np.ndarray) -> None:
+        counts_all = np.asarray(fb.counts, dtype=np.int64)
+        post_ends = np.cumsum(counts_all)
+        j = 0
+        off = 0  # offset of term j's bucket in the field's buckets laid end to end
+        while j < len(fb.buckets):
+            k, size = j, 0
+            while k < len(fb.buckets) and (size == 0 or size + len(fb.buckets[k]) <= BATCH):
+                size += len(fb.buckets[k])
+                k += 1
+            flat = np.concatenate([np.frombuffer(b, dtype=np.uint32) for b in fb.buckets[j:k]])
+            p0 = int(post_ends[j - 1]) if j else 0
+            p1 = int(post_ends[k - 1])
+            hdr = hdr_all[p0:p1] - off
+            tf = flat[hdr + 1]
+            keep = np.ones(len(flat), dtype=bool)
+            keep[hdr] = False
+            keep[hdr + 1] = False
+            self.raw["docs"].write(flat[hdr].astype(np.int32).tobytes())
+            self.raw["tf"].write(tf.astype(np.float32).tobytes())
+            pos = flat[keep]
+            self.raw["pos"].write(pos.tobytes())
+            self.sizes["docs"] += len(hdr)
+            self.sizes["tf"] += len(hdr)
+            self.sizes["pos"] += len(pos)
+            counts = counts_all[j:k]
+            firsts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+            self.pos_counts += np.add.reduceat(tf.astype(np.int64), firsts).tolist()
+            off += size
+            j = k
         self.keys += fb.keys
         self.counts += fb.counts
-        # positions per term: the sum of its postings' counts
-        counts = np.asarray(fb.counts, dtype=np.int64)
-        firsts = np.concatenate(([0], np.cumsum(counts)[:-1]))
-        per_term = np.add.reduceat(tf.astype(np.int64), firsts)
-        self.pos_counts += per_term.tolist()
 
-    def add_term(self, field: str, term: bytes, docs: np.ndarray, tf: np.ndarray, pos: Any) -> None:
+    def add_term(self, field: str, term: bytes, docs: Any, tf: Any, pos: Any) -> None:
         """One term's postings given whole (docnums ascending, positions in posting order)."""
-        self.docs.append(np.asarray(docs, dtype=np.int32))
-        self.tf.append(np.asarray(tf, dtype=np.float32))
-        self.pos.append(np.asarray(pos, dtype=np.uint32))
-        self.keys.append(key(field, term))
-        self.counts.append(len(docs))
-        self.pos_counts.append(len(pos))
-
-    def write(self, folder: str, segid: str, doc_count: int) -> None:
-        """Write the files (the meta last: without it the rest is ignored)."""
-        if not self.keys:
+        if self.folder is None:
             return
+        try:
+            d = np.asarray(docs, dtype=np.int32)
+            t = np.asarray(tf, dtype=np.float32)
+            q = np.asarray(pos, dtype=np.uint32)
+            self.raw["docs"].write(d.tobytes())
+            self.raw["tf"].write(t.tobytes())
+            self.raw["pos"].write(q.tobytes())
+            self.sizes["docs"] += len(d)
+            self.sizes["tf"] += len(t)
+            self.sizes["pos"] += len(q)
+            self.keys.append(key(field, term))
+            self.counts.append(len(d))
+            self.pos_counts.append(len(q))
+        except Exception as exc:
+            self._fail(exc)
+
+    def finish(self, doc_count: int) -> None:
+        """Write the files (the meta last: without it the rest is ignored)."""
+        if self.folder is None:
+            return
+        if not self.keys:
+            self.discard()
+            return
+        try:
+            self._finish(doc_count)
+        except Exception as exc:
+            self._fail(exc)
+
+    def _finish(self, doc_count: int) -> None:
+        assert self.folder is not None
         keys = np.asarray(self.keys, dtype=np.uint64)
         counts = np.asarray(self.counts, dtype=np.int64)
         starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
@@ -126,29 +204,39 @@ class Writer:
             drop = np.union1d(dup, dup + 1)
             keys = np.delete(keys, drop)
             table = np.delete(table, drop, axis=0)
-        arrays = {
-            "docs": np.concatenate(self.docs),
-            "tf": np.concatenate(self.tf),
-            "pos": np.concatenate(self.pos),
-            "keys": keys,
-            "terms": table,
-        }
-        for what, arr in arrays.items():
-            # each file whole or absent (two processes may write the same sidecar)
-            path = os.path.join(folder, _name(segid, what))
-            tmp = f"{path}.{os.getpid()}.tmp"
+        dtypes = {"docs": np.int32, "tf": np.float32, "pos": np.uint32}
+        for what, dtype in dtypes.items():
+            self.raw[what].close()
+            header = {
+                "descr": np.lib.format.dtype_to_descr(np.dtype(dtype)),
+                "fortran_order": False,
+                "shape": (self.sizes[what],),
+            }
+            # each file whole or absent (two processes may write one segment's sidecar)
+            tmp = self._path(what, self._tmp)
+            with open(tmp, "wb") as out:
+                np.lib.format.write_array_header_1_0(out, header)
+                with open(self._path(what, self._raw), "rb") as raw:
+                    shutil.copyfileobj(raw, out, 1 << 20)
+            os.replace(tmp, self._path(what, ".npy"))
+            os.unlink(self._path(what, self._raw))
+        self.raw = {}
+        for what, arr in (("keys", keys), ("terms", table)):
+            tmp = self._path(what, self._tmp)
             with open(tmp, "wb") as f:
                 np.save(f, arr, allow_pickle=False)
-            os.replace(tmp, path)
+            os.replace(tmp, self._path(what, ".npy"))
+        shapes = {what: [n] for what, n in self.sizes.items()}
+        shapes.update(keys=list(keys.shape), terms=list(table.shape))
         meta = {
             "version": VERSION,
-            "segment": segid,
+            "segment": self.segid,
             "docs": doc_count,
-            "stamp": stamp(folder, segid),
-            "shapes": {what: list(arr.shape) for what, arr in arrays.items()},
+            "stamp": stamp(self.folder, self.segid),
+            "shapes": shapes,
         }
-        path = os.path.join(folder, _name(segid, "meta"))
-        tmp = f"{path}.{os.getpid()}.tmp"
+        path = self._path("meta", ".json")
+        tmp = self._path("meta", self._tmp)
         with open(tmp, "w", encoding="utf-8") as f:
             json.dump(meta, f)
         os.replace(tmp, path)
