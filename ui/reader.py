@@ -35,6 +35,20 @@ DARK_HIT = ("#7a6400", "white")
 Terms = Mapping[str, Collection[str]]  # per index field, the analysed terms a query matched
 TEXT_FIELDS = ("title", "authors", "abstract")
 SUMMARY_FIELD = "abstract"  # the AI summary is not indexed: it marks what the abstract matched
+# Qt lays out rich text in the GUI thread: a 10-million-character abstract froze the window
+# for a minute. The pane shows this much of a long text; the rest is one line saying so.
+SHOWN_CHARS = 100_000
+
+
+def _shown(text: str) -> tuple[str, str]:
+    """``text`` cut to SHOWN_CHARS, and the line that says what was left out ("" if nothing)."""
+    if len(text) <= SHOWN_CHARS:
+        return text, ""
+    more = len(text) - SHOWN_CHARS
+    return text[:SHOWN_CHARS], (
+        f'<p class="meta">… {more:,} more characters not shown here '
+        "(Paper ▸ Edit details… or an export has the whole text)</p>"
+    )
 
 
 def per_field(terms: Terms | Iterable[str]) -> dict[str, frozenset[str]]:
@@ -113,7 +127,10 @@ def _summary_html(rec: PaperRecord, open_: bool, terms: Collection[str]) -> list
     )
     if not open_:
         return [head]
-    body = [f'<p class="ai">{highlight(para, terms)}</p>' for para in rec.ai_summary.split("\n\n")]
+    summary, rest = _shown(rec.ai_summary)
+    body = [f'<p class="ai">{highlight(para, terms)}</p>' for para in summary.split("\n\n")]
+    if rest:
+        body.append(rest)
     if rec.ai_keywords:
         words = ", ".join(html.escape(k) for k in rec.ai_keywords)
         body.append(f'<p class="ai"><i>Keywords: {words}</i></p>')
@@ -161,8 +178,11 @@ def paper_html(
         search = title_search(rec.title)
         links.append(f'<a href="{esc(search, quote=True)}">Search the web for this title</a>')
     parts.append("<p>" + "<br>".join(links) + "</p>")
-    for para in rec.abstract.split("\n\n"):
+    abstract, rest = _shown(rec.abstract)
+    for para in abstract.split("\n\n"):
         parts.append(f"<p>{highlight(para, marked.get('abstract', empty))}</p>")
+    if rest:
+        parts.append(rest)
     parts += _summary_html(rec, summary_open, marked.get(SUMMARY_FIELD, empty))
     return "\n".join(parts)
 

@@ -146,3 +146,21 @@ def test_ai_summary_is_collapsed_marked_as_generated_and_opens(qtbot):
     pane.show_paper(_paper())
     text = pane.toPlainText()
     assert "AI summary" not in text and "arXiv" not in text and "comments" not in text
+
+
+def test_a_huge_abstract_is_shown_cut_with_a_line_saying_so(qtbot):
+    """Issue 16 item 16: a backup may carry a 10-million-character abstract; the pane lays
+    out only its first SHOWN_CHARS (Qt lays rich text out in the GUI thread) and says how
+    much it left out; a normal abstract is shown whole."""
+    from ui.reader import SHOWN_CHARS
+
+    pane = ReaderPane()
+    qtbot.addWidget(pane)
+    huge = ("erasure word " * 800_000)[:10_000_000]
+    pane.show_paper(_paper(abstract=huge, ai_summary="summary " * 50_000), ["erasure"])
+    text = pane.toPlainText()
+    assert len(text) < 3 * SHOWN_CHARS
+    assert f"{10_000_000 - SHOWN_CHARS:,} more characters not shown here" in text
+    pane.show_paper(_paper())
+    assert "more characters" not in pane.toPlainText()
+    assert "We erase concepts." in pane.toPlainText()
