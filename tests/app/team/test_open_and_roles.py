@@ -9,20 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from app.cli import main
 from app.errors import LibraryError
 from app.library import Library
 from tests.conftest import SEEDS
-
-
-@pytest.fixture
-def run(capsys):
-    def run(*args: str) -> tuple[int, str, str]:
-        code = main(list(args))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
 
 
 def test_migrations_build_the_models_schema_on_postgresql(server):
