@@ -101,21 +101,31 @@ def test_a_reader_cannot_prune_the_feed(members, run):
     assert code == 2 and "may only read" in err and len(err.splitlines()) == 1
 
 
-RENAMER_FREE = textwrap.dedent(
+TAGGER = textwrap.dedent(
     """
-    import sys
+    import itertools, sys
     from app.library import Library
     url, name, pause = sys.argv[1], sys.argv[2], sys.argv[3] == "pause"
     with Library.open(url) as lib:
         ids = sorted(lib.paper_ids())
         half = len(ids) // 2
-        for i, pid in enumerate(ids):
-            if i == 1 and not pause:
-                print("started", flush=True)
-            if i == half and pause:
-                print("half", flush=True)
-                sys.stdin.readline()  # the other member renames the tag meanwhile
-            lib.add_tags([pid], [name])  # the old name, as this client last saw it
+        if pause:
+            for i, pid in enumerate(ids):
+                if i == half:
+                    print("half", flush=True)
+                    sys.stdin.readline()  # the other member renames the tag meanwhile
+                lib.add_tags([pid], [name])  # the old name, as this client last saw it
+        else:
+            # Round and round the papers until well after the rename: the writes race it.
+            after = None
+            for n, pid in enumerate(itertools.chain.from_iterable(itertools.repeat(ids))):
+                if n == 1:
+                    print("started", flush=True)
+                lib.add_tags([pid], [name])
+                if after is None and lib.tag_exists("machine-learning"):
+                    after = n
+                if after is not None and n >= max(after + 20, len(ids)) or n > 20000:
+                    break
     print("done", flush=True)
     """
 )
@@ -130,7 +140,7 @@ def test_a_tag_renamed_while_another_member_tags_with_the_old_name(members, paus
     with Library.open(team.url(ann)) as a:
         total = a.count(PaperFilter())
     tagger = subprocess.Popen(
-        [sys.executable, "-c", RENAMER_FREE, team.url(bob), "ml", pause],
+        [sys.executable, "-c", TAGGER, team.url(bob), "ml", pause],
         cwd=ROOT,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
