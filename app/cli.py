@@ -191,6 +191,10 @@ def _main(argv: Sequence[str] | None) -> int:
     with open_library(args, create=name not in MAINTENANCE) as lib:
         for warning in getattr(lib, "warnings", ()):
             _say(f"warning: {warning}")
+        if lib.is_team and name not in ("gui", "reindex"):  # the window: on its own
+            from app.commands.team import catch_up
+
+            catch_up(lib, args)
         try:
             return run(lib, args)
         finally:

@@ -197,9 +197,10 @@ class Library(CitationDoors):
         for callback in list(self._listeners):
             callback()
 
-    def _write(self, fn: Callable[[Session], T]) -> tuple[T, Changes]:
-        """Run ``fn`` in one write transaction; nudge listeners once it committed."""
-        result, changes = self.store.write(fn)
+    def _write(self, fn: Callable[[Session], T], personal: bool = False) -> tuple[T, Changes]:
+        """Run ``fn`` in one write transaction; nudge listeners once it committed.
+        ``personal``: it writes only the member's own star/read (a reader may)."""
+        result, changes = self.store.write(fn, personal=personal)
         self._committed(changes)
         return result, changes
 
@@ -214,6 +215,11 @@ class Library(CitationDoors):
     def changes_since(self, seq: int, limit: int | None = None) -> list[FeedRow]:
         """``(seq, paper_id, kind)`` of every committed change after ``seq``, oldest first."""
         return self.store.changes_since(seq, limit)
+
+    def feed_horizon(self) -> int:
+        """The highest ``seq`` pruned from the feed (a team library keeps a retention):
+        a reader whose cursor is below it reloads instead of catching up."""
+        return self.store.feed_horizon()
 
     # -- import ----------------------------------------------------------------------------
 
@@ -410,7 +416,9 @@ class Library(CitationDoors):
 
     def _set_flag(self, ids: Sequence[int], column: str, value: bool) -> ChangedIds:
         ids = self.require(ids)
-        changed, changes = self._write(lambda s: marks.set_flag(s, ids, column, value))
+        changed, changes = self._write(
+            lambda s: marks.set_flag(s, ids, column, value), personal=True
+        )
         return ChangedIds(changed, changes)
 
     def delete_papers(self, ids: Sequence[int]) -> Counted:

@@ -13,6 +13,7 @@ from db.models import (
     Paper,
     SavedSearch,
     Tag,
+    TagRename,
     paper_tags,
 )
 
@@ -28,6 +29,7 @@ __all__ = [
     "SavedSearch",
     "SchemaTooNew",
     "Tag",
+    "TagRename",
     "is_url",
     "make_engine",
     "paper_tags",

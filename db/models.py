@@ -223,6 +223,18 @@ class Change(Base):
     )
 
 
+class TagRename(Base):
+    """A tag's former name: ``old_key`` (a name key no tag has now) names tag ``tag_id``
+    since ``renamed_at``, so a member still tagging with the old name for a while (they
+    had not seen the rename) tags the renamed tag (``app.store.tags.resolve``)."""
+
+    __tablename__ = "tag_renames"
+
+    old_key: Mapped[str] = mapped_column(String(TAG_NAME_MAX), primary_key=True)
+    tag_id: Mapped[int] = mapped_column(ForeignKey("tags.id", ondelete="CASCADE"))
+    renamed_at: Mapped[datetime] = mapped_column(DateTime)
+
+
 class MemberMark(Base):
     """A team member's own star and read state of a paper (PostgreSQL only: a personal
     library keeps them in ``papers.starred`` and ``papers.read``). No row: neither."""

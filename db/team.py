@@ -90,6 +90,22 @@ def access(engine: Engine) -> Access:
         raise Refused(" ".join(lines[:2]) or type(orig).__name__) from None
 
 
+# The feed takes a reader's own ``star``/``read`` rows and nothing else: a role that may
+# not write papers (a reader) cannot log other changes or log in another member's name.
+# A trigger, not a row policy: the feed is written with COPY, which row security refuses.
+FEED_GUARD = """
+CREATE OR REPLACE FUNCTION paperdesk_feed_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF (NEW.kind IN ('star', 'read') AND NEW.member = current_user)
+            OR has_table_privilege('papers', 'INSERT') THEN
+        RETURN NEW;
+    END IF;
+    RAISE EXCEPTION 'permission denied: member % may only read this team library',
+        current_user USING ERRCODE = 'insufficient_privilege';
+END $$
+"""
+
+
 def init_roles(engine: Engine) -> tuple[str, str]:
     """Create the two group roles (if missing) and grant them the library's tables; only
     members may connect to the database. Returns the group names."""
@@ -113,6 +129,20 @@ def init_roles(engine: Engine) -> tuple[str, str]:
             "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {w}",
             # Citation keys are derived data made on first export: every member may store them.
             "GRANT UPDATE (citation_key) ON papers TO {r}",
+            # Star and read are personal: a reader keeps their own (member_marks, each
+            # member's rows only: the policy below) and logs them in the feed (its own
+            # ``star``/``read`` rows only: the trigger below), so their other clients follow.
+            "GRANT INSERT, UPDATE, DELETE ON member_marks TO {r}",
+            "GRANT INSERT ON changes TO {r}",
+            "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {r}",
+            "ALTER TABLE member_marks ENABLE ROW LEVEL SECURITY",
+            "DROP POLICY IF EXISTS own_marks ON member_marks",
+            "CREATE POLICY own_marks ON member_marks USING (member = current_user) "
+            "WITH CHECK (member = current_user)",
+            FEED_GUARD,
+            "DROP TRIGGER IF EXISTS feed_guard ON changes",
+            "CREATE TRIGGER feed_guard BEFORE INSERT ON changes FOR EACH ROW "
+            "EXECUTE FUNCTION paperdesk_feed_guard()",
         ):
             conn.execute(sql.SQL(stmt).format(db=db, w=w, r=r))
         return writers, readers

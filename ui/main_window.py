@@ -324,6 +324,7 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self.save_search_action = file_menu.addAction("&Save search…", self.save_search)
         self.save_search_action.setShortcut(QKeySequence("Ctrl+S"))
+        self.save_search_action.setObjectName("actionSaveSearch")
         file_menu.addSeparator()
         self.open_library_action = file_menu.addAction("&Open Library…", self.choose_library)
         self.open_library_action.setObjectName("actionOpenLibrary")
@@ -597,21 +598,34 @@ class MainWindow(QMainWindow):
         manager = self.tag_manager
         rename = menu.addAction("Rename or merge…", lambda: manager.rename(tag))
         rename.setShortcut(QKeySequence(Qt.Key.Key_F2))
-        menu.addAction("Colour…", lambda: manager.set_color(tag))
-        menu.addAction("Remove colour", lambda: manager.set_color(tag, None))
-        menu.addAction("Delete…", lambda: manager.delete(tag))
+        edits = [
+            rename,
+            menu.addAction("Colour…", lambda: manager.set_color(tag)),
+            menu.addAction("Remove colour", lambda: manager.set_color(tag, None)),
+            menu.addAction("Delete…", lambda: manager.delete(tag)),
+        ]
         menu.addSeparator()
+        if getattr(self.lib, "read_only", False):  # tags are shared: a reader only looks
+            menu.setToolTipsVisible(True)
+            for action in edits:
+                action.setEnabled(False)
+                action.setToolTip(self._read_only_why())
+                action.setStatusTip(self._read_only_why())
 
     def _view_menu(self, key: str, menu) -> None:
         if key == "view:trash":  # right-click on Trash empties it, as in Zotero
             menu.addAction(self.paper_actions.empty_trash)
 
     def _rename_current_tag(self) -> None:
+        if self.read_only_refusal():
+            return
         key = self.sidebar.current_key() or ""
         if key.startswith("tag:"):
             self.tag_manager.rename(key[4:])
 
     def _delete_saved(self, name: str) -> None:
+        if self.read_only_refusal():
+            return
         self.ops.op(lambda lib: lib.delete_saved_search(name), self.sidebar).success(
             lambda _r: self.sidebar.refresh_saved()
         ).run()
@@ -1140,6 +1154,8 @@ class MainWindow(QMainWindow):
             self.table.setFocus(Qt.FocusReason.OtherFocusReason)  # the list, not the box
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        # A note conflict still being asked about is saved as "keep both" (ui/annotations).
+        self.panel.note_editor.close_down()
         self.panel.flush()
         if self.remember_state:
             self.save_settings()
@@ -1152,9 +1168,10 @@ class MainWindow(QMainWindow):
         if not getattr(self.lib, "is_team", False):
             return None
         if self.lib.read_only:
-            self.panel.setToolTip(self._read_only_why())
+            self.panel.set_read_only(self._read_only_why())
             self._disable_writes()
             self.status.showMessage(self._read_only_why(), 10000)
+        self._rebuild_if_feed_pruned()
         from ui.reader import team_credits
 
         def credits(paper_id: int) -> str | None:
@@ -1167,31 +1184,85 @@ class MainWindow(QMainWindow):
         return self.lib.watch(self.remoteChanged.emit, self.serverState.emit)
 
     def _read_only_why(self) -> str:
-        return f"Read only: {self.lib.member} may browse, search and export this team library"
+        return (
+            f"Read only: {self.lib.member} may browse, search and export this team library "
+            "(star and read are their own)"
+        )
+
+    def _rebuild_if_feed_pruned(self) -> None:
+        """This client's index is older than the team library's change feed reaches back
+        (away longer than the retention): it is rebuilt from the server on the follower's
+        thread, the status bar saying why and how far it is."""
+        from app.team.retention import stale_index
+
+        try:
+            if not stale_index(self.lib):
+                return
+        except Exception:  # noqa: BLE001 — the server away: the follower says so
+            return
+        why = "this client was away longer than the team library's change feed keeps"
+        self.status.showMessage(f"Rebuilding the search index: {why}…")
+        timer = QTimer(self)
+        timer.setObjectName("indexRebuildProgress")
+        timer.setInterval(250)
+
+        def tick() -> None:
+            index = self.lib.index
+            if index.rebuilding:
+                done, total = index.progress
+                self.status.showMessage(
+                    f"Rebuilding the search index ({why}): {done:,} of {total:,} papers"
+                )
+            elif self.index_follower.idle() and not stale_index(self.lib):
+                timer.stop()
+                self.status.showMessage(f"Search index rebuilt ({why})", 10000)
+
+        timer.timeout.connect(tick)
+        timer.start()
+        self.index_follower.request()
 
     # The editing actions of a read-only team member (selection changes re-enable the
-    # paper actions: this runs after each).
+    # paper actions: this runs after each). Star and read are each member's own: live.
     WRITE_ACTIONS = (
         "actionEditDetails",
         "actionMoveToTrash",
         "actionImport",
         "actionEmptyTrash",
-        "starAction",
-        "readAction",
+        "actionSaveSearch",
+        "actionAddTag",
+        "actionRestore",
     )
+    WRITE_MENUS = ("menuRemoveTag", "menuToggleTag")
 
-    def _disable_writes(self) -> None:
+    def read_only_refusal(self) -> bool:
+        """A read-only member tried an editing command (a key, a sidebar entry): say why
+        in the status bar; True if refused."""
+        if not getattr(self.lib, "read_only", False):
+            return False
+        self.status.showMessage(self._read_only_why(), 8000)
+        return True
+
+    def _disable_writes(self, menu: QMenu | None = None) -> None:
+        """A read-only member: every action that would change what the team shares is
+        disabled and says why (tooltip, and the status bar on hover) — in the window and
+        in ``menu`` (the Paper menu or a row's context menu, filled anew each time)."""
         if not getattr(self.lib, "read_only", False):
             return
         why = self._read_only_why()
-        self.panel.setEnabled(False)
-        for name in self.WRITE_ACTIONS:
-            for action in self.findChildren(QAction, name):
-                action.setEnabled(False)
-                action.setToolTip(why)
-        for action in (self.paper_actions.add_tag, self.paper_actions.restore):
+        actions = [a for name in self.WRITE_ACTIONS for a in self.findChildren(QAction, name)]
+        for button in (getattr(self, "import_button", None), getattr(self, "samples_button", None)):
+            if button is not None:
+                button.setEnabled(False)
+                button.setToolTip(why)
+        if menu is not None:
+            menu.setToolTipsVisible(True)
+            for sub in menu.findChildren(QMenu):
+                if sub.objectName() in self.WRITE_MENUS:
+                    actions.append(sub.menuAction())
+        for action in actions:
             action.setEnabled(False)
             action.setToolTip(why)
+            action.setStatusTip(why)
 
     def _server_state(self, up: bool) -> None:
         if up:

@@ -121,6 +121,7 @@ class PaperActions(QObject):
         tag_keys = [a for a in w.panel.tag_actions if a.isEnabled()]
         if tag_keys:
             keys = menu.addMenu("Toggle tag")
+            keys.setObjectName("menuToggleTag")
             for a in tag_keys:
                 keys.addAction(a)
         copy = menu.addMenu("&Copy")
@@ -139,6 +140,7 @@ class PaperActions(QObject):
         menu.addSeparator()
         menu.addAction(w.next_action)
         menu.addAction(w.prev_action)
+        w._disable_writes(menu)  # a read-only team member: what would edit says why
 
     # -- what they do ----------------------------------------------------------------------
 

@@ -32,6 +32,10 @@ def _setup(p: argparse.ArgumentParser) -> None:
     ls.add_argument("--json", action="store_true")
     push = sub.add_parser("push", help="copy a personal library into the team library")
     push.add_argument("local", metavar="LOCAL-LIBRARY", help="the personal library's folder")
+    prune = sub.add_parser("prune", help="trim the change feed to its retention (e.g. daily)")
+    prune.add_argument(
+        "--days", type=int, default=None, metavar="N", help="keep N days (default 30)"
+    )
 
 
 def team_url(args: argparse.Namespace) -> str:
@@ -81,6 +85,17 @@ def team(lib: Any, args: argparse.Namespace) -> int:
             # This client's index catches up when the library is next opened for a search:
             # a push is a server-side copy, not a wait for 100,000 papers to be indexed.
             print(f"pushed {plural(pushed, 'paper')} from {args.local} into {url}")
+        elif args.action == "prune":
+            from app.team.retention import RETENTION_DAYS, prune
+
+            days = RETENTION_DAYS if args.days is None else args.days
+            if days < 1:
+                raise UsageError("--days must be at least 1")
+            done = prune(opened.store, days)
+            print(
+                f"change feed trimmed to {days} days: {plural(done.rows, 'row')} removed "
+                f"(clients last seen before change {done.horizon} rebuild their index)"
+            )
     return 0
 
 
@@ -128,3 +143,25 @@ def push(team_lib: Library, folder: Path) -> int:
     for name, query, view in searches:
         team_lib.save_search(name, query, view)
     return len(ids)
+
+
+def catch_up(lib: Library, args: argparse.Namespace) -> None:
+    """Before a command on a team library: a search index last current at a feed position
+    pruned since (this client was away longer than the retention) is rebuilt from the
+    server, saying so in one line and with a progress bar on a terminal — never a
+    catch-up that would silently miss the pruned changes."""
+    import sys
+
+    from app.commands.progress import bar, wanted
+    from app.team.retention import stale_index
+
+    if not stale_index(lib):
+        return
+    print(
+        "paperdesk: this client was away longer than the team library's change feed "
+        f"keeps: rebuilding its search index from the server ({lib.count():,} papers)",
+        file=sys.stderr,
+        flush=True,
+    )
+    with bar("rebuilding the search index", "papers", wanted(args)) as update:
+        lib.index.rebuild(lambda done, total: update(done, total))

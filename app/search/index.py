@@ -118,6 +118,9 @@ class SearchIndex:
         last = self.source.last_change()
         if stamp["seq"] > last:
             return "newer than the database (restored from a backup?)"
+        horizon = getattr(self.source, "feed_horizon", None)  # a team library's retention
+        if horizon is not None and stamp["seq"] < horizon():
+            return "older than the change feed reaches back (away longer than its retention)"
         if self.damaged:
             return "damaged (a search could not read it)"
         if not full:

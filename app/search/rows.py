@@ -2,9 +2,10 @@
 
 A paper for the index is a plain dict (engine-neutral): the papers table's columns used for
 search (``id, title, abstract, organization, organization_id, published, upvotes, comments,
-arxiv_id, starred, read``), ``authors`` (names, in order: decoded from the column's JSON
-list), ``tags`` (names, in order) and ``note`` (text). Each engine maps it to its own
-document.
+arxiv_id``; ``starred`` and ``read`` the reader's own, ``db.personal``: in a team library
+each member's index holds their star and read state), ``authors`` (names, in order:
+decoded from the column's JSON list), ``tags`` (names, in order) and ``note`` (text).
+Each engine maps it to its own document.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from app.store.records import tags_and_notes
-from db import Paper, read_session
+from db import Paper, personal, read_session
 
 _CHUNK = 500
 _COLUMNS = (
@@ -30,8 +31,8 @@ _COLUMNS = (
     Paper.comments,
     Paper.arxiv_id,
     Paper.authors,
-    Paper.starred,
-    Paper.read,
+    personal.STARRED.label("starred"),
+    personal.READ.label("read"),
 )
 
 

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from app.records import utcnow
 from app.store.changes import Changes
-from db import Change, read_session
+from db import Change, Meta, read_session
 from db.engine import bulk_insert, lock_feed
 
 FeedRow = tuple[int, int | None, str]  # (seq, paper_id, kind)
@@ -92,3 +92,15 @@ def _rows(s: Any, after: int, limit: int | None) -> list[FeedRow]:
     if limit is not None:
         stmt = stmt.limit(limit)
     return [(seq, pid, kind) for seq, pid, kind in s.execute(stmt)]
+
+
+# Meta key: the highest ``seq`` pruned from the feed (``app.team.retention``); a cursor
+# below it has missed rows that are gone, so its reader must rebuild, not catch up.
+HORIZON_KEY = "feed_pruned_through"
+
+
+def horizon(engine: Engine) -> int:
+    """The highest ``seq`` pruned from the feed (0: nothing ever pruned)."""
+    with read_session(engine) as s:
+        value = s.scalar(select(Meta.value).where(Meta.key == HORIZON_KEY))
+    return int(value) if value else 0

@@ -35,7 +35,7 @@ from app.records import FileResult, utcnow
 from app.store import feed, tags
 from app.store.edits import edited_set
 from app.store.queries import CHUNK
-from db import ImportRecord, Note, Paper, paper_tags
+from db import ImportRecord, Note, Paper, paper_tags, personal
 from db.engine import bulk_insert
 
 EXTRA = (
@@ -351,6 +351,12 @@ def merge(
             s.execute(update(Paper).where(Paper.id == old["id"]).values(updated_at=now, **changes))
             updated.add(old["id"])
     updated |= _add_annotations(s, rows, ids, existing, colors)
+    if s.connection().dialect.name == "postgresql":
+        # A team library: star and read are the importing member's own (``db.personal``).
+        for flag in FLAGS:
+            marked = [ids[k] for k, r in rows.items() if r.get(flag)]
+            if marked:
+                personal.set_flags(s, marked, flag, True)
 
     feed.append(s, new_ids, "add")
     feed.append(s, sorted(updated), "merge")
@@ -395,16 +401,18 @@ def _add_annotations(
                 )
             )
         links = []
+        by = feed.member_of(s)  # a team library: the importing member tagged them
         for key, r in by_key.items():
             for t in r.get("tags", ()):
                 pair = (ids[key], tag_ids[t])
                 if pair not in have:
                     have.add(pair)
-                    links.append({"paper_id": pair[0], "tag_id": pair[1]})
+                    links.append({"paper_id": pair[0], "tag_id": pair[1], "tagged_by": by})
                     if key in existing:
                         changed.add(ids[key])
         if links:
             s.execute(insert(paper_tags), links)
+    by = feed.member_of(s)
     if notes:
         noted: set[int] = set()
         for chunk in _chunks(old_ids):
@@ -413,7 +421,8 @@ def _add_annotations(
         rows = []
         for key in notes:
             if ids[key] not in noted:  # a note already there is never replaced
-                rows.append({"paper_id": ids[key], "body": by_key[key]["note"], "updated_at": now})
+                note = by_key[key]["note"]
+                rows.append({"paper_id": ids[key], "body": note, "updated_at": now, "note_by": by})
                 if key in existing:
                     changed.add(ids[key])
         if rows:

@@ -63,14 +63,17 @@ class Store:
 
     # -- writing ---------------------------------------------------------------------------
 
-    def write(self, fn: Callable[[Session], T], derived: bool = False) -> tuple[T, Changes]:
+    def write(
+        self, fn: Callable[[Session], T], derived: bool = False, personal: bool = False
+    ) -> tuple[T, Changes]:
         """Run ``fn`` in one write transaction; returns its result and the ``Changes``
         built from the feed rows the transaction appended.
 
         The one place a read-only team member's write is refused (before anything is
-        sent); ``derived``: data made from what is stored (citation keys), which every
-        member may store."""
-        if self.read_only and not derived:
+        sent); ``derived``: data made from what is stored (citation keys), and
+        ``personal``: the member's own star and read state (``db.personal``), which every
+        member may store (the server's grants and its feed trigger allow no more)."""
+        if self.read_only and not (derived or personal):
             raise ReadOnlyMember(
                 f"{self.db_path}: member {self.member!r} may only read this team library; "
                 "the change was not saved (ask its admin: paperdesk team add-member "
@@ -99,6 +102,10 @@ class Store:
     def changes_since(self, seq: int, limit: int | None = None) -> list[FeedRow]:
         """``(seq, paper_id, kind)`` of every committed change after ``seq``, oldest first."""
         return feed.changes_since(self.engine, seq, limit)
+
+    def feed_horizon(self) -> int:
+        """The highest ``seq`` pruned from the feed: a cursor below it cannot catch up."""
+        return feed.horizon(self.engine)
 
     # -- papers ----------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
@@ -22,7 +22,7 @@ from app.store import feed
 from app.store.changes import Changes
 from app.store.filters import normalise_tag, tag_key
 from app.store.queries import CHUNK
-from db import Paper, Tag, paper_tags
+from db import Paper, Tag, TagRename, paper_tags
 from db.engine import insert_new
 
 
@@ -87,6 +87,37 @@ def meta(s: Session, name: str) -> TagMeta | None:
         select(Tag.id, Tag.name, Tag.color, Tag.created_at).where(Tag.name_key == tag_key(name))
     ).first()
     return TagMeta(*row) if row else None
+
+
+# How long a renamed tag's old name still names it (team issue 13): a member who tags
+# with the old name meanwhile had not seen the rename (a live window sees it within a
+# second; a script started before it may run for minutes) and means the renamed tag.
+# After that the old name is free again: tagging with it makes a new tag.
+RENAME_GRACE = timedelta(minutes=10)
+
+
+def resolve(s: Session, name: str) -> TagMeta | None:
+    """The tag ``name`` names: its own, or a tag renamed from it within
+    :data:`RENAME_GRACE` (so a rename and a tagging with the old name at once end in one
+    tag on all the papers)."""
+    found = meta(s, name)
+    if found is not None:
+        return found
+    since = utcnow() - RENAME_GRACE
+    row = s.execute(
+        select(Tag.id, Tag.name, Tag.color, Tag.created_at)
+        .join(TagRename, TagRename.tag_id == Tag.id)
+        .where(TagRename.old_key == tag_key(name), TagRename.renamed_at >= since)
+    ).first()
+    return TagMeta(*row) if row else None
+
+
+def _remember_rename(s: Session, old: TagMeta, into: int) -> None:
+    """``old``'s name now names tag ``into`` (for :func:`resolve`)."""
+    key = tag_key(old.name)
+    s.execute(update(TagRename).where(TagRename.tag_id == old.id).values(tag_id=into))
+    s.execute(delete(TagRename).where(TagRename.old_key == key))
+    s.execute(insert(TagRename).values(old_key=key, tag_id=into, renamed_at=utcnow()))
 
 
 def require(s: Session, name: str) -> TagMeta:
@@ -168,7 +199,7 @@ def add(s: Session, ids: Sequence[int], names: Sequence[str]) -> TagDelta:
     """Tag papers ``ids`` (checked to exist) with ``names``, creating tags on the fly."""
     delta = TagDelta()
     for name in unique_names(names):
-        found = meta(s, name)
+        found = resolve(s, name)
         if found is None:
             found = create_tag(s, name)
             delta.create.append(found)
@@ -182,7 +213,9 @@ def add(s: Session, ids: Sequence[int], names: Sequence[str]) -> TagDelta:
 def remove(s: Session, ids: Sequence[int], names: Sequence[str]) -> TagDelta:
     delta = TagDelta()
     for name in unique_names(names):
-        found = require(s, name)
+        found = resolve(s, name)
+        if found is None:
+            raise UnknownTag(normalise_tag(name))
         delta.unlink += [(i, found.id) for i in ids_with_tag(s, found.id, ids)]
     return apply(s, delta)
 
@@ -203,6 +236,9 @@ def rename(s: Session, old: str, new: str) -> TagDelta:
         delta.unlink = [(i, src.id) for i in carried]
         delta.drop = [src]
         delta.merged = True
+    if tag_key(new) != tag_key(src.name):
+        _remember_rename(s, src, src.id if dst is None else dst.id)
+    s.execute(delete(TagRename).where(TagRename.old_key == tag_key(new)))
     return apply(s, delta)
 
 

@@ -41,9 +41,11 @@ def check_url(url: str) -> str:
 
 
 def client_folder(access: team.Access) -> Path:
-    """This client's folder for the library ``access`` names: server and database hashed
-    (the same library reached by another spelling of its URL gets the same folder)."""
-    key = f"{access.host}:{access.port}/{access.database}"
+    """This client's folder for the library ``access`` names: server, database and member
+    hashed (the same library reached by another spelling of its URL gets the same folder;
+    another member on this machine gets their own, since the index holds their personal
+    star and read state)."""
+    key = f"{access.host}:{access.port}/{access.database}/{access.member}"
     digest = hashlib.sha256(key.encode()).hexdigest()[:16]
     return data_root() / "team" / f"{access.database[:40]}-{digest}"
 

@@ -35,17 +35,26 @@ def _load() -> str:
     return Path("/proc/loadavg").read_text().split(" ", 3)[:3].__str__()
 
 
+def _children_cpu() -> float:
+    t = os.times()
+    return t.children_user + t.children_system
+
+
 class Clock:
     def __enter__(self) -> Clock:
         self.wall, self.cpu = time.perf_counter(), time.process_time()
+        self.kids = _children_cpu()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.wall = round(time.perf_counter() - self.wall, 3)
         self.cpu = round(time.process_time() - self.cpu, 3)
+        self.kids = round(_children_cpu() - self.kids, 3)
 
     def fig(self, target: float | None = None, **more: object) -> dict:
         out = {"wall_s": self.wall, "cpu_s": self.cpu, "loadavg": _load(), **more}
+        if self.kids:
+            out["worker_cpu_s"] = self.kids  # the index's worker processes (waited for)
         if target is not None:
             out["target_s"] = target
             out["ok"] = self.wall <= target
@@ -118,6 +127,15 @@ def main() -> int:
         with Clock() as c:
             assert cli(["--library", url, "team", "push", str(home / "personal")]) == 0
         out["team_push"] = c.fig(60.0)
+        # What the first open reads from the server (the index's rows, each member's own
+        # star/read included), apart from Whoosh's own work.
+        from app.search.rows import papers_by_id
+
+        with Library.open(url) as lib:
+            every = lib.paper_ids(sort="id", descending=False)
+            with Clock() as c:
+                read = sum(len(batch) for batch in papers_by_id(lib.engine, every))
+        out["index_rows_read_from_server"] = c.fig(papers=read)
         # 2. A new member's first open: a fresh client folder, its index built from the server.
         os.environ["XDG_DATA_HOME"] = str(home / "data-new-member")
         with Clock() as c:

@@ -225,9 +225,26 @@ def test_0007_upgrades_an_existing_library_unchanged_in_behaviour(tmp_path):
             rev = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
             assert conn.exec_driver_sql("SELECT count(*) FROM member_marks").scalar() == 0
             assert conn.exec_driver_sql("SELECT read FROM papers").scalar() == 1
-    assert rev == head_revision() == "0007"
+    assert rev == head_revision()  # 0007, and what came after it
     engine = make_engine(folder / "library.sqlite")
     command.downgrade(alembic_config(engine), "0006")
     with engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT body FROM notes").scalar() == "changed"
     engine.dispose()
+
+
+def test_0008_adds_tag_renames_and_downgrades(tmp_path):
+    """0008: ``tag_renames`` (a tag's former names, issue 13); a downgrade drops it."""
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from db.engine import alembic_config
+
+    engine = make_engine(tmp_path / "library.sqlite")
+    try:
+        command.upgrade(alembic_config(engine), "0008")
+        assert "tag_renames" in inspect(engine).get_table_names()
+        command.downgrade(alembic_config(engine), "0007")
+        assert "tag_renames" not in inspect(engine).get_table_names()
+    finally:
+        engine.dispose()

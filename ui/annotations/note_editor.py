@@ -30,6 +30,7 @@ from ui.operations import Operations, ops_for
 # Saved this long after the last keystroke (the issue asks for within 1 s); each pause
 # is also one undo step ("typing coalesced per pause").
 AUTOSAVE_MS = 600
+CONFLICT_RETRIES = 3  # keep-both saves without asking, when yet another save came between
 
 
 class SafeBrowser(QTextBrowser):
@@ -70,6 +71,10 @@ class NoteEditor(QWidget):
         self._team = bool(getattr(self._lib, "is_team", False))
         self._version: int | None = None
         self.conflict_dialog: QMessageBox | None = None
+        self.read_only: str | None = None  # why the note cannot be edited (a team reader)
+        self._closing = False  # the window is closing: a conflict is settled, not asked
+        self._settle = lambda: None  # the open conflict dialog's "keep both"
+        self._conflict_saves = 0  # keep-both saves made without asking (bounded)
 
         col = QVBoxLayout(self)
         col.setContentsMargins(0, 0, 0, 0)
@@ -109,7 +114,7 @@ class NoteEditor(QWidget):
         self.text.installEventFilter(self)
         app = QApplication.instance()
         if app is not None:
-            app.aboutToQuit.connect(self.flush)  # safety net: quitting saves too
+            app.aboutToQuit.connect(self.close_down)  # safety net: quitting saves too
         self.set_paper(None)
 
     # -- state -------------------------------------------------------------------------------
@@ -133,10 +138,11 @@ class NoteEditor(QWidget):
                 self._paper = None
                 self.status.setText(str(exc))
         self._load(body)
-        self.text.setReadOnly(self._paper is None)
+        self.text.setReadOnly(self._paper is None or bool(self.read_only))
         self.text.setPlaceholderText(
             "Notes (Markdown)…" if self._paper is not None else "Select one paper to take notes"
         )
+        self.text.setToolTip(self.read_only or "")
         if self._paper is not None:
             self.status.clear()
 
@@ -216,8 +222,11 @@ class NoteEditor(QWidget):
         who = theirs.by or "another member"
         self._failed = True
         self.status.setText(f"Not saved: {who} changed this note meanwhile")
-        if paper_id != self._paper:
-            return  # the editor moved on: the text is in the conflict line of the status
+        if paper_id != self._paper or self._closing:
+            # No one left to ask (the editor moved on to another paper, or the window is
+            # closing): keep both, so neither member's text is lost; they tidy it later.
+            self._keep_both(paper_id, mine, conflict)
+            return
         self._saved_text = None
         self._dirty = False
         box = QMessageBox(self)
@@ -237,24 +246,31 @@ class NoteEditor(QWidget):
 
         def chosen(button: object) -> None:
             self.conflict_dialog = None
-            if paper_id != self._paper:
-                return
+            # The editor may have moved to another paper meanwhile: the choice still holds
+            # for this one, with the text as it was sent.
+            here = paper_id == self._paper
+            now = self.text.toPlainText() if here else mine
             if button is keep_theirs:
-                self._version = theirs.version
-                self._load(theirs.body)
+                if here:
+                    self._version = theirs.version
+                    self._load(theirs.body)
                 self._failed = False
                 self.status.setText("Showing " + who + "'s version")
                 return
             if button is keep_mine:
-                text = self.text.toPlainText()
+                text = now
             elif button is keep_both:
-                text = merged(self.text.toPlainText(), theirs.body, who)
-                self._load(text)
-            else:  # cancelled: the text stays here, unsaved; the next save asks again
+                text = merged(now, theirs.body, who)
+                if here:
+                    self._load(text)
+            elif here:  # cancelled: the text stays here, unsaved; the next save asks again
                 self._dirty = True
                 return
-            self._version = theirs.version
-            self._saved_text = text
+            else:  # cancelled about a paper left behind: nowhere to keep it but both
+                text = merged(mine, theirs.body, who)
+            if here:
+                self._version = theirs.version
+                self._saved_text = text
             self._saving += 1
             self.status.setText("Saving…")
             self._save(paper_id, text, theirs.version)
@@ -262,7 +278,36 @@ class NoteEditor(QWidget):
         box.buttonClicked.connect(chosen)
         box.rejected.connect(lambda: chosen(None) if self.conflict_dialog is box else None)
         self.conflict_dialog = box
+        self._settle = lambda: chosen(keep_both)
         box.open()
+
+    def _keep_both(self, paper_id: int, mine: str, conflict: NoteConflict) -> None:
+        """Save both texts over the other member's version, without asking."""
+        self._conflict_saves += 1
+        if self._conflict_saves > CONFLICT_RETRIES:  # a third member keeps saving: say so
+            self.status.setText(f"Not saved: the note of paper {paper_id} keeps changing")
+            return
+        theirs = conflict.theirs
+        text = merged(mine, theirs.body, theirs.by or "another member")
+        if paper_id == self._paper:
+            self._load(text)
+            self._version = theirs.version
+            self._saved_text = text
+        self._saving += 1
+        self.status.setText("Saving both versions…")
+        self._save(paper_id, text, theirs.version)
+
+    def close_down(self) -> bool:
+        """The window is closing (or the application quitting): a conflict still being
+        asked about is settled as *keep both* — the member's text and the other member's,
+        one after the other, saved — and every pending save is stored. No text is lost,
+        and nothing is overwritten. False if it could not be saved (see the status)."""
+        self._closing = True
+        box = self.conflict_dialog
+        if box is not None:
+            self._settle()  # clears ``conflict_dialog``: the dialog's closing is then inert
+            box.done(0)
+        return self.flush()
 
     def busy(self) -> bool:
         """A save is on its way to the library."""
@@ -273,7 +318,9 @@ class NoteEditor(QWidget):
 
         False if it could not be saved (the reason is in the status line)."""
         self._autosave()
-        if self._saving:
+        for _ in range(CONFLICT_RETRIES + 1):  # a keep-both save may queue another one
+            if not self._saving:
+                break
             self.ops.wait()
         return not self._failed
 
@@ -291,6 +338,7 @@ class NoteEditor(QWidget):
                 self._dirty = True
             return
         self._failed = False
+        self._conflict_saves = 0
         if paper_id == self._paper and not self._dirty and text == self._saved_text:
             self.status.setText("Saved")
         self.saved.emit(paper_id)

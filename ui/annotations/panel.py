@@ -43,6 +43,10 @@ class AnnotationPanel(QWidget):
         self._lib = self.ops.lib
         self._stack = undo_stack
         self._ids: list[int] = []
+        # Why this member may not change what the team shares (a read-only team member),
+        # or None: tags and the note are then shown but not editable; star and read (each
+        # member's own) stay live.
+        self.read_only: str | None = None
         self._summary: dict[str, Any] = {"papers": 0, "starred": 0, "read": 0, "tags": {}}
         self._key_tags: list[str] = []
         self._neighbour_tags: list[str] = []  # ranked tags of the paper's related papers
@@ -133,6 +137,13 @@ class AnnotationPanel(QWidget):
         """Star, read and the nine tag keys, for the window's toolbar and menus."""
         return [self.star_action, self.read_action, *self.tag_actions]
 
+    def set_read_only(self, why: str | None) -> None:
+        """A read-only team member: the tag editor, tag keys and note cannot change what
+        the team shares (each says ``why``); star and read, their own, stay live."""
+        self.read_only = why
+        self.note_editor.read_only = why
+        self.set_papers(self._ids)
+
     def set_papers(self, ids: list[int]) -> None:
         self.note_editor.flush()
         self._ids = list(dict.fromkeys(ids))
@@ -140,6 +151,10 @@ class AnnotationPanel(QWidget):
         self.tag_editor.set_papers(self._ids)
         self.note_editor.set_paper(self._ids[0] if len(self._ids) == 1 else None)
         self.note_editor.setEnabled(len(self._ids) == 1)
+        if self.read_only:
+            self.tag_editor.setEnabled(False)
+            self.tag_editor.setToolTip(self.read_only)
+            self.suggestions.setEnabled(False)
         self.refresh()
         self._neighbour_tags = []
         self.suggestions.set_names([])
@@ -184,7 +199,7 @@ class AnnotationPanel(QWidget):
         self._key_tags = coloured[:TAG_KEYS]
         for k, action in enumerate(self.tag_actions):
             name = self._key_tags[k] if k < len(self._key_tags) else None
-            action.setEnabled(name is not None and n > 0)
+            action.setEnabled(name is not None and n > 0 and not self.read_only)
             text = f"Toggle tag {name!r}" if name else f"Tag key {k + 1} (no tag)"
             action.setText(plain.menu_text(text))
             action.setToolTip(plain.tooltip(f"{text} ({k + 1})"))

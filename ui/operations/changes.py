@@ -56,7 +56,9 @@ class ChangeFeed(QObject):
             last = self._lib.last_change()
             if last <= self.seq:
                 return Changes()
-            if last - self.seq > BULK:
+            if last - self.seq > BULK or self.seq < self._lib.feed_horizon():
+                # Too many rows, or rows pruned from the feed (a team library's retention)
+                # since this cursor: every view reloads instead of reading them.
                 changes = Changes.reload(last)
             else:
                 rows = self._lib.changes_since(self.seq)

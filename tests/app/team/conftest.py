@@ -77,3 +77,16 @@ def team(server) -> TeamServer:
 
     assert main(["team", "init", server.admin]) == 0
     return server
+
+
+@pytest.fixture
+def run(capsys):
+    """``run(*argv)``: the CLI in this process; (exit code, stdout, stderr)."""
+    from app.cli import main
+
+    def run(*args: str) -> tuple[int, str, str]:
+        code = main(list(args))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run

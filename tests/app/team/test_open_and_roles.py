@@ -9,20 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from app.cli import main
 from app.errors import LibraryError
 from app.library import Library
 from tests.conftest import SEEDS
-
-
-@pytest.fixture
-def run(capsys):
-    def run(*args: str) -> tuple[int, str, str]:
-        code = main(list(args))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
 
 
 def test_migrations_build_the_models_schema_on_postgresql(server):
@@ -35,7 +24,7 @@ def test_migrations_build_the_models_schema_on_postgresql(server):
     engine = make_engine(server.admin)
     try:
         upgrade(engine)
-        assert current_revision(engine) == head_revision() == "0007"
+        assert current_revision(engine) == head_revision() == "0008"
         with engine.connect() as conn:
             assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
     finally:
@@ -106,14 +95,14 @@ def test_members_writers_and_readers(team, run):
     ):
         code, out, err = run("--library", team.url(rob), *args)
         assert code == 0, (args, err)
-    # ...and every write is refused in one line, exit 2, nothing written.
+    # ...and every write to what the team shares is refused in one line, exit 2, nothing
+    # written (star and read are the reader's own: test_a_reader_keeps_their_own_star_and_read).
     before = Library.open(team.url(ann))
     try:
         seq = before.last_change()
         for args in (
             ["tag", "add", str(pid), "-t", "mine"],
             ["note", "set", str(pid), "my note"],
-            ["star", str(pid)],
             ["trash", str(pid)],
             ["import", str(SEEDS["003"])],
         ):
@@ -148,3 +137,49 @@ def test_a_member_cannot_set_up_the_team(team, run):
 def test_bad_member_name_is_refused(team, run):
     code, _, err = run("--library", team.admin, "team", "add-member", "Robert'); drop")
     assert code == 2 and "is not a member name" in err
+
+
+def test_a_reader_keeps_their_own_star_and_read(team, run):
+    """Star and read are personal (DESIGN.md: shared papers, tags, notes; personal star,
+    read): a read-only member stars and marks read; the server lets them write only their
+    own marks and their own star/read feed rows, whatever a client sends."""
+    import psycopg
+
+    ann, rob = team.role("ann"), team.role("rob")
+    assert run("--library", team.admin, "team", "add-member", ann)[0] == 0
+    assert run("--library", team.admin, "team", "add-member", rob, "--read-only")[0] == 0
+    assert run("--library", team.url(ann), "import", str(SEEDS["001"]))[0] == 0
+    with Library.open(team.url(ann)) as a:
+        pid, other = a.paper_ids(limit=2)
+    code, _, err = run("--library", team.url(rob), "star", str(pid))
+    assert code == 0, err
+    assert run("--library", team.url(rob), "read", str(pid), str(other))[0] == 0
+    code, out, _ = run("--library", team.url(rob), "list", "--starred", "--json")
+    assert [p["id"] for p in json.loads(out)] == [pid]
+    with Library.open(team.url(rob)) as r, Library.open(team.url(ann)) as a:
+        assert r.read_only and r.get(pid).starred and r.get(other).read
+        assert not a.get(pid).starred and not a.get(other).read  # ann's own state
+        assert r.set_starred([pid], False) == [pid]  # and unstar (the undo of a star)
+        with r.engine.connect() as conn:
+            kinds = conn.exec_driver_sql(
+                "SELECT DISTINCT kind, member FROM changes WHERE member = %s", (rob,)
+            ).all()
+        assert set(kinds) == {("star", rob), ("read", rob)}
+    # The server itself holds the line: a reader cannot log another change, log in
+    # another member's name, or write another member's marks.
+    with psycopg.connect(team.url(rob)) as conn:
+        for stmt, params in (
+            (
+                "INSERT INTO changes (paper_id, kind, at, member) VALUES (%s, 'tag', now(), %s)",
+                (pid, rob),
+            ),
+            (
+                "INSERT INTO changes (paper_id, kind, at, member) VALUES (%s, 'star', now(), %s)",
+                (pid, ann),
+            ),
+            ("INSERT INTO member_marks VALUES (%s, %s, true, true)", (ann, pid)),
+            ("UPDATE papers SET title = 'x' WHERE id = %s", (pid,)),
+        ):
+            with pytest.raises(psycopg.Error, match="permission denied|row-level security"):
+                with conn.transaction():
+                    conn.execute(stmt, params)
