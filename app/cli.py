@@ -203,6 +203,10 @@ def _main(argv: Sequence[str] | None) -> int:
             if lib.wrote:
                 _refresh_kept_exports(lib)  # first: the file follows the commit at once
                 lib.index.try_sync()  # committed already: an index failure is logged
+            elif lib.is_team and name != "gui" and lib.has_kept_exports():
+                # Other members change the library too: this member's files follow them
+                # whenever Paperdesk runs here (only what changed since is rendered).
+                _refresh_kept_exports(lib)
 
 
 def _refresh_kept_exports(lib: Library) -> None:

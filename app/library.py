@@ -167,6 +167,10 @@ class Library(CitationDoors):
             index = getattr(self, "index", None)
             if index is not None:
                 index.close()
+            if self.is_team:
+                from app.export import kept
+
+                kept.close(self)
             self.store.close()
 
     def __enter__(self) -> Library:

@@ -67,3 +67,8 @@ class CitationDoors:
         from app.export import kept
 
         return kept.refresh(self)
+
+    def has_kept_exports(self) -> bool:
+        from app.export import kept
+
+        return kept.has_bindings(self)

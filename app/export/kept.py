@@ -6,6 +6,11 @@ was last written: a change that does not alter the output writes nothing. A dest
 that fails is recorded on its binding (``exports`` lists it) and keeps its previous file.
 The window runs refreshes debounced on a thread (:class:`Follower`); the CLI runs one
 before a writing command exits.
+
+A binding names a file on one machine, so it is the member's own: a personal library keeps
+its bindings in its database, a team library in this client's folder
+(``kept-exports.sqlite``), never on the server, where another member's window would write
+to a path on their machine that was chosen on someone else's.
 """
 
 from __future__ import annotations
@@ -16,21 +21,22 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import delete, select, update
+from sqlalchemy import Engine, delete, select, update
 
 from app.errors import PaperdeskError
 from app.export.atomic import atomic_write
 from app.export.common import ExportOptions
 from app.export.selection import Papers, Selection, resolve
 from app.records import iso_utc, utcnow
-from db import KeptExport, read_session
+from db import Base, KeptExport, make_engine, read_session, write_session
 
 _log = logging.getLogger(__name__)
 _EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)  # a fixed moment, for comparing only
@@ -111,8 +117,54 @@ def _decode(row: KeptExport) -> Binding:
     )
 
 
+LOCAL_DB = "kept-exports.sqlite"  # a team library's bindings, in this client's folder
+_local: dict[str, Engine] = {}
+_local_lock = threading.Lock()
+
+
+def _engine(lib: Any) -> Engine:
+    """Where ``lib``'s bindings are stored: its own database, or for a team library this
+    client's ``kept-exports.sqlite`` (made on first use)."""
+    if not getattr(lib.store, "is_team", False):
+        return lib.store.engine
+    path = str(Path(lib.path) / LOCAL_DB)
+    with _local_lock:
+        engine = _local.get(path)
+        if engine is None:
+            engine = make_engine(path)
+            Base.metadata.create_all(engine, tables=[KeptExport.__table__])  # type: ignore[list-item]
+            _local[path] = engine
+        return engine
+
+
+def close(lib: Any) -> None:
+    """Let go of a team library's local bindings file (the library is closing)."""
+    path = getattr(lib, "path", None)
+    if path is None:
+        return
+    with _local_lock:
+        engine = _local.pop(str(Path(path) / LOCAL_DB), None)
+    if engine is not None:
+        engine.dispose()
+
+
+@contextmanager
+def _reading(lib: Any) -> Iterator[Any]:
+    with read_session(_engine(lib)) as s:
+        yield s
+
+
+def _store(lib: Any, fn: Callable[[Any], Any]) -> Any:
+    """Run ``fn`` in one write transaction on the bindings. A team library's are this
+    member's own, so a read-only member may keep exports too."""
+    if not getattr(lib.store, "is_team", False):
+        return lib.store.write(fn)[0]
+    with write_session(_engine(lib)) as s:
+        return fn(s)
+
+
 def bindings(lib: Any) -> list[Binding]:
-    with read_session(lib.store.engine) as s:
+    with _reading(lib) as s:
         return [_decode(r) for r in s.scalars(select(KeptExport).order_by(KeptExport.path))]
 
 
@@ -320,7 +372,7 @@ def keep(lib: Any, path: str | Path, fmt: str, sel: Selection, opts: ExportOptio
             )
         )
 
-    lib.store.write(store)
+    _store(lib, store)
     return Binding(where, fmt, sel, opts, now, n, None, digest)
 
 
@@ -330,7 +382,7 @@ def remove(lib: Any, path: str | Path) -> bool:
     def drop(s: Any) -> int:
         return s.execute(delete(KeptExport).where(KeptExport.path == where)).rowcount or 0
 
-    return bool(lib.store.write(drop)[0])
+    return bool(_store(lib, drop))
 
 
 @dataclass
@@ -379,13 +431,14 @@ def refresh(lib: Any, cache: Entries | None = None) -> Refreshed:
 
 
 def _set(lib: Any, path: str, **values: Any) -> None:
-    lib.store.write(
-        lambda s: s.execute(update(KeptExport).where(KeptExport.path == path).values(**values))
+    _store(
+        lib,
+        lambda s: s.execute(update(KeptExport).where(KeptExport.path == path).values(**values)),
     )
 
 
 def has_bindings(lib: Any) -> bool:
-    with read_session(lib.store.engine) as s:
+    with _reading(lib) as s:
         return s.scalar(select(KeptExport.id).limit(1)) is not None
 
 
