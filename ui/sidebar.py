@@ -122,6 +122,18 @@ class Sidebar(QTreeView):
         return item
 
     @staticmethod
+    def _placeholder(group: QStandardItem, label: str, hint: str) -> None:
+        """A greyed line under an empty group, saying how to fill it (as Zotero's tag
+        selector does), so a heading never stands alone."""
+        item = QStandardItem(label)
+        item.setFlags(Qt.ItemFlag.NoItemFlags)  # shown disabled: not a view to select
+        item.setToolTip(hint)
+        font = item.font()
+        font.setItalic(True)
+        item.setFont(font)
+        group.appendRow(item)
+
+    @staticmethod
     def _item(label: str, key: str) -> QStandardItem:
         item = QStandardItem(label)
         item.setData(key, KEY_ROLE)
@@ -141,6 +153,8 @@ class Sidebar(QTreeView):
             if tag.color:
                 item.setIcon(_swatch(tag.color))
             self._tags.appendRow(item)
+        if not tags:
+            self._placeholder(self._tags, "No tags yet", "Select papers and press T to tag them")
         self._reselect(current)
 
     def refresh_saved(self) -> None:
@@ -152,6 +166,10 @@ class Sidebar(QTreeView):
             item.setToolTip(plain.tooltip(query))
             item.setIcon(_icon("saved-search"))
             self._saved.appendRow(item)
+        if not self.saved_queries:
+            self._placeholder(
+                self._saved, "No saved searches", "Search, then press Ctrl+S to save the search"
+            )
         self._reselect(current)
 
     def follow_rename(self, old: str, new: str) -> None:

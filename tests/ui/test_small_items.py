@@ -214,3 +214,23 @@ def test_a_selected_views_icon_stays_visible(qtbot, open_window, seeded):
     )
     assert normal.pixelColor(*pixel).lightness() < 160
     assert selected.pixelColor(*pixel).lightness() > 240
+
+
+def test_an_empty_tag_or_saved_search_group_says_how_to_fill_it(qtbot, open_window, seeded):
+    window = open_window(seeded)
+    sidebar = window.sidebar
+
+    def children(group: int) -> list[str]:
+        parent = sidebar.model_.item(group)
+        return [parent.child(r).text() for r in range(parent.rowCount())]
+
+    names = [sidebar.model_.item(g).text() for g in range(sidebar.model_.rowCount())]
+    tags, saved = names.index("Tags"), names.index("Saved searches")
+    assert children(tags) == ["No tags yet"] and children(saved) == ["No saved searches"]
+    placeholder = sidebar.model_.item(tags).child(0)
+    assert not placeholder.isSelectable() and "press T" in placeholder.toolTip()
+    pid = window.model.id_at(0)
+    window.ops.op(lambda lib: lib.add_tags([pid], ["gen"])).run()
+    qtbot.waitUntil(lambda: children(tags) == ["gen  (1)"])
+    sidebar.select_key("view:all")
+    assert sidebar.current_key() == "view:all"
