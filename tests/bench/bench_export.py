@@ -106,6 +106,8 @@ def _keyless_copy(lib: Path, dest: Path) -> Path:
     with sqlite3.connect(dest / "library.sqlite") as conn:
         conn.execute("UPDATE papers SET citation_key = NULL")
     conn.close()
+    # The copy's pages on disk first: the export's commit must not wait for them.
+    os.sync()
     return dest
 
 
