@@ -105,7 +105,8 @@ def iter_cited(lib: Papers, ids: Sequence[int], chunk: int = CHUNK) -> Iterator[
         return lib.iter_papers(ids, chunk)
     from app.export.reader import cited_records
 
-    it = cited_records(store, ids, chunk)
+    made_keys = getattr(lib, "made_keys", None)  # keys stored meanwhile (export's _WithKeys)
+    it = cited_records(store, ids, chunk, made_keys() if callable(made_keys) else None)
     return counted(it) if callable(counted) else it
 
 
