@@ -17,7 +17,6 @@ from typing import Any, TextIO
 
 from app.errors import PaperdeskError
 from app.export import (
-    keys,
     to_biblatex,
     to_bibtex,
     to_csl_json,
@@ -74,45 +73,22 @@ def export(
         raise PaperdeskError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
     opts = options or ExportOptions()
     ids = resolve(lib, selection)
-    making: keys.Background | None = None
-    if getattr(module, "KEYED", False):  # keys made once, on first export
-        store = getattr(lib, "store", None)
-        if store is not None:
-            # Stored while the file is written; the file is kept only once they are.
-            making = keys.Background(store, ids)
-            lib = _WithKeys(lib, making)
-        else:
-            lib.make_citation_keys(ids)  # the records then carry them
+    if getattr(module, "KEYED", False):
+        lib.make_citation_keys(ids)  # made once, on first export; the records then carry them
     if progress is not None and len(ids) >= PROGRESS_MIN:
         lib = _Counting(lib, len(ids), progress)
-
-    def fill(out: TextIO) -> None:
-        module.write(lib, ids, out, opts)
-        if making is not None:
-            making.finish()
-
-    try:
-        if dest is None:
-            fill(stream or sys.stdout)
-            return ExportResult(len(ids), None)
-        path = atomic_write(dest, fill, encoding=_FILE_ENCODING.get(fmt, "utf-8"))
-        return ExportResult(len(ids), path)
-    finally:
-        if making is not None:
-            making.join()  # never left storing after a failed export
+    if dest is None:
+        module.write(lib, ids, stream or sys.stdout, opts)
+        return ExportResult(len(ids), None)
+    path = atomic_write(
+        dest,
+        lambda out: module.write(lib, ids, out, opts),
+        encoding=_FILE_ENCODING.get(fmt, "utf-8"),
+    )
+    return ExportResult(len(ids), path)
 
 
 PROGRESS_MIN = 5_000  # papers: smaller exports are done before a bar could be read
-
-
-class _WithKeys:
-    """The library, with the citation keys being stored meanwhile (``made_keys``)."""
-
-    def __init__(self, lib: Papers, making: keys.Background) -> None:
-        self._lib, self.made_keys = lib, making.made
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._lib, name)
 
 
 class _Counting:

@@ -9,9 +9,8 @@ Making keys writes no change-feed row: what a view shows of a paper does not cha
 from __future__ import annotations
 
 import re
-import threading
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import date
 from functools import lru_cache
 from typing import Any
@@ -106,12 +105,9 @@ def assign(bases: Sequence[tuple[int, str]], taken: set[str]) -> dict[int, str]:
 _BY_ID = 20_000  # ids asked at most in one IN list; a larger ask reads every keyless paper
 
 
-def ensure(
-    s: Session, ids: Sequence[int], made_hook: Callable[[dict[int, str]], None] | None = None
-) -> dict[int, str]:
+def ensure(s: Session, ids: Sequence[int]) -> dict[int, str]:
     """The keys of ``ids`` (unknown ids left out), making the missing ones in ``s``: one
-    read of the stored keys, one of the keyless papers, one executemany. ``made_hook``
-    is handed the keys made as soon as they are worked out, before they are written."""
+    read of the stored keys, one of the keyless papers, one executemany."""
     wanted = set(ids)
     have: dict[int, str] = {}
     taken: set[str] = set()
@@ -134,8 +130,6 @@ def ensure(
     rows.sort(key=lambda r: r[0])  # lower ids (added first) get the unsuffixed key
     bases = [(pid, base_key(json_list(a), _day(d), t)) for pid, a, d, t in rows]
     made = assign(bases, taken)
-    if made_hook is not None:
-        made_hook(made)
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     # The driver's executemany: SQLAlchemy's per-row parameter building cost more than
     # the update itself at 100,000 rows.
@@ -170,58 +164,6 @@ def make_missing(store: Any, ids: Sequence[int]) -> None:
         todo = missing(s, ids)
     if todo:
         store.write(lambda s: ensure(s, todo), derived=True)
-
-
-class Background:
-    """The keys ``ids`` lack, made and stored on a thread (one write transaction, as
-    :func:`make_missing`), handed over as soon as they are worked out: an export writes
-    its file while the database stores them. Storing them — SQLite rewriting every row
-    it gives a key, outside Python's lock — is most of a first export's extra time.
-    :meth:`finish` waits for the commit and raises what the storing raised."""
-
-    def __init__(self, store: Any, ids: Sequence[int]) -> None:
-        with read_session(store.engine) as s:
-            todo = missing(s, ids)
-        self._made: dict[int, str] = {}
-        self._error: BaseException | None = None
-        self._ready = threading.Event()
-        self._thread: threading.Thread | None = None
-        if not todo:
-            self._ready.set()
-            return
-        self._thread = threading.Thread(
-            target=self._run, args=(store, todo), name="paperdesk-keys", daemon=True
-        )
-        self._thread.start()
-
-    def _run(self, store: Any, todo: list[int]) -> None:
-        try:
-            store.write(lambda s: ensure(s, todo, self._hand_over), derived=True)
-        except BaseException as exc:  # noqa: BLE001 — raised again by finish(), in the export
-            self._error = exc
-        finally:
-            self._ready.set()
-
-    def _hand_over(self, made: dict[int, str]) -> None:
-        self._made = made
-        self._ready.set()
-
-    def made(self) -> dict[int, str]:
-        """The keys made (perhaps not yet stored); waits until they are worked out."""
-        self._ready.wait()
-        if self._error is not None:
-            self.finish()
-        return self._made
-
-    def join(self) -> None:
-        if self._thread is not None:
-            self._thread.join()
-
-    def finish(self) -> None:
-        """Wait until the keys are stored; raise what storing them raised."""
-        self.join()
-        if self._error is not None:
-            raise self._error
 
 
 def keys_of(store: Any, ids: Sequence[int]) -> dict[int, str]:

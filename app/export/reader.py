@@ -8,7 +8,7 @@ this one builds the same records with those left at their defaults.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime, timezone
 from typing import Any
 
@@ -53,12 +53,8 @@ def _day(value: Any) -> date | None:
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
-def cited_records(
-    store: Any, ids: Sequence[int], chunk: int, made: Mapping[int, str] | None = None
-) -> Iterator[PaperRecord]:
-    """Records of ``ids`` in order (unknown ids left out) with what a citation uses;
-    ``made``: keys made but perhaps not yet stored (``keys.Background``)."""
-    made = made or {}
+def cited_records(store: Any, ids: Sequence[int], chunk: int) -> Iterator[PaperRecord]:
+    """Records of ``ids`` in order (unknown ids left out) with what a citation uses."""
     ids = list(ids)
     with read_session(store.engine) as s:
         conn = s.connection()
@@ -89,5 +85,5 @@ def cited_records(
                     arxiv_id=aid,
                     authors=_names(names),
                     comments=n,
-                    citation_key=key if key is not None else made.get(i),
+                    citation_key=key,
                 )

@@ -105,8 +105,7 @@ def iter_cited(lib: Papers, ids: Sequence[int], chunk: int = CHUNK) -> Iterator[
         return lib.iter_papers(ids, chunk)
     from app.export.reader import cited_records
 
-    made_keys = getattr(lib, "made_keys", None)  # keys stored meanwhile (export's _WithKeys)
-    it = cited_records(store, ids, chunk, made_keys() if callable(made_keys) else None)
+    it = cited_records(store, ids, chunk)
     return counted(it) if callable(counted) else it
 
 
