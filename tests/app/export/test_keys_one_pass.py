@@ -164,3 +164,48 @@ def test_one_pass_keys_equal_the_first_algorithms(tmp_path, monkeypatch, by_id):
     finally:
         old.close()
         new.close()
+
+
+@pytest.mark.parametrize("fmt", ["biblatex", "csl-json", "ris"])
+def test_first_export_writes_the_keys_it_stores(tmp_path, fmt):
+    """The first export makes and stores the keys: its file holds exactly the stored keys,
+    as a repeat export (which makes none) does."""
+    from app.export import Selection, export
+
+    lib = _library(tmp_path / "lib")
+    try:
+        first, again = tmp_path / f"first.{fmt}", tmp_path / f"again.{fmt}"
+        export(lib, Selection(), fmt, first)
+        stored = _keys(lib)
+        assert None not in stored.values()
+        export(lib, Selection(), fmt, again)
+        assert first.read_text(encoding="utf-8") == again.read_text(encoding="utf-8")
+        text = first.read_text(encoding="utf-8")
+        assert all(key in text for key in stored.values())
+    finally:
+        lib.close()
+
+
+def test_a_first_export_whose_keys_cannot_be_stored_writes_nothing(tmp_path):
+    """Storing the keys fails (a trigger refuses them): the export raises, no file is
+    left, and no key is stored — nothing half-written."""
+    from sqlalchemy import text
+
+    from app.export import Selection, export
+
+    lib = _library(tmp_path / "lib")
+    try:
+        with write_session(lib.engine) as s:
+            s.execute(
+                text(
+                    "CREATE TRIGGER no_keys BEFORE UPDATE OF citation_key ON papers "
+                    "BEGIN SELECT RAISE(ABORT, 'keys refused'); END"
+                )
+            )
+        dest = tmp_path / "refs.bib"
+        with pytest.raises(Exception, match="keys refused"):
+            export(lib, Selection(), "biblatex", dest)
+        assert not dest.exists() and not list(tmp_path.glob(".refs.bib.*"))
+        assert set(_keys(lib).values()) == set(STORED) | {None}
+    finally:
+        lib.close()
