@@ -230,7 +230,9 @@ class Entries:
         lib.make_citation_keys(ids)
         old = self._by_path.get((path, fmt)) or self._load(path, fmt, last_hash)
         entries: dict[int, str] = {}
-        if old is not None and old.selection == sel and old.seq <= seq:
+        # A cache older than the feed's horizon (a team library's retention pruned rows
+        # after it) cannot tell which papers changed: it renders everything.
+        if old is not None and old.selection == sel and lib.feed_horizon() <= old.seq <= seq:
             rows = lib.changes_since(old.seq, _FEED_LIMIT + 1)
             if len(rows) <= _FEED_LIMIT and all(pid is not None for _s, pid, _k in rows):
                 dirty = {pid for _s, pid, _k in rows}

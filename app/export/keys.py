@@ -12,10 +12,10 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from datetime import date
-from itertools import count
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import String, func, select, type_coerce, update
 from sqlalchemy.orm import Session
 
 from app.errors import PaperdeskError, UnknownPaper
@@ -47,16 +47,23 @@ def _ascii(text: str) -> str:
 
 def base_key(authors: Sequence[str], published: date | None, title: str) -> str:
     """The key before any a/b/c suffix."""
-    who = "anon"
-    if authors:
-        name = split(authors[0])
-        words = _WORD.findall(_ascii(name.family or name.literal))
-        if words:
-            who = "".join(words)
+    who = _who(authors[0]) if authors else "anon"
     year = str(published.year) if published else ""
-    word = next((w for w in _WORD.findall(_ascii(title)) if w not in _SKIP), "")
+    word = ""
+    # The first significant word: finditer stops there (a title has a dozen words).
+    for m in _WORD.finditer(_ascii(title)):
+        if m.group() not in _SKIP:
+            word = m.group()
+            break
     key = f"{who[:40]}{year}{word[:30]}"
     return key if key[:1].isalpha() else "p" + key
+
+
+@lru_cache(maxsize=100_000)  # first authors repeat across a library's papers
+def _who(author: str) -> str:
+    name = split(author)
+    words = _WORD.findall(_ascii(name.family or name.literal))
+    return "".join(words) if words else "anon"
 
 
 def _suffixes() -> list[str]:
@@ -67,49 +74,76 @@ def _suffixes() -> list[str]:
 _SUFFIXES = _suffixes()
 
 
+def _candidate(base: str, i: int) -> str:
+    """The ``i``-th key tried for ``base``: bare, then a … z, aa … zz, then 1, 2, …"""
+    if i < len(_SUFFIXES):
+        return base + _SUFFIXES[i]
+    return f"{base}{i - len(_SUFFIXES) + 1}"
+
+
+def assign(bases: Sequence[tuple[int, str]], taken: set[str]) -> dict[int, str]:
+    """Keys for ``(paper id, base key)`` pairs, in that order: each the first candidate
+    of its base not in ``taken`` (lower case; the keys made are added to it).
+
+    A per-base cursor keeps where the last search for that base stopped: ``taken`` only
+    grows, so no earlier candidate can have come free, and the result is the plain
+    first-free search's (which is quadratic when thousands of papers share a base)."""
+    cursor: dict[str, int] = {}
+    out: dict[int, str] = {}
+    for pid, base in bases:
+        i = cursor.get(base, 0)
+        key = _candidate(base, i)
+        while key.lower() in taken:
+            i += 1
+            key = _candidate(base, i)
+        cursor[base] = i + 1
+        taken.add(key.lower())
+        out[pid] = key
+    return out
+
+
+_BY_ID = 20_000  # ids asked at most in one IN list; a larger ask reads every keyless paper
+
+
 def ensure(s: Session, ids: Sequence[int]) -> dict[int, str]:
-    """The keys of ``ids`` (unknown ids left out), making the missing ones in ``s``."""
+    """The keys of ``ids`` (unknown ids left out), making the missing ones in ``s``: one
+    read of the stored keys, one of the keyless papers, one executemany."""
+    wanted = set(ids)
     have: dict[int, str] = {}
-    missing: list[int] = []
-    for start in range(0, len(ids), 20_000):
-        chunk = list(ids[start : start + 20_000])
-        for pid, key in s.execute(select(Paper.id, Paper.citation_key).where(Paper.id.in_(chunk))):
-            if key is None:
-                missing.append(pid)
-            else:
-                have[pid] = key
-    if not missing:
-        return have
-    taken = {
-        k.lower()
-        for k in s.scalars(select(Paper.citation_key).where(Paper.citation_key.is_not(None)))
-        if k is not None
-    }
-    made: list[dict[str, object]] = []
-    missing.sort()  # lower ids (added first) get the unsuffixed key
-    for start in range(0, len(missing), 20_000):
-        chunk = missing[start : start + 20_000]
-        rows = s.execute(
-            select(Paper.id, Paper.authors, Paper.published, Paper.title).where(Paper.id.in_(chunk))
-        ).all()
-        for pid, authors, published, title in sorted(rows):
-            base = base_key(json_list(authors), published, title)
-            key = next(
-                (base + x for x in _SUFFIXES if (base + x).lower() not in taken),
-                None,
-            ) or next(f"{base}{n}" for n in count(1) if f"{base}{n}".lower() not in taken)
+    taken: set[str] = set()
+    conn = s.connection()
+    for pid, key in conn.execute(
+        select(Paper.id, Paper.citation_key).where(Paper.citation_key.is_not(None))
+    ):
+        if key is not None:  # never, by the query; for the type checker
             taken.add(key.lower())
-            have[pid] = key
-            made.append({"pid": pid, "key": key})
-    if made:
-        table = Paper.__table__
-        s.connection().execute(
-            update(table)  # type: ignore[arg-type]
-            .where(table.c.id == bindparam("pid"))
-            .values(citation_key=bindparam("key")),
-            made,
-        )
+            if pid in wanted:
+                have[pid] = key
+    columns = (Paper.id, Paper.authors, type_coerce(Paper.published, String), Paper.title)
+    keyless = select(*columns).where(Paper.citation_key.is_(None))
+    if len(wanted) <= _BY_ID:
+        rows = list(conn.execute(keyless.where(Paper.id.in_(sorted(wanted)))))
+    else:
+        rows = [r for r in conn.execute(keyless).all() if r[0] in wanted]
+    if not rows:
+        return have
+    rows.sort(key=lambda r: r[0])  # lower ids (added first) get the unsuffixed key
+    bases = [(pid, base_key(json_list(a), _day(d), t)) for pid, a, d, t in rows]
+    made = assign(bases, taken)
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    # The driver's executemany: SQLAlchemy's per-row parameter building cost more than
+    # the update itself at 100,000 rows.
+    conn.exec_driver_sql(
+        f"UPDATE papers SET citation_key = {mark} WHERE id = {mark}",
+        [(key, pid) for pid, key in made.items()],
+    )
+    have.update(made)
     return have
+
+
+def _day(value: Any) -> date | None:
+    # SQLite hands the ISO text; a driver with native dates (PostgreSQL) a date.
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def missing(s: Session, ids: Sequence[int]) -> list[int]:

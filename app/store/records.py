@@ -7,7 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import String, select, type_coerce
+from sqlalchemy import String, bindparam, select, type_coerce
 
 from app.records import PaperRecord
 from db import Note, Paper, Tag, paper_tags, personal
@@ -47,15 +47,23 @@ _RECORD_COLUMNS = (
 def tags_and_notes(conn: Any, ids: Sequence[int]) -> tuple[dict[int, list[str]], dict[int, str]]:
     """Tag names (in name order) and notes of papers ``ids`` (one chunk of ids)."""
     tags: dict[int, list[str]] = {}
-    for pid, name in conn.execute(
-        select(paper_tags.c.paper_id, Tag.name)
-        .join(Tag, Tag.id == paper_tags.c.tag_id)
-        .where(paper_tags.c.paper_id.in_(ids))
-        .order_by(Tag.name_key)
-    ):
+    for pid, name in conn.execute(_TAGS_OF, {"ids": list(ids)}).all():
         tags.setdefault(pid, []).append(name)
-    notes = dict(conn.execute(select(Note.paper_id, Note.body).where(Note.paper_id.in_(ids))).all())
+    notes = dict(conn.execute(_NOTES_OF, {"ids": list(ids)}).all())
     return tags, notes
+
+
+# Statements built once, their id lists bound at execution: ``in_(ids)`` builds and coerces
+# a parameter object per id, each chunk.
+_TAGS_OF = (
+    select(paper_tags.c.paper_id, Tag.name)
+    .join(Tag, Tag.id == paper_tags.c.tag_id)
+    .where(paper_tags.c.paper_id.in_(bindparam("ids", expanding=True)))
+    .order_by(Tag.name_key)
+)
+_NOTES_OF = select(Note.paper_id, Note.body).where(
+    Note.paper_id.in_(bindparam("ids", expanding=True))
+)
 
 
 def records(conn: Any, ids: list[int]) -> list[PaperRecord]:

@@ -68,7 +68,11 @@ def test_citation_key_edit_is_one_undoable_step(qtbot, open_window, seeded):
     made = dialog.key.text()
     assert seeded.get(pid).citation_key == made
     depth = window.undo_stack.count()
+    save = dialog.buttons.button(QDialogButtonBox.StandardButton.Save)
+    dialog.key.setText("has space")  # malformed: said at once, before any save
+    assert not dialog.error.isHidden() and "letter first" in dialog.error.text()
     dialog.key.setText("mine2024key")
+    assert dialog.error.isHidden() and save.isEnabled()
     dialog.buttons.button(QDialogButtonBox.StandardButton.Save).click()
     quiet(qtbot, window)
     assert seeded.get(pid).citation_key == "mine2024key"

@@ -201,3 +201,23 @@ def test_incremental_rewrites_equal_a_fresh_export(tagged, tmp_path):
     assert again.rendered == 5  # every paper of the tag
     export(tagged, sel, "biblatex", fresh)
     assert refs.read_text(encoding="utf-8") == fresh.read_text(encoding="utf-8")
+
+
+def test_a_cache_below_the_feed_horizon_renders_everything(tagged, tmp_path):
+    """Retention pruned feed rows after the cache's position: changes may be gone from the
+    feed, so the kept entries are not trusted and the file is rebuilt in full."""
+    from app.export.kept import Entries, cache_folder, refresh
+    from app.team.retention import prune
+
+    refs = tmp_path / "refs.bib"
+    tagged.keep_export(refs, "biblatex", Selection(tags=("reading",)), ExportOptions())
+    first = tagged.paper_ids(sort="added")[0]
+    tagged.edit_paper(first, {"title": "Edited Before The Prune"})
+    tagged.edit_paper(tagged.paper_ids(sort="added")[1], {"title": "The Newest Change"})
+    assert prune(tagged.store, days=0).horizon > 0
+    # The edit's row is gone, as retention would leave it: the cache cannot see it changed.
+    assert not [r for r in tagged.changes_since(0) if r[1] == first]
+    cache = Entries(cache_folder(tagged))
+    refresh(tagged, cache)
+    assert cache.rendered == 5, "the cached entries were reused below the horizon"
+    assert "Edited Before The Prune" in refs.read_text(encoding="utf-8")
