@@ -1,10 +1,10 @@
 """Restore a Paperdesk JSON export (``paperdesk export --format json``) on import.
 
 Into an empty library the restore is exact: every paper with its id, fields, tags (and
-their colours), note, star and read state, and ``added_at``. Into a library that already
-holds some of the papers it merges like a page import does (by arXiv id, else title),
-adding tags,
-filling a missing note, and setting star/read where the backup has them set.
+their colours), note, star and read state, ``added_at``, and whether it is in the Trash.
+Into a library that already holds some of the papers it merges like a page import does (by
+arXiv id, else title), adding tags, filling a missing note, and setting star/read where the
+backup has them set (a paper already there keeps its own Trash state).
 
 The file is streamed (ijson over yajl, in C), never held whole: a first pass checks it is
 whole, well-formed JSON nested no deeper than :data:`MAX_DEPTH` (and hashes it), then the
@@ -322,8 +322,8 @@ def _usual_paper(raw: dict[str, Any]) -> dict[str, Any] | None:
     title = get("title")
     if not title or not title.strip():
         return None
-    starred, read = get("starred", False), get("read", False)
-    if type(starred) is not bool or type(read) is not bool:
+    starred, read, trashed = get("starred", False), get("read", False), get("trashed", False)
+    if type(starred) is not bool or type(read) is not bool or type(trashed) is not bool:
         return None
     key = get("citation_key")
     if key is not None and (type(key) is not str or not _KEY.fullmatch(key)):
@@ -372,6 +372,7 @@ def _usual_paper(raw: dict[str, Any]) -> dict[str, Any] | None:
         "note": get("note") or "",
         "starred": starred,
         "read": read,
+        "trashed": trashed,
         "added_at": moment,
         "citation_key": key,
     }
@@ -441,6 +442,7 @@ def _checked_paper(raw: dict[str, Any], version: int) -> dict[str, Any]:
         "note": get("note") or "",
         "starred": bool(_opt(raw.get("starred", False), bool, "starred")),
         "read": bool(_opt(raw.get("read", False), bool, "read")),
+        "trashed": bool(_opt(raw.get("trashed", False), bool, "trashed")),
         "added_at": moment,
         "citation_key": _key(raw),
     }

@@ -7,6 +7,7 @@ import json
 from app.cli import main
 from app.export import Selection, export
 from app.library import Library
+from app.store.filters import PaperFilter
 from tests.conftest import SEED_AS_OF, SEEDS
 
 
@@ -97,3 +98,19 @@ def test_other_json_is_still_refused(library, tmp_path, capsys):
     assert main(["--library", str(library.path), "import", str(path)]) == 2
     err = capsys.readouterr().err
     assert "is JSON, but not Hugging Face papers data" in err and "Traceback" not in err
+
+
+def test_a_trashed_paper_comes_back_in_the_trash(seeded, tmp_path):
+    ids = seeded.paper_ids(sort="id")
+    seeded.trash_papers(ids[1:4])
+    backup = tmp_path / "all.json"
+    export(seeded, Selection(view=PaperFilter(trashed=None)), "json", backup)  # Trash too
+    with Library.open(tmp_path / "restored") as twin:
+        result = twin.import_files([backup]).files[0]
+        assert result.status == "imported" and result.new == len(ids)
+        assert twin.count(PaperFilter(trashed=True)) == 3
+        assert twin.paper_ids(PaperFilter(trashed=True), sort="id") == ids[1:4]
+        assert snapshot(twin) == snapshot(seeded)  # the live papers are the same
+        every = PaperFilter(trashed=None)
+        both = [lib.papers(lib.paper_ids(every, sort="id")) for lib in (twin, seeded)]
+        assert both[0] == both[1]  # the trashed ones too, fields and all
