@@ -207,6 +207,32 @@ def bulk_import_pragmas(session: Session) -> None:
     event.listen(session, "after_rollback", restore)
 
 
+@contextmanager
+def indexes_built_after(session: Session, tables: tuple[str, ...]) -> Iterator[None]:
+    """Drop the non-unique indexes of ``tables`` for the block, then create them again, all
+    in the session's transaction: a bulk insert into an empty table, then one sort per index,
+    costs far less than keeping ten indexes up to date row by row. The unique indexes stay
+    (they keep the rows unique, and lookups by them fast). If the block raises, nothing is
+    created again: the caller's rollback (or savepoint's) brings the indexes back, so a failed
+    import leaves the schema as it was. Elsewhere than SQLite this does nothing."""
+    conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    marks = ", ".join("?" for _ in tables)
+    found = conn.exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+        f" AND tbl_name IN ({marks}) ORDER BY name",
+        tuple(tables),
+    ).all()
+    dropped = [(n, sql) for n, sql in found if not sql.lstrip().upper().startswith("CREATE UNIQUE")]
+    for name, _sql in dropped:
+        conn.exec_driver_sql(f'DROP INDEX "{name}"')
+    yield
+    for _name, sql in dropped:
+        conn.exec_driver_sql(sql)
+
+
 # Any fixed 64-bit number, the same in every client: the key of the feed's append lock.
 FEED_LOCK_KEY = 0x70617065_72666565  # "paperfee"
 

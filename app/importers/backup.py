@@ -19,6 +19,7 @@ import io
 import operator
 import re
 from collections.abc import Callable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from itertools import accumulate, repeat
@@ -35,7 +36,7 @@ from app.records import BACKUP_FORMAT_ID, BACKUP_VERSION, FileResult
 from app.store.filters import normalise_tag
 from app.store.merge import NewIds, add_row, merge, record_import, title_key
 from db import Paper
-from db.engine import bulk_import_pragmas
+from db.engine import bulk_import_pragmas, indexes_built_after
 
 BATCH = 5_000  # papers per merge batch: bounds memory
 MAX_DEPTH = 16  # a backup is 4 deep (papers > paper > links); deeper is not ours
@@ -472,15 +473,21 @@ def _store(
     seen_new = NewIds()
     keys = _Keys()
     by_key: dict[str, dict[str, Any]] = {}
-    for p in papers:
-        add_row(by_key, p)
-        if len(by_key) >= BATCH:
+    empty = s.scalar(select(Paper.id).limit(1)) is None
+    # Into an empty library the non-unique indexes are built once, after the papers.
+    with indexes_built_after(s, _INDEXED) if empty else nullcontext():
+        for p in papers:
+            add_row(by_key, p)
+            if len(by_key) >= BATCH:
+                _merge_batch(s, by_key, result, seen_new, colors, keys)
+                by_key = {}
+        if by_key:
             _merge_batch(s, by_key, result, seen_new, colors, keys)
-            by_key = {}
-    if by_key:
-        _merge_batch(s, by_key, result, seen_new, colors, keys)
     record_import(s, name, digest, as_of, result)
     return result
+
+
+_INDEXED = ("papers", "paper_tags")  # the tables a restore fills
 
 
 def _merge_batch(
