@@ -27,6 +27,7 @@ from typing import IO, Any
 
 import ijson
 import ijson.backends.python as ijson_python
+import orjson
 from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -162,8 +163,32 @@ def _version(name: object, head: Head) -> int:
 def restorer(
     name: object, opener: Callable[[], IO[bytes]], as_of: date
 ) -> Callable[[Session], FileResult]:
-    """The write step restoring the backup ``opener`` opens (the first pass runs now:
-    :class:`RefusedFile` if it is not a valid Paperdesk export; nothing is written then)."""
+    """The write step restoring the backup ``opener`` opens.
+
+    A file in the exporter's own layout (:func:`_one_pass`) is read once, in the write
+    transaction, under a savepoint; anything else in it — another layout, a paper the
+    reader does not take as it is — rolls the savepoint back and the general reader below
+    starts over. For any other file the general reader's first pass runs now:
+    :class:`RefusedFile` if it is not a valid Paperdesk export; nothing is written then."""
+    if _looks_exported(opener):
+
+        def run_fast(s: Session) -> FileResult:
+            try:
+                with s.begin_nested():
+                    return _one_pass(s, name, opener, as_of)
+            except _NotOurs:
+                pass  # rolled back to the savepoint: nothing of it is left
+            return _general(name, opener, as_of)(s)
+
+        return run_fast
+    return _general(name, opener, as_of)
+
+
+def _general(
+    name: object, opener: Callable[[], IO[bytes]], as_of: date
+) -> Callable[[Session], FileResult]:
+    """The general reader: ijson passes over any layout of the JSON (checks, head, tags),
+    then the papers streamed."""
     head = scan(name, opener)
     version = _version(name, head)
     parser = ijson_python if head.escapes else ijson
@@ -172,9 +197,175 @@ def restorer(
     def run(s: Session) -> FileResult:
         with opener() as fh:
             papers = _papers(name, parser.items(fh, "papers.item"), version, head.escapes)
-            return _store(s, name, head.digest, as_of, papers, colors)
+            return _store(s, name, lambda: head.digest, as_of, papers, colors)
 
     return run
+
+
+class _NotOurs(Exception):
+    """The file is not in the exporter's exact layout (or holds a paper the fast reader
+    leaves to the general one): start over with the general reader."""
+
+
+_START = b'{\n  "format": '  # how the exporter begins a backup (app.export.to_json)
+_PAPERS, _NO_PAPERS = b'  "papers": [', b'  "papers": [],'
+_PAPERS_END, _TAGS = b"  ],", b'  "tags": '
+_TAIL_MAX = 64 * 2**20  # the tags line of any real library is far shorter
+
+
+def _looks_exported(opener: Callable[[], IO[bytes]]) -> bool:
+    with opener() as fh:
+        return fh.read(len(_START)) == _START
+
+
+def _one_pass(s: Session, name: object, opener: Callable[[], IO[bytes]], as_of: date) -> FileResult:
+    """Restore a backup in the exporter's exact layout in one pass: the head one value a
+    line, then one paper a line (each parsed by orjson), then the tags line, which is read
+    first from the file's end (the papers need the tags' colours). The whole file is hashed
+    on the way. Raises :class:`_NotOurs` at the first line out of that layout."""
+    with opener() as fh:
+        tags_line = _tags_line(fh)
+        colors = _fast_colors(tags_line)
+        fh.seek(0)
+        lines = _Lines(fh)
+        version = _fast_head(name, lines)
+        papers = _fast_papers(lines, version, tags_line)
+        result = _store(s, name, lambda: lines.digest, as_of, papers, colors)
+    if not lines.done:
+        raise _NotOurs
+    return result
+
+
+class _Lines:
+    """The lines of a file read 1 MB at a time, hashed as read (``digest`` once done)."""
+
+    def __init__(self, fh: IO[bytes]) -> None:
+        self._fh, self._hash, self._it = fh, hashlib.sha256(), self._read()
+        self.digest, self.done = "", False
+        self.empty = False  # the head said "papers": []
+
+    def _read(self) -> Iterator[bytes]:
+        rest = b""
+        while data := self._fh.read(READ_CHUNK):
+            self._hash.update(data)
+            lines = (rest + data).split(b"\n")
+            rest = lines.pop()
+            yield from lines
+        self.digest = self._hash.hexdigest()
+        if rest:
+            raise _NotOurs  # the exporter ends the file with a newline
+
+    def __iter__(self) -> Iterator[bytes]:
+        return self._it
+
+    def at_end(self) -> bool:
+        """Whether no line is left (reading to the end: the digest is known then)."""
+        return next(self._it, None) is None
+
+    def __next__(self) -> bytes:
+        line = next(self._it, None)
+        if line is None:
+            raise _NotOurs
+        return line
+
+
+def _tags_line(fh: IO[bytes]) -> bytes:
+    """The file's last line but one (the exporter's tags line), read from its end."""
+    size = fh.seek(0, io.SEEK_END)
+    block = 1 << 16
+    while True:
+        start = max(0, size - block)
+        fh.seek(start)
+        tail = fh.read(size - start)
+        if not tail.endswith(b"\n}\n"):
+            raise _NotOurs
+        at = tail.rfind(b"\n", 0, len(tail) - 3)
+        if at >= 0:
+            return tail[at + 1 : -3]
+        if start == 0 or block >= _TAIL_MAX:
+            raise _NotOurs
+        block *= 4
+
+
+def _fast_colors(tags_line: bytes) -> dict[str, str | None]:
+    if not tags_line.startswith(_TAGS):
+        raise _NotOurs
+    try:
+        tags = orjson.loads(tags_line[len(_TAGS) :])
+    except orjson.JSONDecodeError:
+        raise _NotOurs from None
+    colors: dict[str, str | None] = {}
+    if type(tags) is not list:
+        raise _NotOurs
+    for t in tags:
+        if type(t) is not dict or type(t.get("name")) is not str:
+            raise _NotOurs
+        color = t.get("color")
+        if (color is not None and type(color) is not str) or len(t["name"]) > MAX_TEXT:
+            raise _NotOurs
+        try:
+            colors[normalise_tag(t["name"])] = color
+        except PaperdeskError:
+            raise _NotOurs from None
+    return colors
+
+
+def _fast_head(name: object, lines: _Lines) -> int:
+    """The head's values, one a line up to the papers; the backup's version."""
+    if next(lines) != b"{":
+        raise _NotOurs
+    values: dict[str, Any] = {}
+    while (line := next(lines)) not in (_PAPERS, _NO_PAPERS):
+        if not line.startswith(b'  "') or not line.endswith(b","):
+            raise _NotOurs
+        try:
+            item = orjson.loads(b"{" + line[:-1] + b"}")
+        except orjson.JSONDecodeError:
+            raise _NotOurs from None
+        if len(item) != 1:
+            raise _NotOurs
+        ((key, value),) = item.items()
+        if key in values or key in ("papers", "tags") or type(value) in (list, dict):
+            raise _NotOurs
+        values[key] = value
+    if values.get("format") != BACKUP_FORMAT_ID:
+        raise _NotOurs
+    try:
+        version = _version(name, Head(values=values))
+    except RefusedFile:
+        raise _NotOurs from None
+    if line == _NO_PAPERS:
+        lines.empty = True
+    return version
+
+
+def _fast_papers(lines: _Lines, version: int, tags_line: bytes) -> Iterator[dict[str, Any]]:
+    """The papers, one a line; then the exporter's end of file, exactly."""
+    loads, known = orjson.loads, _KNOWN
+    if not lines.empty:
+        for line in lines:
+            if line.endswith(b"},"):
+                body = line[4:-1]
+            elif line.endswith(b"}"):
+                body = line[4:]
+            elif line == _PAPERS_END:
+                break
+            else:
+                raise _NotOurs
+            if not line.startswith(b"    {"):
+                raise _NotOurs
+            try:
+                raw = loads(body)
+                if type(raw) is not dict or not raw.keys() <= known:
+                    raise _NotOurs
+                yield _paper(raw, version)
+            except (orjson.JSONDecodeError, _Bad, PaperdeskError):
+                raise _NotOurs from None
+        else:
+            raise _NotOurs
+    if next(lines) != tags_line or next(lines) != b"}" or not lines.at_end():
+        raise _NotOurs
+    lines.done = True
 
 
 def _colors(name: object, opener: Callable[[], IO[bytes]], parser: Any) -> dict[str, str | None]:
@@ -288,6 +479,10 @@ _TEXT_FIELDS = (
 
 _COUNT_FIELDS = ("authors_count", "upvotes", "comments", "github_stars", "id")
 _LIST_FIELDS = ("links", "tags", "authors", "ai_keywords")
+# Every key the exporter writes for a paper (older versions wrote fewer).
+_KNOWN = frozenset(
+    (*_TEXT_FIELDS, *_COUNT_FIELDS, *_LIST_FIELDS, "starred", "read", "trashed", "citation_key")
+)
 _DAYS: dict[str, date] = {}  # publication days repeat: each is parsed once
 
 
@@ -462,7 +657,7 @@ def _key(raw: dict[str, Any]) -> str | None:
 def _store(
     s: Session,
     name: object,
-    digest: str,
+    digest: Callable[[], str],
     as_of: date,
     papers: Iterator[dict[str, Any]],
     colors: dict[str, str | None],
@@ -483,7 +678,7 @@ def _store(
                 by_key = {}
         if by_key:
             _merge_batch(s, by_key, result, seen_new, colors, keys)
-    record_import(s, name, digest, as_of, result)
+    record_import(s, name, digest(), as_of, result)  # the digest: known once all is read
     return result
 
 
