@@ -11,6 +11,7 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -207,6 +208,32 @@ def bulk_import_pragmas(session: Session) -> None:
     event.listen(session, "after_rollback", restore)
 
 
+@contextmanager
+def indexes_built_after(session: Session, tables: tuple[str, ...]) -> Iterator[None]:
+    """Drop the non-unique indexes of ``tables`` for the block, then create them again, all
+    in the session's transaction: a bulk insert into an empty table, then one sort per index,
+    costs far less than keeping ten indexes up to date row by row. The unique indexes stay
+    (they keep the rows unique, and lookups by them fast). If the block raises, nothing is
+    created again: the caller's rollback (or savepoint's) brings the indexes back, so a failed
+    import leaves the schema as it was. Elsewhere than SQLite this does nothing."""
+    conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    marks = ", ".join("?" for _ in tables)
+    found = conn.exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+        f" AND tbl_name IN ({marks}) ORDER BY name",
+        tuple(tables),
+    ).all()
+    dropped = [(n, sql) for n, sql in found if not sql.lstrip().upper().startswith("CREATE UNIQUE")]
+    for name, _sql in dropped:
+        conn.exec_driver_sql(f'DROP INDEX "{name}"')
+    yield
+    for _name, sql in dropped:
+        conn.exec_driver_sql(sql)
+
+
 # Any fixed 64-bit number, the same in every client: the key of the feed's append lock.
 FEED_LOCK_KEY = 0x70617065_72666565  # "paperfee"
 
@@ -298,35 +325,49 @@ def bulk_insert(session: Session, table: Any, rows: list[dict[str, Any]]) -> Non
         conn.execute(table.insert(), rows)
         return
     names = list(rows[0])
-    convert = [_SQLITE_TO_DB.get(type(table.c[n].type).__name__) for n in names]
     sql = (
         f'INSERT INTO "{table.name}" ({", ".join(f"{chr(34)}{n}{chr(34)}" for n in names)}) '
         f"VALUES ({', '.join('?' for _ in names)})"
     )
-    # Dates repeat a lot (one import time, few publication days): convert each value once.
-    # Only the columns with a conversion are touched per row; the rest go as they are.
-    memo: dict[Any, Any] = {}
-    special = [(i, fn) for i, fn in enumerate(convert) if fn is not None]
-    pick = itemgetter(*names)
+    # Column by column (one comprehension per column, then one zip), not a function call
+    # per row; only the columns with a conversion are touched value by value, and a value
+    # that repeats (one import time, few publication days) is converted once.
+    columns: list[Any] = []
+    for n in names:
+        values = [row[n] for row in rows]
+        fn = _SQLITE_TO_DB.get(type(table.c[n].type).__name__)
+        if fn is not None:
+            memo: dict[Any, Any] = {None: None}
+            values = [memo[v] if v in memo else memo.setdefault(v, fn(v)) for v in values]
+        columns.append(values)
+    conn.exec_driver_sql(sql, list(zip(*columns, strict=True)))
 
-    def params_of(row: dict[str, Any]) -> tuple:
-        values = pick(row)
-        if len(names) == 1:
-            values = (values,)
-        if not special:
-            return values
-        out = list(values)
-        for i, fn in special:
-            v = out[i]
-            if v is not None:
-                got = memo.get(v)
-                if got is None:
-                    got = memo[v] = fn(v)
-                out[i] = got
-        return tuple(out)
 
-    params = [params_of(row) for row in rows]
-    conn.exec_driver_sql(sql, params)
+def insert_each(
+    session: Session, table: Any, column: str, values: list[Any], same: dict[str, Any]
+) -> None:
+    """Insert one row per value of ``values`` into ``column``, every row with the ``same``
+    other columns (a feed row per paper). On SQLite this is one ``INSERT … SELECT`` over
+    ``json_each`` of the values as one JSON array (the values must be JSON scalars), not an
+    executemany of a statement per row; elsewhere :func:`bulk_insert`."""
+    if not values:
+        return
+    conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        bulk_insert(session, table, [{column: v, **same} for v in values])
+        return
+    import orjson
+
+    names = list(same)
+    params = []
+    for n in names:
+        fn = _SQLITE_TO_DB.get(type(table.c[n].type).__name__)
+        v = same[n]
+        params.append(fn(v) if fn is not None and v is not None else v)
+    cols = ", ".join(f'"{n}"' for n in (column, *names))
+    marks = "".join(", ?" for _ in names)
+    sql = f'INSERT INTO "{table.name}" ({cols}) SELECT value{marks} FROM json_each(?)'
+    conn.exec_driver_sql(sql, (*params, orjson.dumps(values).decode()))
 
 
 def _copy_rows(conn: Any, table: Any, rows: list[dict[str, Any]]) -> None:
@@ -343,10 +384,11 @@ def _copy_rows(conn: Any, table: Any, rows: list[dict[str, Any]]) -> None:
 
 
 # The storage formats of SQLAlchemy's SQLite DATE/DATETIME types, so rows written here read
-# back exactly like rows written through the ORM.
+# back exactly like rows written through the ORM. ISO format, not strftime: "%Y" writes the
+# year 999 as "999", which sorts after "2024" (and strftime is slower).
 _SQLITE_TO_DB: dict[str, Any] = {
-    "Date": lambda d: d.strftime("%Y-%m-%d"),
-    "DateTime": lambda t: t.strftime("%Y-%m-%d %H:%M:%S.%f"),
+    "Date": date.isoformat,
+    "DateTime": lambda t: t.isoformat(" ", "microseconds"),
     "Boolean": lambda b: 1 if b else 0,
 }
 

@@ -316,6 +316,9 @@ def merge(
         row["read"] = bool(r.get("read"))
         row["added_at"] = r.get("added_at") or now
         row["updated_at"] = now
+        # A backup's trashed paper comes back in the Trash (since the restore: the backup
+        # has no trash time). One already in the library keeps its own state.
+        row["trashed_at"] = now if r.get("trashed") else None
         pid = r.get("id")
         if pid and pid not in taken:
             taken.add(pid)

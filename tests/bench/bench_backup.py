@@ -1,11 +1,12 @@
 """Restore benchmark: a JSON backup of N synthetic papers into a fresh library (no index).
 
-Run: python -m tests.bench.bench_backup [N] [RUNS]   — prints JSON.
+Run: python -m tests.bench.bench_backup [N] [RUNS] [--keys]   — prints JSON.
 The backup is written in the exporter's format (``app/export/to_json.py``: the head, then
 ``papers`` one per line, then ``tags``), its papers from :mod:`tests.bench.synth` with tags,
 notes, stars and ids as a real library's backup has them. Each restore is a fresh
 subprocess, so peak memory (VmHWM) is the restore's own; wall and CPU time are both given
-(the machine is shared: CPU time is the steadier figure).
+(the machine is shared: CPU time is the steadier figure). ``--keys``: every paper carries a
+citation key, as a backup of a library once cited does (the keys' restore is then timed too).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ print(json.dumps({"seconds": t1 - t0, "cpu_seconds": c1 - c0, "papers": n,
 TAGS = ["diffusion", "llm", "vision", "to-read", "robotics", "rl", "audio", "survey"]
 
 
-def write_backup(path: Path, n: int, seed: int = 1) -> Path:
+def write_backup(path: Path, n: int, seed: int = 1, keys: bool = False) -> Path:
     """A backup of ``n`` papers in the exporter's exact layout."""
     from app.records import BACKUP_FORMAT_ID, BACKUP_VERSION
     from tests.bench.synth import papers
@@ -80,6 +81,7 @@ def write_backup(path: Path, n: int, seed: int = 1) -> Path:
                 "project_page": None,
                 "url": f"https://huggingface.co/papers/{i}",
                 "links": [f"https://github.com/x/y{i}"] if i % 5 == 0 else [],
+                "citation_key": f"paper{i}x" if keys else None,
                 "tags": [TAGS[i % 8], TAGS[(i // 8) % 8]][: 1 + i % 2] if i % 4 == 0 else [],
                 "note": f"My note on paper {i}." if i % 20 == 0 else "",
                 "starred": i % 11 == 0,
@@ -95,9 +97,9 @@ def write_backup(path: Path, n: int, seed: int = 1) -> Path:
     return path
 
 
-def main(n: int = 1_000_000, runs: int = 3) -> dict:
+def main(n: int = 1_000_000, runs: int = 3, keys: bool = False) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
-        backup = write_backup(Path(tmp) / "backup.json", n)
+        backup = write_backup(Path(tmp) / "backup.json", n, keys=keys)
         size_mb = backup.stat().st_size / 2**20
         results = []
         for r in range(runs):
@@ -114,6 +116,7 @@ def main(n: int = 1_000_000, runs: int = 3) -> dict:
     return {
         "benchmark": "backup-restore",
         "papers": n,
+        "citation_keys": keys,
         "backup_mb": round(size_mb, 1),
         "runs": runs,
         "restored": results[0]["papers"],
@@ -130,5 +133,5 @@ def main(n: int = 1_000_000, runs: int = 3) -> dict:
 
 
 if __name__ == "__main__":
-    args = [int(a) for a in sys.argv[1:3]]
-    print(json.dumps(main(*args), indent=2))
+    args = [int(a) for a in sys.argv[1:] if a.isdigit()][:2]
+    print(json.dumps(main(*args, keys="--keys" in sys.argv), indent=2))

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 
 from app.cli import main
 from app.export import Selection, export
 from app.library import Library
+from app.store.filters import PaperFilter
 from tests.conftest import SEED_AS_OF, SEEDS
 
 
@@ -97,3 +99,42 @@ def test_other_json_is_still_refused(library, tmp_path, capsys):
     assert main(["--library", str(library.path), "import", str(path)]) == 2
     err = capsys.readouterr().err
     assert "is JSON, but not Hugging Face papers data" in err and "Traceback" not in err
+
+
+def test_a_trashed_paper_comes_back_in_the_trash(seeded, tmp_path):
+    ids = seeded.paper_ids(sort="id")
+    seeded.trash_papers(ids[1:4])
+    backup = tmp_path / "all.json"
+    export(seeded, Selection(view=PaperFilter(trashed=None)), "json", backup)  # Trash too
+    with Library.open(tmp_path / "restored") as twin:
+        result = twin.import_files([backup]).files[0]
+        assert result.status == "imported" and result.new == len(ids)
+        assert twin.count(PaperFilter(trashed=True)) == 3
+        assert twin.paper_ids(PaperFilter(trashed=True), sort="id") == ids[1:4]
+        assert snapshot(twin) == snapshot(seeded)  # the live papers are the same
+        every = PaperFilter(trashed=None)
+        both = [lib.papers(lib.paper_ids(every, sort="id")) for lib in (twin, seeded)]
+        assert both[0] == both[1]  # the trashed ones too, fields and all
+
+
+def _indexes(folder) -> list[tuple[str, str]]:
+    with sqlite3.connect(folder / "library.sqlite") as db:
+        return db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index'").fetchall()
+
+
+def test_restore_into_an_empty_library_leaves_every_index(nasty, tmp_path):
+    # The non-unique indexes are dropped for the bulk insert and built after it, in the
+    # same transaction: a restored library has them all, as a new one has.
+    backup = tmp_path / "backup.json"
+    export(nasty, Selection(), "json", backup)
+    Library.open(tmp_path / "fresh").close()
+    with Library.open(tmp_path / "restored") as twin:
+        assert not twin.import_files([backup]).refused
+    assert sorted(_indexes(tmp_path / "restored")) == sorted(_indexes(tmp_path / "fresh"))
+    # a refused restore (its last paper is bad) leaves them too, and no paper
+    doc = json.loads(backup.read_text())
+    doc["papers"][-1]["upvotes"] = "many"
+    backup.write_text(json.dumps(doc))
+    with Library.open(tmp_path / "refused") as lib:
+        assert lib.import_files([backup]).refused and lib.count() == 0
+    assert sorted(_indexes(tmp_path / "refused")) == sorted(_indexes(tmp_path / "fresh"))
