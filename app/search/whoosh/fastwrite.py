@@ -3,12 +3,21 @@
 Whoosh's ``SegmentWriter`` analyses each field through generator stages and sends every
 posting through a size-accounting pool that pickles and sorts tuples (~140 bytes a posting
 held in memory), then looks up each posting's field length through three layers of column
-readers. For bulk work the text fields with positions are tokenized here in one regex pass
-per field, and each term's postings are kept packed in one ``array`` (docnum, count,
-positions: ~12 bytes a posting), encoded to Whoosh's ``Positions`` bytes only when the
-segment is written, with the field lengths read once into lists. Other fields take
-Whoosh's own analysis. Same codec, same files: readers cannot tell the difference
-(tests/app/search/test_contracts.py compares them with the stock writer's).
+readers. Here, per segment:
+
+- text fields with positions are tokenized in one regex pass per field (lower-cased in one
+  call when the text is ASCII); each word becomes a term id through one dictionary, and a
+  field keeps only a flat ``array`` of term ids (4 bytes a word) and its documents' word
+  counts;
+- fields without positions or weights (numbers, booleans, ids, tag names: Whoosh's
+  ``Existence`` format) keep flat arrays of (term id, docnum), 8 bytes a posting, with the
+  terms of repeated values cached;
+- when the segment is written, the postings are grouped with numpy (a stable argsort by
+  term rank, then split), encoded to Whoosh's ``Positions`` bytes, and written as whole
+  blocks, with the field lengths read once into arrays.
+
+Other fields take Whoosh's own analysis. Same codec, same files: readers cannot tell the
+difference (tests/app/search/test_contracts.py compares them with the stock writer's).
 """
 
 from __future__ import annotations
@@ -17,8 +26,9 @@ from array import array
 from pickle import dumps
 from typing import Any
 
+import numpy as np
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN
-from whoosh.formats import Positions
+from whoosh.formats import Existence, Positions
 from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
@@ -29,15 +39,50 @@ from app.search.whoosh.schema import ANALYZER
 SEGMENT_DOCS = 50_000  # documents per segment in bulk mode (bounds the memory used)
 
 
+class _Vocab(dict):
+    """Word -> term id, a new id for a word seen first (ids 0..n-1 in order of arrival);
+    the stop words hold the first ids, so that a kept word's id is ``>= len(stops)``."""
+
+    def __missing__(self, word: str) -> int:
+        tid = self[word] = len(self)
+        return tid
+
+
+class _TextField:
+    """One positional text field's words: term ids laid end to end, document by document."""
+
+    __slots__ = ("docnums", "lengths", "tids")
+
+    def __init__(self) -> None:
+        self.tids = array("I")
+        self.docnums = array("I")
+        self.lengths = array("I")
+
+
+class _ExistField:
+    """One ``Existence`` field's postings: (term id, docnum) pairs, in document order."""
+
+    __slots__ = ("cache", "docnums", "terms", "tids", "weight")
+
+    def __init__(self, weight: float) -> None:
+        self.terms: dict[bytes, int] = {}
+        self.tids = array("I")
+        self.docnums = array("I")
+        self.weight = weight
+        self.cache: dict[Any, list[int]] = {}  # a value -> its term ids (repeated values)
+
+
 class _TermPool:
-    """Postings grouped by (field, term), in document order as they arrive: packed
-    ``array("I")`` of (docnum, count, positions...) for positional text fields, lists of
-    (docnum, weight, value bytes) for the rest."""
+    """The postings of one segment (see the module's docstring); ``postings`` holds lists
+    of (docnum, weight, value bytes) for the terms of any other field."""
 
     def __init__(self) -> None:
         self.fieldnames: set[str] = set()
         self.postings: dict[tuple[str, bytes], list[tuple[int, float, bytes | None]]] = {}
-        self.packed: dict[tuple[str, str], array] = {}
+        self.vocab = _Vocab((w, i) for i, w in enumerate(sorted(ANALYZER.stops)))
+        self.nstops = len(self.vocab)
+        self.text: dict[str, _TextField] = {}
+        self.exist: dict[str, _ExistField] = {}
 
     def add(self, item: tuple[str, bytes, int, float, bytes | None]) -> None:
         fieldname, tbytes, docnum, weight, vbytes = item
@@ -51,43 +96,58 @@ class _TermPool:
 
     def add_text(self, fieldname: str, docnum: int, text: str) -> int:
         """Tokenize ``text`` as ``ANALYZER`` does (positions, stop words dropped without a
-        gap) and add its postings; the field length (the number of words)."""
-        stops = ANALYZER.stops
-        words: dict[str, list[int]] = {}
-        pos = 0
-        for tok in ANALYZER.expression.findall(text):
-            w = tok.lower()
-            if w in stops:
-                continue
-            got = words.get(w)
-            if got is None:
-                words[w] = [pos]
-            else:
-                got.append(pos)
-            pos += 1
-        packed = self.packed
-        for w, poses in words.items():
-            key = (fieldname, w)
-            bucket = packed.get(key)
-            if bucket is None:
-                bucket = packed[key] = array("I")
-            bucket.append(docnum)
-            bucket.append(len(poses))
-            bucket.extend(poses)
-        if words:
+        gap) and add its words; the field length (the number of words)."""
+        find = ANALYZER.expression.findall
+        # lower() first only for ASCII: elsewhere lower-casing may change what \w matches
+        words = find(text.lower()) if text.isascii() else [w.lower() for w in find(text)]
+        if not words:
+            return 0
+        keep = self.nstops.__le__
+        tids = list(filter(keep, map(self.vocab.__getitem__, words)))
+        if not tids:
+            return 0
+        tf = self.text.get(fieldname)
+        if tf is None:
+            tf = self.text[fieldname] = _TextField()
             self.fieldnames.add(fieldname)
-        return pos
+        tf.tids.extend(tids)
+        tf.docnums.append(docnum)
+        tf.lengths.append(len(tids))
+        return len(tids)
 
-    def terms(self) -> list[tuple[str, bytes, Any]]:
-        """Every (field, term bytes, bucket), in the order a segment is written."""
-        out: list[tuple[str, bytes, Any]] = [(f, t, b) for (f, t), b in self.postings.items()]
-        out += [(f, w.encode("utf-8"), b) for (f, w), b in self.packed.items()]
-        out.sort(key=lambda x: (x[0], x[1]))
-        return out
+    def add_exist(self, fieldname: str, field: Any, docnum: int, value: Any) -> None:
+        """The postings of an ``Existence`` field's value (as ``field.index`` gives them)."""
+        ef = self.exist.get(fieldname)
+        cacheable = type(value) in (int, bool)
+        ckey = (type(value), value)
+        got = ef.cache.get(ckey) if ef is not None and cacheable else None
+        if got is None:
+            got = []
+            plain = True
+            for tbytes, _freq, weight, vbytes in field.index(value):
+                if ef is None:
+                    ef = self.exist[fieldname] = _ExistField(weight)
+                    self.fieldnames.add(fieldname)
+                if vbytes or weight != ef.weight:  # not plain existence: the general way
+                    self.add((fieldname, tbytes, docnum, weight, vbytes))
+                    plain = False
+                    continue
+                tid = ef.terms.get(tbytes)
+                if tid is None:
+                    tid = ef.terms[tbytes] = len(ef.terms)
+                got.append(tid)
+            if ef is None:
+                return
+            if cacheable and plain and len(ef.cache) < 4096:
+                ef.cache[ckey] = got
+        assert ef is not None
+        ef.tids.extend(got)
+        ef.docnums.extend([docnum] * len(got))
 
     def cleanup(self) -> None:
         self.postings = {}
-        self.packed = {}
+        self.text = {}
+        self.exist = {}
 
 
 def _fast_field(field: Any) -> bool:
@@ -105,6 +165,17 @@ def _fast_field(field: Any) -> bool:
     )
 
 
+def _exist_field(field: Any) -> bool:
+    """A field whose postings are plain existence (no weights beyond the boost, no values,
+    no lengths): numbers, booleans, ids, keywords."""
+    return (
+        type(field.format) is Existence
+        and not field.scorable
+        and not field.vector
+        and not field.separate_spelling()
+    )
+
+
 class BulkSegmentWriter(SegmentWriter):
     """``SegmentWriter`` with its own tokenizing, a packed term pool, a direct write."""
 
@@ -113,6 +184,7 @@ class BulkSegmentWriter(SegmentWriter):
         self.pool.cleanup()  # the PostingPool SegmentWriter made, replaced by ours
         self.pool: Any = _TermPool()
         self._fast = {name for name, field in self.schema.items() if _fast_field(field)}
+        self._exist = {name for name, field in self.schema.items() if _exist_field(field)}
 
     def add_document(self, **fields: Any) -> None:
         if any(name.startswith("_") for name in fields):
@@ -122,6 +194,8 @@ class BulkSegmentWriter(SegmentWriter):
         schema = self.schema
         docnum = self.docnum
         pool: _TermPool = self.pool
+        fast = self._fast
+        exist = self._exist
         fieldnames = sorted(fields)
         self._check_fields(schema, fieldnames)
         perdocwriter.start_doc(docnum)
@@ -132,8 +206,10 @@ class BulkSegmentWriter(SegmentWriter):
                     continue
                 field = schema[fieldname]
                 length = 0
-                if fieldname in self._fast and isinstance(value, str):
+                if fieldname in fast and isinstance(value, str):
                     length = pool.add_text(fieldname, docnum, value)
+                elif fieldname in exist:
+                    pool.add_exist(fieldname, field, docnum, value)
                 elif field.indexed:
                     scorable = field.scorable
                     for tbytes, freq, weight, vbytes in field.index(value):
@@ -157,38 +233,49 @@ class BulkSegmentWriter(SegmentWriter):
         fw = self.fieldwriter
         schema = self.schema
         pool: _TermPool = self.pool  # type: ignore[assignment]
-        lengths: dict[str, list[int]] = {}
-        table = [byte_to_length(i) for i in range(256)]
-        current = None
+        table = np.array([byte_to_length(i) for i in range(256)], dtype=np.int64)
         folder = getattr(self.storage, "folder", None) or None
-        # the same postings as flat arrays (sidecar.py)
+        # the positional postings also as flat arrays (sidecar.py)
         flat = sidecar.Writer(folder, self.newsegment.segment_id())
-        fb = sidecar.FieldBuilder()
-        headers = array("q")
+        words: list[str] | None = None
+        rank: np.ndarray | None = None
+        others: dict[str, list[tuple[bytes, Any]]] = {}
+        for (f, t), b in pool.postings.items():
+            others.setdefault(f, []).append((t, b))
         try:
-            for fieldname, tbytes, bucket in pool.terms():
-                if fieldname != current:
-                    if current is not None:
-                        fw.finish_field()
-                        flat.add_field(fb, headers)
-                        fb, headers = sidecar.FieldBuilder(), array("q")
-                    current = fieldname
-                    fw.start_field(fieldname, schema[fieldname])
-                    col = pdr._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
-                    lengths[fieldname] = [table[b] for b in col] if col is not None else []
-                lens = lengths[fieldname]
-                fw.start_term(tbytes)
-                if isinstance(bucket, array):
-                    start = fb.add(fieldname, tbytes, bucket)
-                    fb.counts.append(_write_packed(fw._postwriter, bucket, lens, headers, start))
+            for fieldname in sorted(pool.fieldnames):
+                fw.start_field(fieldname, schema[fieldname])
+                col = pdr._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
+                lens = table[np.fromiter(col, dtype=np.uint8)] if col is not None else None
+                if fieldname in pool.text:
+                    if words is None:  # term ids in the order of their words' bytes
+                        words = [""] * len(pool.vocab)
+                        for w, i in pool.vocab.items():
+                            words[i] = w
+                        rank = np.empty(len(words), dtype=np.uint32)
+                        rank[sorted(range(len(words)), key=words.__getitem__)] = np.arange(
+                            len(words), dtype=np.uint32
+                        )
+                    assert rank is not None
+                    _write_text(fw, fieldname, pool.text.pop(fieldname), words, rank, lens, flat)
                 else:
-                    add = fw.add
-                    for docnum, weight, vbytes in bucket:
-                        add(docnum, weight, vbytes or b"", lens[docnum] if lens else 0)
-                fw.finish_term()
-            if current is not None:
+                    terms: list[tuple[bytes, Any]] = others.pop(fieldname, [])
+                    ef = pool.exist.pop(fieldname, None)
+                    if ef is not None:
+                        terms += _group_exist(ef)
+                    terms.sort(key=lambda x: x[0])
+                    for tbytes, bucket in terms:
+                        fw.start_term(tbytes)
+                        if isinstance(bucket, tuple):
+                            docs, weight = bucket
+                            _write_blocks(fw._postwriter, docs, None, weight, None, lens)
+                        else:
+                            add = fw.add
+                            for docnum, weight, vbytes in bucket:
+                                n = int(lens[docnum]) if lens is not None else 0
+                                add(docnum, weight, vbytes or b"", n)
+                        fw.finish_term()
                 fw.finish_field()
-                flat.add_field(fb, headers)
             fw.close()
             pdr.close()
             pool.cleanup()
@@ -198,44 +285,151 @@ class BulkSegmentWriter(SegmentWriter):
         flat.finish(self.docnum)
 
 
+def _group_exist(ef: _ExistField) -> list[tuple[bytes, Any]]:
+    """An ``Existence`` field's postings grouped by term: (term bytes, (docnums, weight))."""
+    tids = np.frombuffer(ef.tids, dtype=np.uint32)
+    docs = np.frombuffer(ef.docnums, dtype=np.uint32)
+    order = np.argsort(tids, kind="stable")  # documents stay in order within a term
+    docs = docs[order]
+    counts = np.bincount(tids, minlength=len(ef.terms))
+    ends = np.cumsum(counts)
+    out = []
+    for tbytes, tid in ef.terms.items():
+        if counts[tid]:
+            out.append((tbytes, (docs[ends[tid] - counts[tid] : ends[tid]], ef.weight)))
+    return out
+
+
 _ONE = [pack_uint(1) + dumps([p], 2) for p in range(1024)]  # most postings: one position
 
 
-def _write_packed(pw: Any, bucket: array, lens: list[int], headers: array, base: int) -> int:
-    """One term's packed postings, written as whole blocks: what ``add_posting`` does one
-    posting at a time (the same block contents, statistics and block boundaries). Each
-    posting's offset (``base`` + its place in ``bucket``) goes to ``headers``, for the
-    sidecar; the number of postings."""
-    ids: list[int] = []
-    weights: list[float] = []
-    values: list[bytes] = []
-    i, end = 0, len(bucket)
-    while i < end:
-        docnum, n = bucket[i], bucket[i + 1]
-        headers.append(base + i)
-        ids.append(docnum)
-        weights.append(float(n))
-        if n == 1 and bucket[i + 2] < 1024:
-            values.append(_ONE[bucket[i + 2]])
-        else:
-            poses = bucket[i + 2 : i + 2 + n]
-            deltas = [poses[0]] + [poses[k] - poses[k - 1] for k in range(1, n)]
-            values.append(pack_uint(n) + dumps(deltas, 2))  # Positions.encode
-        i += 2 + n
+def _write_text(
+    fw: Any,
+    fieldname: str,
+    tf: _TextField,
+    words: list[str],
+    rank: np.ndarray,
+    lens: np.ndarray | None,
+    flat: sidecar.Writer,
+) -> None:
+    """One positional text field's postings, grouped with numpy and written term by term
+    in the order of the terms' bytes; the same postings to the sidecar."""
+    tids = np.frombuffer(tf.tids, dtype=np.uint32)
+    counts = np.frombuffer(tf.lengths, dtype=np.uint32).astype(np.int64)
+    ndocs = len(counts)
+    starts = np.cumsum(counts) - counts
+    doc_of = np.repeat(np.arange(ndocs, dtype=np.int32), counts)
+    order = np.argsort(rank[tids], kind="stable")  # by term, then document, then position
+    del tids
+    stids = np.frombuffer(tf.tids, dtype=np.uint32)[order]
+    tf.tids = array("I")
+    sdoc = doc_of[order]
+    del doc_of
+    pos = (order - starts[sdoc]).astype(np.uint32)
+    del order
+    docnums = np.frombuffer(tf.docnums, dtype=np.uint32)
+    n = len(stids)
+    # a posting: a run of one (term, document); a term: a run of postings
+    newterm = np.empty(n, dtype=bool)
+    newterm[0] = True
+    np.not_equal(stids[1:], stids[:-1], out=newterm[1:])
+    newpost = newterm.copy()
+    newpost[1:] |= sdoc[1:] != sdoc[:-1]
+    pstart = np.flatnonzero(newpost)
+    freq = np.diff(np.append(pstart, n))
+    pdocs = docnums[sdoc[pstart]]  # each posting's docnum
+    del sdoc
+    tstart_tok = np.flatnonzero(newterm)
+    term_tids = stids[tstart_tok]
+    del stids, newterm
+    tpost = np.searchsorted(pstart, tstart_tok)  # each term's first posting
+    tnpost = np.diff(np.append(tpost, len(pstart)))
+    first = pos[pstart].astype(np.int64)
+    single = (freq == 1) & (first < 1024)
+    delta = pos.astype(np.int64)
+    delta[1:] -= delta[:-1].copy()
+    delta[pstart] = first
+    weights = freq.astype(np.float32)
+    pw = fw._postwriter
+    tp = tpost.tolist()
+    tn = tnpost.tolist()
+    tids_list = term_tids.tolist()
+    k = 0
+    while k < len(tp):  # a batch of terms at a time: their values only held in memory
+        k1 = int(np.searchsorted(tpost, tp[k] + VALUES_BATCH, side="left"))
+        k1 = max(k1, k + 1)
+        p0 = tp[k]
+        p1 = tp[k1 - 1] + tn[k1 - 1]
+        values = _values(delta, pstart[p0:p1], freq[p0:p1], first[p0:p1], single[p0:p1])
+        for j in range(k, k1):
+            fw.start_term(words[tids_list[j]].encode("utf-8"))
+            a, b = tp[j], tp[j] + tn[j]
+            _write_blocks(pw, pdocs[a:b], weights[a:b], None, values[a - p0 : b - p0], lens)
+            fw.finish_term()
+        k = k1
+    keys = [sidecar.key(fieldname, words[t].encode("utf-8")) for t in term_tids.tolist()]
+    pos_counts = np.add.reduceat(freq, tpost) if len(tpost) else freq[:0]
+    flat.add_arrays(keys, tnpost, pos_counts, pdocs, weights, pos)
+
+
+VALUES_BATCH = 1 << 16  # postings whose Whoosh values are made at a time
+_ONES = np.array([*_ONE, b""], dtype=object)
+
+
+def _values(
+    delta: np.ndarray, pstart: np.ndarray, freq: np.ndarray, first: np.ndarray, single: np.ndarray
+) -> Any:
+    """Whoosh's ``Positions`` values of some postings (``pack_uint(freq)`` and the pickle
+    of the position deltas), as an object array."""
+    values = _ONES[np.where(single, first, len(_ONE))]
+    multi = np.flatnonzero(~single)
+    if len(multi):
+        f = freq[multi]
+        s = pstart[multi]
+        offs = np.cumsum(f) - f
+        idx = np.repeat(s - offs, f) + np.arange(int(f.sum()))
+        dl = delta[idx].tolist()
+        at = 0
+        for i, n in zip(multi.tolist(), f.tolist(), strict=True):
+            values[i] = pack_uint(n) + dumps(dl[at : at + n], 2)
+            at += n
+    return values
+
+
+def _write_blocks(
+    pw: Any,
+    ids: np.ndarray,
+    weights: np.ndarray | None,
+    weight: float | None,
+    values: Any,
+    lens: np.ndarray | None,
+) -> None:
+    """One term's postings, written as whole blocks: what ``add_posting`` does one posting
+    at a time (the same block contents, statistics and block boundaries). ``weights`` per
+    posting, or one ``weight`` for all; ``values`` per posting, or none."""
     limit = pw._blocklimit
+    ids = ids.astype(np.uint32, copy=False)
     for start in range(0, len(ids), limit):
         if start:
             pw._write_block()  # a full block, followed by more (as add_posting does)
             pw._new_block()
         chunk = ids[start : start + limit]
-        pw._ids.extend(chunk)
-        w = weights[start : start + limit]
-        pw._weights.extend(w)
-        pw._values.extend(values[start : start + limit])
-        pw._maxweight = max(pw._maxweight, max(w))
-        got = [lens[d] for d in chunk if lens[d]] if lens else []
-        if got:
-            lo = min(got)
-            pw._minlength = lo if pw._minlength is None else min(pw._minlength, lo)
-            pw._maxlength = max(pw._maxlength, max(got))
-    return len(ids)
+        pw._ids.frombytes(chunk.tobytes())
+        if weights is not None:
+            w = weights[start : start + limit]
+            pw._weights.frombytes(w.tobytes())
+            top = float(w.max())
+        else:
+            assert weight is not None
+            pw._weights.extend([weight] * len(chunk))
+            top = float(weight)
+        if values is not None:
+            pw._values.extend(values[start : start + limit])
+        pw._maxweight = max(pw._maxweight, top)
+        if lens is not None:
+            got = lens[chunk]
+            got = got[got > 0]
+            if len(got):
+                lo = int(got.min())
+                pw._minlength = lo if pw._minlength is None else min(pw._minlength, lo)
+                pw._maxlength = max(pw._maxlength, int(got.max()))
