@@ -1,8 +1,9 @@
 """Search benchmark that tells the truth (issue 15), on a held-out-style synthetic library.
 
 Run: python -m tests.bench.bench_search [N] [--reuse DIR] [--skip-import] [--warm K]
-prints JSON. N papers (default 100,000). --reuse DIR keeps the library between runs
-(--skip-import then reuses the one already there).
+[--rebuild] prints JSON. N papers (default 100,000). --reuse DIR keeps the library between
+runs (--skip-import then reuses the one already there; --rebuild only times a full rebuild
+of it: papers/s, and the peak memory of each process).
 
 Measures, each next to its target:
 - end to end ``paperdesk import`` of one N-paper page (tests/bench/synth.py's held-out
@@ -290,17 +291,41 @@ def run_child(folder: Path, job: dict, warm: int) -> dict:
 # -- main ------------------------------------------------------------------------------------
 
 
+def _vm_hwm(pid: int) -> int:
+    """A process's peak resident memory so far (VmHWM), in kB; 0 when it is gone."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def rebuild(folder: Path) -> dict:
+    """A full rebuild (``lib.reindex()``): papers/s, CPU, peak memory of the process tree and
+    of each process (VmHWM: this one's, and each indexing worker's, read while it runs)."""
+    import psutil
+
     from app.library import Library
 
     lib = Library.open(folder)
     count = lib.count()
     peak = [0]
+    hwm: dict[int, int] = {}
     done = threading.Event()
 
     def watch() -> None:
+        me = psutil.Process()
         while not done.is_set():
             peak[0] = max(peak[0], _tree_rss(os.getpid()))
+            try:
+                kids = me.children(recursive=True)
+            except psutil.Error:
+                kids = []
+            for q in kids:
+                hwm[q.pid] = max(hwm.get(q.pid, 0), _vm_hwm(q.pid))
             time.sleep(0.05)
 
     th = threading.Thread(target=watch, daemon=True)
@@ -322,6 +347,10 @@ def rebuild(folder: Path) -> dict:
         "cpu_s_all_processes": round(cpu, 1),
         "papers_per_s": round(count / wall),
         "peak_rss_mb_process_tree": round(peak[0] / 2**20, 1),
+        "peak_mb_this_process": round(_vm_hwm(os.getpid()) / 1024, 1),
+        "peak_mb_each_worker": sorted(
+            (round(v / 1024, 1) for v in hwm.values() if v), reverse=True
+        ),
         "segments_files": segments,
         "target_papers_per_s": 3000,
     }
@@ -346,6 +375,13 @@ def main() -> dict:
         "cpus": os.cpu_count(),
         "load_average_1min_start": round(os.getloadavg()[0], 2),
     }
+    if "--rebuild" in args:  # only a full rebuild of the library in --reuse DIR
+        if not (folder / "library.sqlite").exists():
+            raise SystemExit("--rebuild needs --reuse DIR holding a library (run once without)")
+        out["rebuild"] = rebuild(folder)
+        out["papers"] = out["rebuild"]["papers"]
+        out["load_average_1min_end"] = round(os.getloadavg()[0], 2)
+        return out
     if "--skip-import" not in args or not (folder / "library.sqlite").exists():
         if folder.exists():
             import shutil
