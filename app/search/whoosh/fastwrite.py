@@ -22,15 +22,16 @@ difference (tests/app/search/test_contracts.py compares them with the stock writ
 
 from __future__ import annotations
 
+import zlib
 from array import array
 from pickle import dumps
 from typing import Any
 
 import numpy as np
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC
 from whoosh.formats import Existence, Positions
 from whoosh.system import pack_uint
-from whoosh.util.numeric import byte_to_length
+from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import SegmentWriter
 
 from app.search.whoosh import sidecar
@@ -396,6 +397,40 @@ def _values(
     return values
 
 
+SMALL_BLOCK = 256  # bytes: a block's pickle below this is stored uncompressed
+
+
+class _Block:
+    """What ``TermInfo.add_block`` reads of a posting block (as ``W3PostingsWriter``)."""
+
+    __slots__ = ("_maxlength", "_maxweight", "_minlength", "_weights", "ids")
+
+    def __init__(self, ids: list[int], weights: list[float], lo: Any, hi: int, top: float):
+        self.ids = ids
+        self._weights = weights
+        self._minlength = lo
+        self._maxlength = hi
+        self._maxweight = top
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def min_id(self) -> int:
+        return self.ids[0]
+
+    def max_id(self) -> int:
+        return self.ids[-1]
+
+    def min_length(self) -> Any:
+        return self._minlength
+
+    def max_length(self) -> int:
+        return self._maxlength
+
+    def max_weight(self) -> float:
+        return self._maxweight
+
+
 def _write_blocks(
     pw: Any,
     ids: np.ndarray,
@@ -404,32 +439,64 @@ def _write_blocks(
     values: Any,
     lens: np.ndarray | None,
 ) -> None:
-    """One term's postings, written as whole blocks: what ``add_posting`` does one posting
-    at a time (the same block contents, statistics and block boundaries). ``weights`` per
+    """One term's postings, written as whole blocks: what ``add_posting`` and
+    ``_write_block`` do one posting at a time (the same block contents, statistics and
+    boundaries; whoosh3's block format), except that a block whose pickle is smaller than
+    ``SMALL_BLOCK`` is stored uncompressed (its info says so; Whoosh's reader then skips
+    the decompression, as Whoosh itself meant to do below 20 bytes). ``weights`` per
     posting, or one ``weight`` for all; ``values`` per posting, or none."""
     limit = pw._blocklimit
-    ids = ids.astype(np.uint32, copy=False)
-    for start in range(0, len(ids), limit):
-        if start:
-            pw._write_block()  # a full block, followed by more (as add_posting does)
-            pw._new_block()
-        chunk = ids[start : start + limit]
-        pw._ids.frombytes(chunk.tobytes())
-        if weights is not None:
-            w = weights[start : start + limit]
-            pw._weights.frombytes(w.tobytes())
-            top = float(w.max())
+    postfile = pw._postfile
+    terminfo = pw._terminfo
+    fixed = pw._format.fixed_value_size()
+    n = len(ids)
+    allids = ids.astype(np.int64)
+    deltas = np.diff(allids, prepend=0).tolist()
+    idl = allids.tolist()
+    wl = weights.tolist() if weights is not None else None
+    ll = lens[allids].tolist() if lens is not None else None
+    for start in range(0, n, limit):
+        end = min(n, start + limit)
+        if not pw._blockcount:
+            postfile.write(WHOOSH3_HEADER_MAGIC)
+        bids = idl[start:end]
+        if wl is not None:
+            bw = wl[start:end]
+            top, least = max(bw), min(bw)
+            if least == 1.0 and top == 1.0:  # as W3PostingsWriter._mini_weights
+                mini_w: Any = None
+            elif least == top:
+                mini_w = bw[0]
+            else:
+                mini_w = tuple(bw)
         else:
             assert weight is not None
-            pw._weights.extend([weight] * len(chunk))
-            top = float(weight)
-        if values is not None:
-            pw._values.extend(values[start : start + limit])
-        pw._maxweight = max(pw._maxweight, top)
-        if lens is not None:
-            got = lens[chunk]
-            got = got[got > 0]
-            if len(got):
-                lo = int(got.min())
-                pw._minlength = lo if pw._minlength is None else min(pw._minlength, lo)
-                pw._maxlength = max(pw._maxlength, int(got.max()))
+            bw = [float(np.float32(weight))] * (end - start)  # as array("f") holds it
+            top = weight
+            mini_w = None if weight == 1.0 else weight
+        lo: Any = None
+        hi = 0
+        if ll is not None:
+            got = [x for x in ll[start:end] if x]
+            if got:
+                lo, hi = min(got), max(got)
+        terminfo.add_block(_Block(bids, bw, lo, hi, top))
+        if values is None or fixed == 0:
+            vs: Any = None
+        elif fixed is None or fixed < 0:
+            vs = tuple(values[start:end])
+        else:
+            vs = b"".join(values[start:end])
+        bd = deltas[start:end]
+        bd[0] = bids[0]  # each block's deltas start from 0 (whoosh3's delta_encode)
+        databytes = dumps((tuple(bd), mini_w, vs), 2)
+        comp = pw._compression if len(databytes) >= SMALL_BLOCK else 0
+        if comp:
+            databytes = zlib.compress(databytes, comp)
+        info = (end - start, bids[-1], top, comp, length_to_byte(lo), length_to_byte(hi))
+        infobytes = dumps(info, 2)
+        size = len(infobytes) + len(databytes)
+        postfile.write_int(-size if end == n else size)  # the last block: negative
+        postfile.write(infobytes)
+        postfile.write(databytes)
+        pw._blockcount += 1
