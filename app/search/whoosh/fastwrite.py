@@ -262,14 +262,24 @@ class BulkSegmentWriter(SegmentWriter):
                 else:
                     terms: list[tuple[bytes, Any]] = others.pop(fieldname, [])
                     ef = pool.exist.pop(fieldname, None)
+                    idl: list[int] = []
+                    dl: list[int] = []
+                    ll: list[int] | None = None
                     if ef is not None:
-                        terms += _group_exist(ef)
+                        grouped, sdocs = _group_exist(ef)
+                        terms += grouped
+                        idl, dl = sdocs.tolist(), _deltas(sdocs)
+                        ll = lens[sdocs].tolist() if lens is not None else None
                     terms.sort(key=lambda x: x[0])
                     for tbytes, bucket in terms:
                         fw.start_term(tbytes)
                         if isinstance(bucket, tuple):
-                            docs, weight = bucket
-                            _write_blocks(fw._postwriter, docs, None, weight, None, lens)
+                            assert ef is not None
+                            a, b = bucket
+                            lb = ll[a:b] if ll is not None else None
+                            _write_blocks(
+                                fw._postwriter, idl[a:b], dl[a:b], None, ef.weight, None, lb
+                            )
                         else:
                             add = fw.add
                             for docnum, weight, vbytes in bucket:
@@ -286,19 +296,28 @@ class BulkSegmentWriter(SegmentWriter):
         flat.finish(self.docnum)
 
 
-def _group_exist(ef: _ExistField) -> list[tuple[bytes, Any]]:
-    """An ``Existence`` field's postings grouped by term: (term bytes, (docnums, weight))."""
+def _group_exist(ef: _ExistField) -> tuple[list[tuple[bytes, Any]], np.ndarray]:
+    """An ``Existence`` field's postings grouped by term: (term bytes, (first, end)) into
+    the docnums sorted by term (returned too)."""
     tids = np.frombuffer(ef.tids, dtype=np.uint32)
     docs = np.frombuffer(ef.docnums, dtype=np.uint32)
     order = np.argsort(tids, kind="stable")  # documents stay in order within a term
-    docs = docs[order]
-    counts = np.bincount(tids, minlength=len(ef.terms))
-    ends = np.cumsum(counts)
+    docs = docs[order].astype(np.int64)
+    counts = np.bincount(tids, minlength=len(ef.terms)).tolist()
+    ends = np.cumsum(counts).tolist()
     out = []
     for tbytes, tid in ef.terms.items():
         if counts[tid]:
-            out.append((tbytes, (docs[ends[tid] - counts[tid] : ends[tid]], ef.weight)))
-    return out
+            out.append((tbytes, (ends[tid] - counts[tid], ends[tid])))
+    return out, docs
+
+
+def _deltas(docs: np.ndarray) -> list[int]:
+    """Each docnum minus the one before (the first as it is): whoosh3's delta_encode."""
+    d = docs.astype(np.int64)
+    if len(d) > 1:
+        d[1:] -= d[:-1].copy()
+    return d.tolist()
 
 
 _ONE = [pack_uint(1) + dumps([p], 2) for p in range(1024)]  # most postings: one position
@@ -362,10 +381,14 @@ def _write_text(
         p0 = tp[k]
         p1 = tp[k1 - 1] + tn[k1 - 1]
         values = _values(delta, pstart[p0:p1], freq[p0:p1], first[p0:p1], single[p0:p1])
+        bdocs = pdocs[p0:p1]
+        idl, dl, wl = bdocs.tolist(), _deltas(bdocs), weights[p0:p1].tolist()
+        ll = lens[bdocs].tolist() if lens is not None else None
         for j in range(k, k1):
             fw.start_term(words[tids_list[j]].encode("utf-8"))
-            a, b = tp[j], tp[j] + tn[j]
-            _write_blocks(pw, pdocs[a:b], weights[a:b], None, values[a - p0 : b - p0], lens)
+            a, b = tp[j] - p0, tp[j] + tn[j] - p0
+            lb = ll[a:b] if ll is not None else None
+            _write_blocks(pw, idl[a:b], dl[a:b], wl[a:b], None, values[a:b], lb)
             fw.finish_term()
         k = k1
     keys = [sidecar.key(fieldname, words[t].encode("utf-8")) for t in term_tids.tolist()]
@@ -433,28 +456,26 @@ class _Block:
 
 def _write_blocks(
     pw: Any,
-    ids: np.ndarray,
-    weights: np.ndarray | None,
+    idl: list[int],
+    deltas: list[int],
+    wl: list[float] | None,
     weight: float | None,
     values: Any,
-    lens: np.ndarray | None,
+    ll: list[int] | None,
 ) -> None:
     """One term's postings, written as whole blocks: what ``add_posting`` and
     ``_write_block`` do one posting at a time (the same block contents, statistics and
     boundaries; whoosh3's block format), except that a block whose pickle is smaller than
     ``SMALL_BLOCK`` is stored uncompressed (its info says so; Whoosh's reader then skips
-    the decompression, as Whoosh itself meant to do below 20 bytes). ``weights`` per
-    posting, or one ``weight`` for all; ``values`` per posting, or none."""
+    the decompression, as Whoosh itself meant to do below 20 bytes). ``idl``: docnums,
+    ``deltas`` (see ``_deltas``; each block's first is replaced by its docnum), ``wl`` the
+    weights or one ``weight`` for all, ``values`` or none, ``ll`` the field lengths."""
     limit = pw._blocklimit
     postfile = pw._postfile
     terminfo = pw._terminfo
     fixed = pw._format.fixed_value_size()
-    n = len(ids)
-    allids = ids.astype(np.int64)
-    deltas = np.diff(allids, prepend=0).tolist()
-    idl = allids.tolist()
-    wl = weights.tolist() if weights is not None else None
-    ll = lens[allids].tolist() if lens is not None else None
+    n = len(idl)
+    w32 = float(np.float32(weight)) if weight is not None else 0.0  # as array("f") holds it
     for start in range(0, n, limit):
         end = min(n, start + limit)
         if not pw._blockcount:
@@ -471,9 +492,9 @@ def _write_blocks(
                 mini_w = tuple(bw)
         else:
             assert weight is not None
-            bw = [float(np.float32(weight))] * (end - start)  # as array("f") holds it
+            bw = [w32] * (end - start)
             top = weight
-            mini_w = None if weight == 1.0 else weight
+            mini_w = None if w32 == 1.0 else w32
         lo: Any = None
         hi = 0
         if ll is not None:
