@@ -250,13 +250,14 @@ class BulkSegmentWriter(SegmentWriter):
                 lens = table[np.fromiter(col, dtype=np.uint8)] if col is not None else None
                 if fieldname in pool.text:
                     if words is None:  # term ids in the order of their words' bytes
-                        words = [""] * len(pool.vocab)
+                        byid = [""] * len(pool.vocab)
                         for w, i in pool.vocab.items():
-                            words[i] = w
-                        rank = np.empty(len(words), dtype=np.uint32)
-                        rank[sorted(range(len(words)), key=words.__getitem__)] = np.arange(
-                            len(words), dtype=np.uint32
-                        )
+                            byid[i] = w
+                        ranked = sorted(range(len(byid)), key=byid.__getitem__)
+                        words = [byid[i] for i in ranked]
+                        rank = np.empty(len(byid), dtype=np.uint32)
+                        rank[ranked] = np.arange(len(byid), dtype=np.uint32)
+                        del byid, ranked
                     assert rank is not None
                     _write_text(fw, fieldname, pool.text.pop(fieldname), words, rank, lens, flat)
                 else:
@@ -323,31 +324,55 @@ def _deltas(docs: np.ndarray) -> list[int]:
 _ONE = [pack_uint(1) + dumps([p], 2) for p in range(1024)]  # most postings: one position
 
 
+TOKENS_BATCH = 1 << 20  # words of a text field grouped at a time (bounds the memory used)
+
+
 def _write_text(
     fw: Any,
     fieldname: str,
     tf: _TextField,
-    words: list[str],
+    by_rank: list[str],
     rank: np.ndarray,
     lens: np.ndarray | None,
     flat: sidecar.Writer,
 ) -> None:
     """One positional text field's postings, grouped with numpy and written term by term
-    in the order of the terms' bytes; the same postings to the sidecar."""
-    tids = np.frombuffer(tf.tids, dtype=np.uint32)
-    counts = np.frombuffer(tf.lengths, dtype=np.uint32).astype(np.int64)
-    ndocs = len(counts)
-    starts = np.cumsum(counts) - counts
-    doc_of = np.repeat(np.arange(ndocs, dtype=np.int32), counts)
-    order = np.argsort(rank[tids], kind="stable")  # by term, then document, then position
-    del tids
-    stids = np.frombuffer(tf.tids, dtype=np.uint32)[order]
+    in the order of the terms' bytes (``rank``: a term id's place in that order, ``by_rank``
+    the words in it), a range of terms of at most ~``TOKENS_BATCH`` words at a time; the
+    same postings to the sidecar."""
+    rk = rank[np.frombuffer(tf.tids, dtype=np.uint32)]
     tf.tids = array("I")
-    sdoc = doc_of[order]
-    del doc_of
-    pos = (order - starts[sdoc]).astype(np.uint32)
-    del order
+    counts = np.frombuffer(tf.lengths, dtype=np.uint32).astype(np.int64)
+    starts = np.cumsum(counts) - counts  # each document's first word (every one has some)
     docnums = np.frombuffer(tf.docnums, dtype=np.uint32)
+    cum = np.cumsum(np.bincount(rk, minlength=len(by_rank)))
+    lo = 0
+    while lo < len(by_rank):
+        done = int(cum[lo - 1]) if lo else 0
+        hi = max(lo + 1, int(np.searchsorted(cum, done + TOKENS_BATCH, side="right")))
+        if int(cum[hi - 1]) > done:
+            idx = np.flatnonzero((rk >= lo) & (rk < hi))  # in word order
+            order = idx[np.argsort(rk[idx], kind="stable")]  # by term, document, position
+            del idx
+            _write_terms(fw, fieldname, rk[order], order, starts, docnums, by_rank, lens, flat)
+        lo = hi
+
+
+def _write_terms(
+    fw: Any,
+    fieldname: str,
+    stids: np.ndarray,
+    order: np.ndarray,
+    starts: np.ndarray,
+    docnums: np.ndarray,
+    by_rank: list[str],
+    lens: np.ndarray | None,
+    flat: sidecar.Writer,
+) -> None:
+    """Write the postings of some terms: their words (``order``: the words' places in the
+    field, grouped by term rank ``stids``)."""
+    sdoc = np.searchsorted(starts, order, side="right") - 1
+    pos = (order - starts[sdoc]).astype(np.uint32)
     n = len(stids)
     # a posting: a run of one (term, document); a term: a run of postings
     newterm = np.empty(n, dtype=bool)
@@ -361,7 +386,6 @@ def _write_text(
     del sdoc
     tstart_tok = np.flatnonzero(newterm)
     term_tids = stids[tstart_tok]
-    del stids, newterm
     tpost = np.searchsorted(pstart, tstart_tok)  # each term's first posting
     tnpost = np.diff(np.append(tpost, len(pstart)))
     first = pos[pstart].astype(np.int64)
@@ -373,7 +397,7 @@ def _write_text(
     pw = fw._postwriter
     tp = tpost.tolist()
     tn = tnpost.tolist()
-    tids_list = term_tids.tolist()
+    terms = [by_rank[t].encode("utf-8") for t in term_tids.tolist()]
     k = 0
     while k < len(tp):  # a batch of terms at a time: their values only held in memory
         k1 = int(np.searchsorted(tpost, tp[k] + VALUES_BATCH, side="left"))
@@ -385,14 +409,14 @@ def _write_text(
         idl, dl, wl = bdocs.tolist(), _deltas(bdocs), weights[p0:p1].tolist()
         ll = lens[bdocs].tolist() if lens is not None else None
         for j in range(k, k1):
-            fw.start_term(words[tids_list[j]].encode("utf-8"))
+            fw.start_term(terms[j])
             a, b = tp[j] - p0, tp[j] + tn[j] - p0
             lb = ll[a:b] if ll is not None else None
             _write_blocks(pw, idl[a:b], dl[a:b], wl[a:b], None, values[a:b], lb)
             fw.finish_term()
         k = k1
-    keys = [sidecar.key(fieldname, words[t].encode("utf-8")) for t in term_tids.tolist()]
-    pos_counts = np.add.reduceat(freq, tpost) if len(tpost) else freq[:0]
+    keys = [sidecar.key(fieldname, t) for t in terms]
+    pos_counts = np.add.reduceat(freq, tpost)
     flat.add_arrays(keys, tnpost, pos_counts, pdocs, weights, pos)
 
 
