@@ -324,7 +324,7 @@ def _deltas(docs: np.ndarray) -> list[int]:
 _ONE = [pack_uint(1) + dumps([p], 2) for p in range(1024)]  # most postings: one position
 
 
-TOKENS_BATCH = 1 << 20  # words of a text field grouped at a time (bounds the memory used)
+TOKENS_BATCH = 1 << 18  # words of a text field grouped at a time (bounds the memory used)
 
 
 def _write_text(
