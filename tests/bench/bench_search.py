@@ -132,6 +132,15 @@ def _tree_rss(pid: int) -> int:
     return total
 
 
+def _tree_pids(pid: int) -> list[int]:
+    import psutil
+
+    try:
+        return [pid, *(q.pid for q in psutil.Process(pid).children(recursive=True))]
+    except psutil.Error:
+        return []
+
+
 def import_page(folder: Path, n: int) -> dict:
     """``paperdesk import`` of one n-paper page: wall, CPU, peak RSS (it returns searchable)."""
     from tests.bench.synth import AS_OF, write_heldout_page
@@ -145,8 +154,11 @@ def import_page(folder: Path, n: int) -> dict:
         t0 = time.perf_counter()
         p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         peak_tree = 0
+        hwm: dict[int, int] = {}
         while p.poll() is None:
             peak_tree = max(peak_tree, _tree_rss(p.pid))
+            for pid in _tree_pids(p.pid):
+                hwm[pid] = max(hwm.get(pid, 0), _vm_hwm(pid))
             time.sleep(0.05)
         wall = time.perf_counter() - t0
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -158,6 +170,10 @@ def import_page(folder: Path, n: int) -> dict:
         "cpu_s_all_processes": round(cpu, 1),
         "peak_rss_mb_largest_process": round(after.ru_maxrss / 1024, 1),
         "peak_rss_mb_process_tree": round(peak_tree / 2**20, 1),
+        "peak_mb_import_process": round(hwm.get(p.pid, 0) / 1024, 1),
+        "peak_mb_each_worker": sorted(
+            (round(v / 1024, 1) for k, v in hwm.items() if k != p.pid and v), reverse=True
+        ),
         "target_wall_s": 45,
         "target_mb": 500,
     }
