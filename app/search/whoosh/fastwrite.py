@@ -462,6 +462,7 @@ def _values(
 
 
 SMALL_BLOCK = 256  # bytes: a block's pickle below this is stored uncompressed
+BLOCK_COMPRESSION = 1  # zlib level of the others (Whoosh's 3 costs ~1.5x the time)
 
 
 class _Block:
@@ -507,8 +508,9 @@ def _write_blocks(
     """One term's postings, written as whole blocks: what ``add_posting`` and
     ``_write_block`` do one posting at a time (the same block contents, statistics and
     boundaries; whoosh3's block format), except that a block whose pickle is smaller than
-    ``SMALL_BLOCK`` is stored uncompressed (its info says so; Whoosh's reader then skips
-    the decompression, as Whoosh itself meant to do below 20 bytes). ``idl``: docnums,
+    ``SMALL_BLOCK`` is stored uncompressed and others at zlib level ``BLOCK_COMPRESSION``
+    (a block's info holds its level; Whoosh's reader decompresses any, and skips level 0,
+    as Whoosh itself meant to do below 20 bytes). ``idl``: docnums,
     ``deltas`` (see ``_deltas``; each block's first is replaced by its docnum), ``wl`` the
     weights or one ``weight`` for all, ``values`` or none, ``ll`` the field lengths."""
     limit = pw._blocklimit
@@ -552,7 +554,7 @@ def _write_blocks(
         bd = deltas[start:end]
         bd[0] = bids[0]  # each block's deltas start from 0 (whoosh3's delta_encode)
         databytes = dumps((tuple(bd), mini_w, vs), 2)
-        comp = pw._compression if len(databytes) >= SMALL_BLOCK else 0
+        comp = min(pw._compression, BLOCK_COMPRESSION) if len(databytes) >= SMALL_BLOCK else 0
         if comp:
             databytes = zlib.compress(databytes, comp)
         info = (end - start, bids[-1], top, comp, length_to_byte(lo), length_to_byte(hi))
