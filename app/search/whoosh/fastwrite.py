@@ -523,9 +523,10 @@ def _write_blocks(
         end = min(n, start + limit)
         if not pw._blockcount:
             postfile.write(WHOOSH3_HEADER_MAGIC)
-        bids = idl[start:end]
+        whole = start == 0 and end == n  # most terms: one block, no copies
+        bids = idl if whole else idl[start:end]
         if wl is not None:
-            bw = wl[start:end]
+            bw = wl if whole else wl[start:end]
             top, least = max(bw), min(bw)
             if least == 1.0 and top == 1.0:  # as W3PostingsWriter._mini_weights
                 mini_w: Any = None
@@ -541,7 +542,7 @@ def _write_blocks(
         lo: Any = None
         hi = 0
         if ll is not None:
-            got = [x for x in ll[start:end] if x]
+            got = [x for x in (ll if whole else ll[start:end]) if x]
             if got:
                 lo, hi = min(got), max(got)
         terminfo.add_block(_Block(bids, bw, lo, hi, top))
@@ -551,7 +552,7 @@ def _write_blocks(
             vs = tuple(values[start:end])
         else:
             vs = b"".join(values[start:end])
-        bd = deltas[start:end]
+        bd = deltas if whole else deltas[start:end]  # (the caller's own copy)
         bd[0] = bids[0]  # each block's deltas start from 0 (whoosh3's delta_encode)
         databytes = dumps((tuple(bd), mini_w, vs), 2)
         comp = min(pw._compression, BLOCK_COMPRESSION) if len(databytes) >= SMALL_BLOCK else 0
