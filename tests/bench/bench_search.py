@@ -132,6 +132,16 @@ def _tree_rss(pid: int) -> int:
     return total
 
 
+def _is_worker(pid: int) -> bool:
+    """An indexing worker (after its exec: a child between fork and exec still shows its
+    parent's memory)."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return b"app.search.whoosh.bulk" in f.read()
+    except OSError:
+        return False
+
+
 def _tree_pids(pid: int) -> list[int]:
     import psutil
 
@@ -158,7 +168,7 @@ def import_page(folder: Path, n: int) -> dict:
         seen: list[float] = []  # when the indexing workers were seen running
         while p.poll() is None:
             peak_tree = max(peak_tree, _tree_rss(p.pid))
-            pids = _tree_pids(p.pid)
+            pids = [p.pid, *(q for q in _tree_pids(p.pid)[1:] if _is_worker(q))]
             if len(pids) > 1:
                 seen.append(time.perf_counter() - t0)
             for pid in pids:
@@ -339,23 +349,27 @@ def rebuild(folder: Path) -> dict:
     hwm: dict[int, int] = {}
     done = threading.Event()
 
+    seen: list[float] = []
+
     def watch() -> None:
         me = psutil.Process()
         while not done.is_set():
             peak[0] = max(peak[0], _tree_rss(os.getpid()))
             try:
-                kids = me.children(recursive=True)
+                kids = [q.pid for q in me.children(recursive=True) if _is_worker(q.pid)]
             except psutil.Error:
                 kids = []
-            for q in kids:
-                hwm[q.pid] = max(hwm.get(q.pid, 0), _vm_hwm(q.pid))
+            if kids:
+                seen.append(time.perf_counter() - t0)
+            for pid in kids:
+                hwm[pid] = max(hwm.get(pid, 0), _vm_hwm(pid))
             time.sleep(0.05)
 
-    th = threading.Thread(target=watch, daemon=True)
-    th.start()
     c0 = time.process_time()
     ch0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
+    th = threading.Thread(target=watch, daemon=True)
+    th.start()
     lib.reindex()
     wall = time.perf_counter() - t0
     done.set()
@@ -370,7 +384,8 @@ def rebuild(folder: Path) -> dict:
         "cpu_s_all_processes": round(cpu, 1),
         "papers_per_s": round(count / wall),
         "peak_rss_mb_process_tree": round(peak[0] / 2**20, 1),
-        "peak_mb_this_process": round(_vm_hwm(os.getpid()) / 1024, 1),
+        "peak_mb_this_process": round(_vm_hwm(os.getpid()) / 1024, 1),  # the page too
+        "index_workers_from_to_s": [round(seen[0], 1), round(seen[-1], 1)] if seen else None,
         "peak_mb_each_worker": sorted(
             (round(v / 1024, 1) for v in hwm.values() if v), reverse=True
         ),
