@@ -1,8 +1,9 @@
 """Search benchmark that tells the truth (issue 15), on a held-out-style synthetic library.
 
 Run: python -m tests.bench.bench_search [N] [--reuse DIR] [--skip-import] [--warm K]
-prints JSON. N papers (default 100,000). --reuse DIR keeps the library between runs
-(--skip-import then reuses the one already there).
+[--rebuild] prints JSON. N papers (default 100,000). --reuse DIR keeps the library between
+runs (--skip-import then reuses the one already there; --rebuild only times a full rebuild
+of it: papers/s, and the peak memory of each process).
 
 Measures, each next to its target:
 - end to end ``paperdesk import`` of one N-paper page (tests/bench/synth.py's held-out
@@ -131,6 +132,25 @@ def _tree_rss(pid: int) -> int:
     return total
 
 
+def _is_worker(pid: int) -> bool:
+    """An indexing worker (after its exec: a child between fork and exec still shows its
+    parent's memory)."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return b"app.search.whoosh.bulk" in f.read()
+    except OSError:
+        return False
+
+
+def _tree_pids(pid: int) -> list[int]:
+    import psutil
+
+    try:
+        return [pid, *(q.pid for q in psutil.Process(pid).children(recursive=True))]
+    except psutil.Error:
+        return []
+
+
 def import_page(folder: Path, n: int) -> dict:
     """``paperdesk import`` of one n-paper page: wall, CPU, peak RSS (it returns searchable)."""
     from tests.bench.synth import AS_OF, write_heldout_page
@@ -144,8 +164,15 @@ def import_page(folder: Path, n: int) -> dict:
         t0 = time.perf_counter()
         p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         peak_tree = 0
+        hwm: dict[int, int] = {}
+        seen: list[float] = []  # when the indexing workers were seen running
         while p.poll() is None:
             peak_tree = max(peak_tree, _tree_rss(p.pid))
+            pids = [p.pid, *(q for q in _tree_pids(p.pid)[1:] if _is_worker(q))]
+            if len(pids) > 1:
+                seen.append(time.perf_counter() - t0)
+            for pid in pids:
+                hwm[pid] = max(hwm.get(pid, 0), _vm_hwm(pid))
             time.sleep(0.05)
         wall = time.perf_counter() - t0
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -155,8 +182,15 @@ def import_page(folder: Path, n: int) -> dict:
     return {
         "wall_s": round(wall, 1),
         "cpu_s_all_processes": round(cpu, 1),
-        "peak_rss_mb_largest_process": round(after.ru_maxrss / 1024, 1),
+        # VmHWM sampled while each runs: ru_maxrss of children also counts this process's
+        # own memory (the generated page) that a child shares between fork and exec
+        "peak_rss_mb_largest_process": round(max(hwm.values(), default=0) / 1024, 1),
         "peak_rss_mb_process_tree": round(peak_tree / 2**20, 1),
+        "peak_mb_import_process": round(hwm.get(p.pid, 0) / 1024, 1),
+        "index_workers_from_to_s": [round(seen[0], 1), round(seen[-1], 1)] if seen else None,
+        "peak_mb_each_worker": sorted(
+            (round(v / 1024, 1) for k, v in hwm.items() if k != p.pid and v), reverse=True
+        ),
         "target_wall_s": 45,
         "target_mb": 500,
     }
@@ -290,24 +324,52 @@ def run_child(folder: Path, job: dict, warm: int) -> dict:
 # -- main ------------------------------------------------------------------------------------
 
 
+def _vm_hwm(pid: int) -> int:
+    """A process's peak resident memory so far (VmHWM), in kB; 0 when it is gone."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def rebuild(folder: Path) -> dict:
+    """A full rebuild (``lib.reindex()``): papers/s, CPU, peak memory of the process tree and
+    of each process (VmHWM: this one's, and each indexing worker's, read while it runs)."""
+    import psutil
+
     from app.library import Library
 
     lib = Library.open(folder)
     count = lib.count()
     peak = [0]
+    hwm: dict[int, int] = {}
     done = threading.Event()
 
+    seen: list[float] = []
+
     def watch() -> None:
+        me = psutil.Process()
         while not done.is_set():
             peak[0] = max(peak[0], _tree_rss(os.getpid()))
+            try:
+                kids = [q.pid for q in me.children(recursive=True) if _is_worker(q.pid)]
+            except psutil.Error:
+                kids = []
+            if kids:
+                seen.append(time.perf_counter() - t0)
+            for pid in kids:
+                hwm[pid] = max(hwm.get(pid, 0), _vm_hwm(pid))
             time.sleep(0.05)
 
-    th = threading.Thread(target=watch, daemon=True)
-    th.start()
     c0 = time.process_time()
     ch0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
+    th = threading.Thread(target=watch, daemon=True)
+    th.start()
     lib.reindex()
     wall = time.perf_counter() - t0
     done.set()
@@ -322,6 +384,11 @@ def rebuild(folder: Path) -> dict:
         "cpu_s_all_processes": round(cpu, 1),
         "papers_per_s": round(count / wall),
         "peak_rss_mb_process_tree": round(peak[0] / 2**20, 1),
+        "peak_mb_this_process": round(_vm_hwm(os.getpid()) / 1024, 1),  # the page too
+        "index_workers_from_to_s": [round(seen[0], 1), round(seen[-1], 1)] if seen else None,
+        "peak_mb_each_worker": sorted(
+            (round(v / 1024, 1) for v in hwm.values() if v), reverse=True
+        ),
         "segments_files": segments,
         "target_papers_per_s": 3000,
     }
@@ -346,6 +413,13 @@ def main() -> dict:
         "cpus": os.cpu_count(),
         "load_average_1min_start": round(os.getloadavg()[0], 2),
     }
+    if "--rebuild" in args:  # only a full rebuild of the library in --reuse DIR
+        if not (folder / "library.sqlite").exists():
+            raise SystemExit("--rebuild needs --reuse DIR holding a library (run once without)")
+        out["rebuild"] = rebuild(folder)
+        out["papers"] = out["rebuild"]["papers"]
+        out["load_average_1min_end"] = round(os.getloadavg()[0], 2)
+        return out
     if "--skip-import" not in args or not (folder / "library.sqlite").exists():
         if folder.exists():
             import shutil

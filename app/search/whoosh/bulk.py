@@ -37,6 +37,7 @@ from app.search.whoosh.schema import INDEX_NAME, document
 # file, because opening a compound segment copies it whole into memory (BufferFile).
 WRITER_OPTIONS: dict[str, Any] = {"compound": False, "limitmb": 256}
 WORKER_MIN = 2000  # papers per worker at least (a process costs ~0.5 s to start)
+WORKER_CACHE_KIB = 8192  # the SQLite page cache of a worker's connection
 PARENT_ENV = "PAPERDESK_INDEX_PARENT"  # the parent's pid: the worker ends when it goes
 
 
@@ -55,6 +56,17 @@ def work(db_path: str, index_dir: str, ids: list[int], say: Callable[[str], None
     from db import is_url, make_engine
 
     engine = make_engine(db_path if is_url(db_path) else Path(db_path))  # a team library: URL
+    if not is_url(db_path):
+        # one pass over the papers in id order: the window's large page cache (64 MB, per
+        # connection) would only add to this process's memory
+        from sqlalchemy import event
+
+        @event.listens_for(engine, "connect")
+        def _small_cache(dbapi_conn: Any, _record: Any) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute(f"PRAGMA cache_size = -{WORKER_CACHE_KIB}")
+            cur.close()
+
     try:
         ix = whoosh_index.open_dir(index_dir, indexname=INDEX_NAME)
         segments = []

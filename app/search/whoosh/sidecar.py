@@ -48,30 +48,6 @@ def _name(segid: str, what: str) -> str:
     return f"{segid}{PREFIX}{what}" + (".json" if what == "meta" else ".npy")
 
 
-class FieldBuilder:
-    """One field's packed buckets (see fastwrite's ``_TermPool.packed``), turned into flat
-    arrays: ``headers`` are the offsets of each posting's (docnum, count) in the field's
-    buckets laid end to end."""
-
-    def __init__(self) -> None:
-        self.keys: list[int] = []
-        self.counts: list[int] = []
-        self.buckets: list[Any] = []
-        self.base = 0  # length of the buckets so far
-
-    def add(self, field: str, term: bytes, bucket: Any) -> int:
-        """Record one term (its number of postings then goes to ``counts``); the offset
-        its bucket starts at."""
-        start = self.base
-        self.keys.append(key(field, term))
-        self.buckets.append(bucket)
-        self.base += len(bucket)
-        return start
-
-
-BATCH = 1 << 22  # uint32 values of packed postings turned into flat arrays at a time
-
-
 class Writer:
     """Streams the fields of one segment into the sidecar's files, a batch of terms at a
     time (memory: one batch, not a second copy of the postings); ``finish`` writes the
@@ -116,46 +92,28 @@ class Writer:
                         pass
         self.folder = None
 
-    def add_field(self, fb: FieldBuilder, headers: Any) -> None:
-        if self.folder is None or not fb.buckets:
+    def add_arrays(
+        self, keys: list[int], counts: Any, pos_counts: Any, docs: Any, tf: Any, pos: Any
+    ) -> None:
+        """Many terms' postings laid end to end: ``keys`` (see ``key``), each term's number
+        of postings and of positions, then every posting's docnum, frequency, positions."""
+        if self.folder is None or not keys:
             return
         try:
-            self._add_field(fb, np.frombuffer(headers, dtype=np.int64))
+            d = np.asarray(docs, dtype=np.int32)
+            t = np.asarray(tf, dtype=np.float32)
+            q = np.asarray(pos, dtype=np.uint32)
+            self.raw["docs"].write(d.tobytes())
+            self.raw["tf"].write(t.tobytes())
+            self.raw["pos"].write(q.tobytes())
+            self.sizes["docs"] += len(d)
+            self.sizes["tf"] += len(t)
+            self.sizes["pos"] += len(q)
+            self.keys += keys
+            self.counts += np.asarray(counts, dtype=np.int64).tolist()
+            self.pos_counts += np.asarray(pos_counts, dtype=np.int64).tolist()
         except Exception as exc:
             self._fail(exc)
-
-    def _add_field(self, fb: FieldBuilder, hdr_all: np.ndarray) -> None:
-        counts_all = np.asarray(fb.counts, dtype=np.int64)
-        post_ends = np.cumsum(counts_all)
-        j = 0
-        off = 0  # offset of term j's bucket in the field's buckets laid end to end
-        while j < len(fb.buckets):
-            k, size = j, 0
-            while k < len(fb.buckets) and (size == 0 or size + len(fb.buckets[k]) <= BATCH):
-                size += len(fb.buckets[k])
-                k += 1
-            flat = np.concatenate([np.frombuffer(b, dtype=np.uint32) for b in fb.buckets[j:k]])
-            p0 = int(post_ends[j - 1]) if j else 0
-            p1 = int(post_ends[k - 1])
-            hdr = hdr_all[p0:p1] - off
-            tf = flat[hdr + 1]
-            keep = np.ones(len(flat), dtype=bool)
-            keep[hdr] = False
-            keep[hdr + 1] = False
-            self.raw["docs"].write(flat[hdr].astype(np.int32).tobytes())
-            self.raw["tf"].write(tf.astype(np.float32).tobytes())
-            pos = flat[keep]
-            self.raw["pos"].write(pos.tobytes())
-            self.sizes["docs"] += len(hdr)
-            self.sizes["tf"] += len(hdr)
-            self.sizes["pos"] += len(pos)
-            counts = counts_all[j:k]
-            firsts = np.concatenate(([0], np.cumsum(counts)[:-1]))
-            self.pos_counts += np.add.reduceat(tf.astype(np.int64), firsts).tolist()
-            off += size
-            j = k
-        self.keys += fb.keys
-        self.counts += fb.counts
 
     def add_term(self, field: str, term: bytes, docs: Any, tf: Any, pos: Any) -> None:
         """One term's postings given whole (docnums ascending, positions in posting order)."""

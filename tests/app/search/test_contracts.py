@@ -199,6 +199,54 @@ def test_bulk_writer_segment_equals_stock_writer_segment(corpus, tmp_path):
         assert a[key] == b[key], key
 
 
+def _edge_rows() -> list[dict]:
+    """Papers for the bulk writer's own paths: non-ASCII words whose lower case changes what
+    a word is ("İstanbul"), a word at positions past 1,024, terms and tags in more than one
+    posting block (over 128 papers), repeated numbers, and papers without text fields."""
+    long = " ".join(["alpha beta"] * 700 + ["omega"] * 3 + ["finis"])  # positions to ~1,400
+    rows = []
+    for i in range(1, 301):
+        rows.append(
+            {
+                "id": i,
+                "title": f"İstanbul ÉCOLE straße ﬁne model{i % 7} common" if i % 3 else "",
+                "abstract": long if i % 50 == 0 else f"common words {i} the of model v1.5",
+                "tags": ["to read", "Ünïcode"] if i % 2 else [],
+                "note": "zebrafish " * (i % 4),
+                "authors": ["Ada Lovelace", "Łukasz"] if i % 5 else [],
+                "organization": "Org" if i % 4 else None,
+                "organization_id": "org-hub" if i % 8 else None,
+                "arxiv_id": f"2401.{i:05d}v2" if i % 6 else None,
+                "published": datetime(2024, 1 + i % 12, 1 + i % 28, tzinfo=UTC).date(),
+                "upvotes": i % 9,
+                "comments": None if i % 10 else 3,
+                "starred": i % 2 == 0,
+                "read": i % 3 == 0,
+            }
+        )
+    return rows
+
+
+def test_bulk_writer_edge_cases_equal_stock_writer(tmp_path):
+    rows = _edge_rows()
+    stock, fast = tmp_path / "stock", tmp_path / "fast"
+    for folder, bulk in ((stock, False), (fast, True)):
+        folder.mkdir()
+        engine = WhooshEngine.create(folder)
+        with engine.writer(bulk=bulk) as w:
+            w.upsert(rows)
+        engine.close()
+    a, b = _contents(stock), _contents(fast)
+    assert len(a["stored"]) == len(rows)
+    assert len(a[("postings", "abstract", b"common")]) > 128  # more than one block
+    assert len(a[("postings", "tag", b"to read")]) > 128
+    assert ("postings", "title", "İstanbul".lower().encode()) in a  # lower-cased whole
+    assert ("postings", "abstract", b"finis") in a  # (one position, past 1,024)
+    assert a.keys() == b.keys()
+    for key in a:
+        assert a[key] == b[key], key
+
+
 def test_worker_process_segments_equal_stock_writer_segments(corpus, tmp_path):
     """The path of every large rebuild: ``python -m app.search.whoosh.bulk`` workers."""
     papers = _papers(corpus)
