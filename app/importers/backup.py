@@ -26,7 +26,7 @@ from typing import IO, Any
 
 import ijson
 import ijson.backends.python as ijson_python
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from app.errors import PaperdeskError, RefusedFile
@@ -34,7 +34,7 @@ from app.importers.parsed import ID_LIMIT, INT_LIMIT
 from app.records import BACKUP_FORMAT_ID, BACKUP_VERSION, FileResult
 from app.store.filters import normalise_tag
 from app.store.merge import NewIds, add_row, merge, record_import, title_key
-from db import Paper
+from db import CitationKey, Paper
 from db.engine import bulk_import_pragmas
 
 BATCH = 5_000  # papers per merge batch: bounds memory
@@ -500,17 +500,17 @@ def _restore_keys(
     wanted = [(by_key[k], key) for k, key in keys.items() if key]
     if not wanted:
         return
-    held = select(func.lower(Paper.citation_key)).where(Paper.citation_key.is_not(None))
-    taken = set(s.scalars(held))
+    held = select(func.lower(CitationKey.key))
+    taken, given = set(s.scalars(held)), set[int]()
     for start in range(0, len(wanted), 400):
         chunk = wanted[start : start + 400]
         arxiv = [p["arxiv_id"] for p, _ in chunk if p.get("arxiv_id")]
         titles = [title_key(p["title"]) for p, _ in chunk]
         found: dict[str, tuple[int, str | None]] = {}
         for pid, aid, tkey, have in s.execute(
-            select(Paper.id, Paper.arxiv_id, Paper.title_key, Paper.citation_key).where(
-                or_(Paper.arxiv_id.in_(arxiv), Paper.title_key.in_(titles))
-            )
+            select(Paper.id, Paper.arxiv_id, Paper.title_key, CitationKey.key)
+            .outerjoin(CitationKey)
+            .where(or_(Paper.arxiv_id.in_(arxiv), Paper.title_key.in_(titles)))
         ):
             if aid:
                 found[f"arxiv:{aid}"] = (pid, have)
@@ -518,7 +518,8 @@ def _restore_keys(
         for p, key in chunk:
             hit = found.get(f"arxiv:{p['arxiv_id']}") if p.get("arxiv_id") else None
             hit = hit or found.get(title_key(p["title"]))
-            if hit is None or hit[1] is not None or key.lower() in taken:
+            if hit is None or hit[1] is not None or key.lower() in taken or hit[0] in given:
                 continue
-            s.execute(update(Paper).where(Paper.id == hit[0]).values(citation_key=key))
+            s.execute(insert(CitationKey).values(paper_id=hit[0], key=key))
             taken.add(key.lower())
+            given.add(hit[0])  # two of the backup's entries may be one paper here

@@ -24,7 +24,7 @@ def test_migrations_build_the_models_schema_on_postgresql(server):
     engine = make_engine(server.admin)
     try:
         upgrade(engine)
-        assert current_revision(engine) == head_revision() == "0008"
+        assert current_revision(engine) == head_revision() == "0009"
         with engine.connect() as conn:
             assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
     finally:
