@@ -5,6 +5,7 @@ from db.engine import SchemaTooNew, is_url, make_engine, read_session, upgrade, 
 from db.models import (
     Base,
     Change,
+    CitationKey,
     ImportRecord,
     KeptExport,
     MemberMark,
@@ -20,6 +21,7 @@ from db.models import (
 __all__ = [
     "Base",
     "Change",
+    "CitationKey",
     "ImportRecord",
     "KeptExport",
     "MemberMark",

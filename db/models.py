@@ -92,8 +92,6 @@ class Paper(Base):
     trashed_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
     # JSON list of the fields the user edited (details editor): imports never overwrite them.
     edited_fields: Mapped[str | None] = mapped_column(Text)
-    # The citation key (``tian2024scicode``): made once, then never changed by imports.
-    citation_key: Mapped[str | None] = mapped_column(String(200), unique=True, index=True)
 
     tags: Mapped[list[Tag]] = relationship(secondary=paper_tags, back_populates="papers")
     note: Mapped[Note | None] = relationship(
@@ -145,6 +143,20 @@ class Note(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     paper: Mapped[Paper] = relationship(back_populates="note")
+
+
+class CitationKey(Base):
+    """A paper's citation key (``tian2024scicode``): made once, then never changed by
+    imports or metadata edits. A table of its own: storing 100,000 keys writes these narrow
+    rows, not every paper's whole row (abstract included) again."""
+
+    __tablename__ = "citation_keys"
+
+    paper_id: Mapped[int] = mapped_column(
+        ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True
+    )
+    # Unique as stored; unique without regard to case is checked where keys are made.
+    key: Mapped[str] = mapped_column(String(200), unique=True)
 
 
 class ImportRecord(Base):

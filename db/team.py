@@ -128,7 +128,7 @@ def init_roles(engine: Engine) -> tuple[str, str]:
             "REVOKE INSERT, UPDATE, DELETE ON alembic_version FROM {w}",
             "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {w}",
             # Citation keys are derived data made on first export: every member may store them.
-            "GRANT UPDATE (citation_key) ON papers TO {r}",
+            "GRANT INSERT, UPDATE ON citation_keys TO {r}",
             # Star and read are personal: a reader keeps their own (member_marks, each
             # member's rows only: the policy below) and logs them in the feed (its own
             # ``star``/``read`` rows only: the trigger below), so their other clients follow.

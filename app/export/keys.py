@@ -15,14 +15,14 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import String, func, select, type_coerce, update
+from sqlalchemy import String, func, insert, select, type_coerce, update
 from sqlalchemy.orm import Session
 
 from app.errors import PaperdeskError, UnknownPaper
 from app.export.names import split
 from app.store import feed
 from app.store.records import json_list
-from db import Paper, read_session
+from db import CitationKey, Paper, read_session
 
 KEY_MAX = 100
 # What BibTeX, biber and pandoc all accept in a key, and no shell or Markdown trips on.
@@ -104,6 +104,13 @@ def assign(bases: Sequence[tuple[int, str]], taken: set[str]) -> dict[int, str]:
 
 _BY_ID = 20_000  # ids asked at most in one IN list; a larger ask reads every keyless paper
 
+# Papers with no key yet: an anti-join on the keys' primary key.
+_KEYLESS = (
+    select(Paper.id, Paper.authors, type_coerce(Paper.published, String), Paper.title)
+    .outerjoin(CitationKey, CitationKey.paper_id == Paper.id)
+    .where(CitationKey.paper_id.is_(None))
+)
+
 
 def ensure(s: Session, ids: Sequence[int]) -> dict[int, str]:
     """The keys of ``ids`` (unknown ids left out), making the missing ones in ``s``: one
@@ -112,19 +119,14 @@ def ensure(s: Session, ids: Sequence[int]) -> dict[int, str]:
     have: dict[int, str] = {}
     taken: set[str] = set()
     conn = s.connection()
-    for pid, key in conn.execute(
-        select(Paper.id, Paper.citation_key).where(Paper.citation_key.is_not(None))
-    ):
-        if key is not None:  # never, by the query; for the type checker
-            taken.add(key.lower())
-            if pid in wanted:
-                have[pid] = key
-    columns = (Paper.id, Paper.authors, type_coerce(Paper.published, String), Paper.title)
-    keyless = select(*columns).where(Paper.citation_key.is_(None))
+    for pid, key in conn.execute(select(CitationKey.paper_id, CitationKey.key)):
+        taken.add(key.lower())
+        if pid in wanted:
+            have[pid] = key
     if len(wanted) <= _BY_ID:
-        rows = list(conn.execute(keyless.where(Paper.id.in_(sorted(wanted)))))
+        rows = list(conn.execute(_KEYLESS.where(Paper.id.in_(sorted(wanted)))))
     else:
-        rows = [r for r in conn.execute(keyless).all() if r[0] in wanted]
+        rows = [r for r in conn.execute(_KEYLESS).all() if r[0] in wanted]
     if not rows:
         return have
     rows.sort(key=lambda r: r[0])  # lower ids (added first) get the unsuffixed key
@@ -132,10 +134,10 @@ def ensure(s: Session, ids: Sequence[int]) -> dict[int, str]:
     made = assign(bases, taken)
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     # The driver's executemany: SQLAlchemy's per-row parameter building cost more than
-    # the update itself at 100,000 rows.
+    # the insert itself at 100,000 rows. Ids ascending: SQLite appends to the table.
     conn.exec_driver_sql(
-        f"UPDATE papers SET citation_key = {mark} WHERE id = {mark}",
-        [(key, pid) for pid, key in made.items()],
+        f"INSERT INTO citation_keys (paper_id, key) VALUES ({mark}, {mark})",
+        list(made.items()),
     )
     have.update(made)
     return have
@@ -147,13 +149,18 @@ def _day(value: Any) -> date | None:
 
 
 def missing(s: Session, ids: Sequence[int]) -> list[int]:
-    """Which of ``ids`` have no key yet: one read of the (indexed) empty keys, so an
-    export of papers that all have keys never takes the write lock."""
-    empty = s.scalars(select(Paper.id).where(Paper.citation_key.is_(None))).all()
-    if not empty:
+    """Which of ``ids`` have no key yet: first two counts (every key belongs to a paper,
+    so equal counts mean none is missing, and an export of papers that all have keys
+    never takes the write lock), else one anti-join."""
+    papers = s.scalar(select(func.count()).select_from(Paper)) or 0
+    keyed = s.scalar(select(func.count()).select_from(CitationKey)) or 0
+    if keyed >= papers:
         return []
+    stmt = select(Paper.id).outerjoin(CitationKey).where(CitationKey.paper_id.is_(None))
+    if len(ids) <= _BY_ID:  # a paper shown, a few copied: no scan of every paper
+        return list(s.scalars(stmt.where(Paper.id.in_(list(ids)))))
     wanted = set(ids)
-    return [pid for pid in empty if pid in wanted]
+    return [pid for pid in s.scalars(stmt) if pid in wanted]
 
 
 def make_missing(store: Any, ids: Sequence[int]) -> None:
@@ -173,8 +180,10 @@ def keys_of(store: Any, ids: Sequence[int]) -> dict[int, str]:
     with read_session(store.engine) as s:
         for start in range(0, len(ids), 20_000):
             chunk = list(ids[start : start + 20_000])
-            stmt = select(Paper.id, Paper.citation_key).where(Paper.id.in_(chunk))
-            have.update((pid, key) for pid, key in s.execute(stmt) if key is not None)
+            stmt = select(CitationKey.paper_id, CitationKey.key).where(
+                CitationKey.paper_id.in_(chunk)
+            )
+            have.update((pid, key) for pid, key in s.execute(stmt))
     return have
 
 
@@ -195,15 +204,20 @@ def validate(key: str) -> str:
 def set_key(s: Session, paper_id: int, key: str) -> str:
     """Give ``paper_id`` the key ``key`` (validated, unique without regard to case)."""
     key = validate(key)
-    current = s.scalar(select(Paper.citation_key).where(Paper.id == paper_id))
     if s.scalar(select(Paper.id).where(Paper.id == paper_id)) is None:
         raise UnknownPaper(paper_id)
+    current = s.scalar(select(CitationKey.key).where(CitationKey.paper_id == paper_id))
     other = s.scalar(
-        select(Paper.id).where(func.lower(Paper.citation_key) == key.lower(), Paper.id != paper_id)
+        select(CitationKey.paper_id).where(
+            func.lower(CitationKey.key) == key.lower(), CitationKey.paper_id != paper_id
+        )
     )
     if other is not None:
         raise BadKey(f"citation key {key!r} is already paper {other}'s")
+    if current is None:
+        s.execute(insert(CitationKey).values(paper_id=paper_id, key=key))
+    elif current != key:
+        s.execute(update(CitationKey).where(CitationKey.paper_id == paper_id).values(key=key))
     if current != key:
-        s.execute(update(Paper).where(Paper.id == paper_id).values(citation_key=key))
         feed.append(s, [paper_id], "edit")
     return key

@@ -17,7 +17,7 @@ from sqlalchemy import String, bindparam, select, type_coerce
 
 from app.records import PaperRecord
 from app.store.records import tags_and_notes
-from db import Paper, read_session
+from db import CitationKey, Paper, read_session
 
 _COLUMNS = (
     Paper.id,
@@ -31,11 +31,16 @@ _COLUMNS = (
     Paper.arxiv_id,
     Paper.authors,
     Paper.comments,
-    Paper.citation_key,
+    CitationKey.key,
 )
 # One statement, its id list bound at execution: ``in_(part)`` would build and coerce 2,000
 # parameter objects per chunk (a tenth of a citation export's reading).
-_SELECT = select(*_COLUMNS).where(Paper.id.in_(bindparam("ids", expanding=True)))
+# The key by a left join on its table's primary key (a paper may have none yet).
+_SELECT = (
+    select(*_COLUMNS)
+    .outerjoin(CitationKey, CitationKey.paper_id == Paper.id)
+    .where(Paper.id.in_(bindparam("ids", expanding=True)))
+)
 _NEVER = datetime(2000, 1, 1, tzinfo=timezone.utc)  # added_at: no citation prints it
 
 

@@ -28,7 +28,7 @@ from typing import IO, Any
 import ijson
 import ijson.backends.python as ijson_python
 import orjson
-from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy import func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from app.errors import PaperdeskError, RefusedFile
@@ -36,7 +36,7 @@ from app.importers.parsed import ID_LIMIT, INT_LIMIT
 from app.records import BACKUP_FORMAT_ID, BACKUP_VERSION, FileResult
 from app.store.filters import normalise_tag
 from app.store.merge import NewIds, add_row, merge, record_import, title_key
-from db import Paper
+from db import CitationKey, Paper
 from db.engine import bulk_import_pragmas, indexes_built_after
 
 BATCH = 5_000  # papers per merge batch: bounds memory
@@ -711,14 +711,6 @@ def _merge_batch(
     keys.restore(s, by_key, wanted)
 
 
-_SET_KEY = (
-    update(Paper)
-    .where(Paper.id == bindparam("pid"))
-    .values(citation_key=bindparam("key"))
-    .execution_options(synchronize_session=False)
-)
-
-
 class _Keys:
     """Citation keys come back with their papers (issue 12): a paper that has no key yet
     takes the backup's, unless another paper holds it. A key, once made, never changes.
@@ -728,6 +720,7 @@ class _Keys:
 
     def __init__(self) -> None:
         self.taken: set[str] | None = None
+        self.given: set[int] = set()  # two of the backup's entries may be one paper here
 
     def restore(
         self, s: Session, by_key: dict[str, dict[str, Any]], keys: dict[str, str | None]
@@ -736,19 +729,18 @@ class _Keys:
         if not wanted:
             return
         if self.taken is None:
-            held = select(func.lower(Paper.citation_key)).where(Paper.citation_key.is_not(None))
-            self.taken = set(s.scalars(held))
-        taken = self.taken
-        sets: list[dict[str, Any]] = []
+            self.taken = set(s.scalars(select(func.lower(CitationKey.key))))
+        taken, given = self.taken, self.given
+        rows: list[dict[str, Any]] = []
         for start in range(0, len(wanted), 400):
             chunk = wanted[start : start + 400]
             arxiv = [p["arxiv_id"] for p, _ in chunk if p.get("arxiv_id")]
             titles = [title_key(p["title"]) for p, _ in chunk]
             found: dict[str, tuple[int, str | None]] = {}
             for pid, aid, tkey, have in s.execute(
-                select(Paper.id, Paper.arxiv_id, Paper.title_key, Paper.citation_key).where(
-                    or_(Paper.arxiv_id.in_(arxiv), Paper.title_key.in_(titles))
-                )
+                select(Paper.id, Paper.arxiv_id, Paper.title_key, CitationKey.key)
+                .outerjoin(CitationKey)
+                .where(or_(Paper.arxiv_id.in_(arxiv), Paper.title_key.in_(titles)))
             ):
                 if aid:
                     found[f"arxiv:{aid}"] = (pid, have)
@@ -756,9 +748,10 @@ class _Keys:
             for p, key in chunk:
                 hit = found.get(f"arxiv:{p['arxiv_id']}") if p.get("arxiv_id") else None
                 hit = hit or found.get(title_key(p["title"]))
-                if hit is None or hit[1] is not None or key.lower() in taken:
+                if hit is None or hit[1] is not None or key.lower() in taken or hit[0] in given:
                     continue
-                sets.append({"pid": hit[0], "key": key})
+                rows.append({"paper_id": hit[0], "key": key})
                 taken.add(key.lower())
-        if sets:  # one executemany per batch, not one statement per paper
-            s.connection().execute(_SET_KEY, sets)
+                given.add(hit[0])
+        if rows:  # one executemany per batch, not one statement per paper
+            s.connection().execute(insert(CitationKey), rows)

@@ -10,7 +10,7 @@ import orjson
 from sqlalchemy import String, bindparam, select, type_coerce
 
 from app.records import PaperRecord
-from db import Note, Paper, Tag, paper_tags, personal
+from db import CitationKey, Note, Paper, Tag, paper_tags, personal
 
 # Core statements and plain tuples: at 100,000 papers the ORM layer and SQLAlchemy's
 # per-value date processing (a regex each) cost more than the SQL itself, so dates come
@@ -40,8 +40,12 @@ _RECORD_COLUMNS = (
     Paper.github_stars,
     Paper.project_page,
     Paper.trashed_at.is_not(None),
-    Paper.citation_key,
+    CitationKey.key,
 )
+
+
+# The key by a left join on its table's primary key (a paper may have none yet).
+_RECORDS = select(*_RECORD_COLUMNS).outerjoin(CitationKey, CitationKey.paper_id == Paper.id)
 
 
 def tags_and_notes(conn: Any, ids: Sequence[int]) -> tuple[dict[int, list[str]], dict[int, str]]:
@@ -68,7 +72,7 @@ _NOTES_OF = select(Note.paper_id, Note.body).where(
 
 def records(conn: Any, ids: list[int]) -> list[PaperRecord]:
     # .all(): one fetchall, not a driver call per row (a tenth of an export's reading).
-    rows = {r[0]: r for r in conn.execute(select(*_RECORD_COLUMNS).where(Paper.id.in_(ids))).all()}
+    rows = {r[0]: r for r in conn.execute(_RECORDS.where(Paper.id.in_(ids))).all()}
     tags, notes = tags_and_notes(conn, ids)
     out = []
     for i in ids:

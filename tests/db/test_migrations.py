@@ -248,3 +248,54 @@ def test_0008_adds_tag_renames_and_downgrades(tmp_path):
         assert "tag_renames" not in inspect(engine).get_table_names()
     finally:
         engine.dispose()
+
+
+def test_0009_moves_citation_keys_into_their_table_and_back(tmp_path):
+    """A library at 0008 with a keyed and a keyless paper migrates on open: the key moves
+    to ``citation_keys`` (the column is gone), the paper's tag and note survive the table
+    copy, the keyless paper gets its key made once, deleting a paper deletes its key, and
+    a downgrade puts the keys back in ``papers``."""
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from db.engine import alembic_config
+
+    folder = tmp_path / "at8"
+    folder.mkdir()
+    engine = make_engine(folder / "library.sqlite")
+    command.upgrade(alembic_config(engine), "0008")
+    now = "'2025-01-01 00:00:00.000000'"
+    with engine.begin() as conn:
+        for pid, title, key in [(1, "Keyed paper", "'mine2024'"), (2, "Keyless paper", "NULL")]:
+            conn.exec_driver_sql(
+                "INSERT INTO papers (id, title, title_key, abstract, links, starred, read, "
+                f"added_at, updated_at, citation_key) VALUES ({pid}, '{title}', "
+                f"'{title.lower()}', 'x', '', 0, 0, {now}, {now}, {key})"
+            )
+        conn.exec_driver_sql(
+            f"INSERT INTO tags (name, name_key, created_at) VALUES ('ml', 'ml', {now})"
+        )
+        conn.exec_driver_sql("INSERT INTO paper_tags (paper_id, tag_id) VALUES (1, 1)")
+        conn.exec_driver_sql(
+            f"INSERT INTO notes (paper_id, body, updated_at) VALUES (1, 'n', {now})"
+        )
+    engine.dispose()
+    with Library.open(folder) as lib:
+        columns = {c["name"] for c in inspect(lib.engine).get_columns("papers")}
+        assert "citation_key" not in columns
+        assert lib.get(1).citation_key == "mine2024" and lib.get(2).citation_key is None
+        assert (lib.get(1).tags, lib.get(1).note) == (["ml"], "n")
+        made = lib.citation_keys([1, 2])
+        assert made[1] == "mine2024" and made[2].startswith("anon")
+        lib.edit_paper(2, {"title": "Renamed paper"})
+        assert lib.citation_keys([2]) == {2: made[2]}  # made once, kept through edits
+        lib.delete_papers([1])
+        with lib.engine.connect() as conn:
+            rows = conn.exec_driver_sql("SELECT paper_id, key FROM citation_keys").all()
+        assert rows == [(2, made[2])]
+    engine = make_engine(folder / "library.sqlite")
+    command.downgrade(alembic_config(engine), "0008")
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT id, citation_key FROM papers").all() == [(2, made[2])]
+        assert "citation_keys" not in inspect(engine).get_table_names()
+    engine.dispose()

@@ -12,34 +12,32 @@ from datetime import date, datetime, timezone
 from itertools import count
 
 import pytest
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from app.export import keys
 from app.export.keys import _SUFFIXES, base_key
 from app.library import Library
 from app.store.records import json_list
-from db import Paper, read_session, write_session
+from db import CitationKey, Paper, read_session, write_session
 
 
 def old_ensure(s: Session, ids: Sequence[int]) -> dict[int, str]:
-    """The first algorithm, verbatim (a first-free search per paper, chunked reads)."""
+    """The first algorithm (a first-free search per paper, chunked reads), reading and
+    storing the keys in their own table (0009)."""
     have: dict[int, str] = {}
     missing: list[int] = []
     for start in range(0, len(ids), 20_000):
         chunk = list(ids[start : start + 20_000])
-        for pid, key in s.execute(select(Paper.id, Paper.citation_key).where(Paper.id.in_(chunk))):
+        stmt = select(Paper.id, CitationKey.key).outerjoin(CitationKey).where(Paper.id.in_(chunk))
+        for pid, key in s.execute(stmt):
             if key is None:
                 missing.append(pid)
             else:
                 have[pid] = key
     if not missing:
         return have
-    taken = {
-        k.lower()
-        for k in s.scalars(select(Paper.citation_key).where(Paper.citation_key.is_not(None)))
-        if k is not None
-    }
+    taken = {k.lower() for k in s.scalars(select(CitationKey.key))}
     made: list[dict[str, object]] = []
     missing.sort()
     for start in range(0, len(missing), 20_000):
@@ -55,15 +53,9 @@ def old_ensure(s: Session, ids: Sequence[int]) -> dict[int, str]:
             ) or next(f"{base}{n}" for n in count(1) if f"{base}{n}".lower() not in taken)
             taken.add(key.lower())
             have[pid] = key
-            made.append({"pid": pid, "key": key})
+            made.append({"paper_id": pid, "key": key})
     if made:
-        table = Paper.__table__
-        s.connection().execute(
-            update(table)  # type: ignore[arg-type]
-            .where(table.c.id == bindparam("pid"))
-            .values(citation_key=bindparam("key")),
-            made,
-        )
+        s.execute(insert(CitationKey), made)
     return have
 
 
@@ -123,7 +115,6 @@ def _rows() -> list[dict]:
                 "id": pid,
                 "title": f"Stored {key}",
                 "title_key": f"stored {key}".casefold(),
-                "citation_key": key,
                 "added_at": now,
                 "updated_at": now,
             }
@@ -135,12 +126,14 @@ def _library(path) -> Library:
     lib = Library.open(path)
     with write_session(lib.engine) as s:
         s.execute(insert(Paper), _rows())
+        s.execute(insert(CitationKey), [{"paper_id": i, "key": k} for k, i in STORED.items()])
     return lib
 
 
 def _keys(lib: Library) -> dict[int, str | None]:
     with read_session(lib.engine) as s:
-        return {pid: key for pid, key in s.execute(select(Paper.id, Paper.citation_key))}
+        rows = s.execute(select(Paper.id, CitationKey.key).outerjoin(CitationKey))
+        return {pid: key for pid, key in rows}
 
 
 @pytest.mark.parametrize("by_id", [20_000, 1], ids=["asked-by-id", "keyless-scan"])
@@ -198,7 +191,7 @@ def test_a_first_export_whose_keys_cannot_be_stored_writes_nothing(tmp_path):
         with write_session(lib.engine) as s:
             s.execute(
                 text(
-                    "CREATE TRIGGER no_keys BEFORE UPDATE OF citation_key ON papers "
+                    "CREATE TRIGGER no_keys BEFORE INSERT ON citation_keys "
                     "BEGIN SELECT RAISE(ABORT, 'keys refused'); END"
                 )
             )

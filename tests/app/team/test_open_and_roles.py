@@ -24,11 +24,48 @@ def test_migrations_build_the_models_schema_on_postgresql(server):
     engine = make_engine(server.admin)
     try:
         upgrade(engine)
-        assert current_revision(engine) == head_revision() == "0008"
+        assert current_revision(engine) == head_revision() == "0009"
         with engine.connect() as conn:
             assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
     finally:
         engine.dispose()
+
+
+def test_team_init_moves_the_keys_of_a_0008_library_and_readers_still_make_keys(server, run):
+    """A team library at 0008 with a stored key: ``team init`` upgrades it (the key moves to
+    ``citation_keys``) and re-grants, so a reader's export still makes and stores the
+    missing keys, while a reader's own ``key set`` stays refused."""
+    from alembic import command
+
+    from db import make_engine
+    from db.engine import alembic_config, head_revision
+
+    engine = make_engine(server.admin)
+    try:
+        command.upgrade(alembic_config(engine), "0008")
+        with engine.begin() as conn:
+            for pid, key in [(1, "'mine2024'"), (2, "NULL")]:
+                conn.exec_driver_sql(
+                    "INSERT INTO papers (id, title, title_key, abstract, links, starred, read, "
+                    f"added_at, updated_at, citation_key) VALUES ({pid}, 'Paper {pid}', "
+                    f"'paper {pid}', 'x', '', false, false, now(), now(), {key})"
+                )
+    finally:
+        engine.dispose()
+    assert run("team", "init", server.admin)[0] == 0
+    rob = server.role("rob")
+    assert run("--library", server.admin, "team", "add-member", rob, "--read-only")[0] == 0
+    code, out, err = run("--library", server.url(rob), "export", "--format", "csl-json")
+    assert code == 0, err
+    assert sorted(item["id"] for item in json.loads(out)) == ["anonpaper", "mine2024"]
+    code, _, err = run("--library", server.url(rob), "key", "set", "2", "other2024")
+    assert code == 2 and "may only read" in err
+    with Library.open(server.admin) as lib:
+        assert lib.citation_keys([1, 2]) == {1: "mine2024", 2: "anonpaper"}
+        with lib.engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar() == (
+                head_revision()
+            )
 
 
 def test_init_import_list_search_show_through_the_url(team, run, tmp_path):
