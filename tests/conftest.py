@@ -55,6 +55,10 @@ def seeded_template(tmp_path_factory) -> Path:
         try:
             report = lib.import_files([SEEDS["001"], SEEDS["003"]], as_of=SEED_AS_OF)
             assert not report.refused and lib.count() == 323
+            # Indexed, as `paperdesk import` leaves it: a test's window would otherwise
+            # start a rebuild that races the test's own searches.
+            lib.index.try_sync()
+            assert lib.index.problem() is None
         finally:
             lib.close()
     return path
