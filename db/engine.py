@@ -14,14 +14,13 @@ from contextlib import contextmanager
 from datetime import date
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 BUSY_TIMEOUT_MS = 15_000
@@ -107,7 +106,13 @@ def is_server(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
 
 
+# Alembic is imported where it is used: it loads every dialect's DDL module (PostgreSQL's
+# included) and Mako, which a bulk index worker reading a SQLite file never needs.
+
+
 def alembic_config(engine: Engine) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["engine"] = engine
@@ -115,6 +120,8 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory.from_config(alembic_config(None))  # type: ignore[arg-type]
     head = script.get_current_head()
     assert head is not None
@@ -122,6 +129,8 @@ def head_revision() -> str:
 
 
 def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
@@ -132,6 +141,9 @@ def upgrade(engine: Engine, before_migration=None) -> None:
     ``before_migration`` is called (e.g. to take a backup) when an existing, non-empty
     library is about to be migrated.
     """
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
     cfg = alembic_config(engine)
     script = ScriptDirectory.from_config(cfg)
     current = current_revision(engine)

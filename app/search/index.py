@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from app.errors import PaperdeskError
 from app.search.engine import EngineReader, IdFilter, IndexSource, Progress, SearchEngine
 from app.search.rows import live_ids, papers_by_id
-from app.search.whoosh import WhooshEngine, file_lock
+from app.search.whoosh.engine import WhooshEngine, file_lock
 from app.search.whoosh.schema import SCHEMA_VERSION
 from app.store.changes import Changes
 from app.store.filters import PaperFilter

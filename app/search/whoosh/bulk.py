@@ -48,17 +48,15 @@ def worker_count() -> int:
 # -- the worker ----------------------------------------------------------------------------
 
 
-def work(db_path: str, index_dir: str, ids: list[int], say: Callable[[str], None]) -> None:
-    """Index papers ``ids`` into new segments of ``index_dir``; report through ``say``."""
-    from whoosh import index as whoosh_index
-
-    from app.search.rows import papers_by_id
+def worker_engine(db_path: str) -> Any:
+    """The worker's engine on ``db_path`` (a SQLite file, or a team library's URL)."""
     from db import is_url, make_engine
 
-    engine = make_engine(db_path if is_url(db_path) else Path(db_path))  # a team library: URL
+    engine = make_engine(db_path if is_url(db_path) else Path(db_path))
     if not is_url(db_path):
-        # one pass over the papers in id order: the window's large page cache (64 MB, per
-        # connection) would only add to this process's memory
+        # One pass over the papers in id order: the window's large page cache (64 MB per
+        # connection, set by make_engine's connect hook) would only add to this process's
+        # memory. This hook is registered after make_engine's, so it runs after it.
         from sqlalchemy import event
 
         @event.listens_for(engine, "connect")
@@ -67,6 +65,17 @@ def work(db_path: str, index_dir: str, ids: list[int], say: Callable[[str], None
             cur.execute(f"PRAGMA cache_size = -{WORKER_CACHE_KIB}")
             cur.close()
 
+    return engine
+
+
+def work(db_path: str, index_dir: str, ids: list[int], say: Callable[[str], None]) -> None:
+    """Index papers ``ids`` into new segments of ``index_dir``; report through ``say``."""
+    # Imported here, not at the top: ``--help`` and the parent's side need neither.
+    from whoosh import index as whoosh_index
+
+    from app.search.rows import papers_by_id
+
+    engine = worker_engine(db_path)
     try:
         ix = whoosh_index.open_dir(index_dir, indexname=INDEX_NAME)
         segments = []
