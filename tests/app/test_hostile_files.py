@@ -117,6 +117,7 @@ def test_planted_links_to_our_own_files_are_refused(lib, tmp_path, name):
     victim.write_text("precious", encoding="utf-8")
     for side in ("library.sqlite-wal", "library.sqlite-shm"):
         (lib / side).unlink(missing_ok=True)
+    (lib / name).unlink(missing_ok=True)  # an indexed library has its index.lock already
     (lib / name).symlink_to(victim)
     for args in (("star", "1"), ("search", "memory"), ("check", "--repair")):
         proc = run(lib, *args)
