@@ -100,35 +100,32 @@ class Writer:
         if self.folder is None or not keys:
             return
         try:
-            d = np.asarray(docs, dtype=np.int32)
-            t = np.asarray(tf, dtype=np.float32)
-            q = np.asarray(pos, dtype=np.uint32)
-            self.raw["docs"].write(d.tobytes())
-            self.raw["tf"].write(t.tobytes())
-            self.raw["pos"].write(q.tobytes())
-            self.sizes["docs"] += len(d)
-            self.sizes["tf"] += len(t)
-            self.sizes["pos"] += len(q)
+            self._write(docs, tf, pos)
             self.keys += keys
             self.counts += np.asarray(counts, dtype=np.int64).tolist()
             self.pos_counts += np.asarray(pos_counts, dtype=np.int64).tolist()
         except Exception as exc:
             self._fail(exc)
 
+    def _write(self, docs: Any, tf: Any, pos: Any) -> tuple[Any, Any]:
+        """Append postings' docnums, frequencies and positions; returns docs and positions."""
+        d = np.asarray(docs, dtype=np.int32)
+        t = np.asarray(tf, dtype=np.float32)
+        q = np.asarray(pos, dtype=np.uint32)
+        self.raw["docs"].write(d.tobytes())
+        self.raw["tf"].write(t.tobytes())
+        self.raw["pos"].write(q.tobytes())
+        self.sizes["docs"] += len(d)
+        self.sizes["tf"] += len(t)
+        self.sizes["pos"] += len(q)
+        return d, q
+
     def add_term(self, field: str, term: bytes, docs: Any, tf: Any, pos: Any) -> None:
         """One term's postings given whole (docnums ascending, positions in posting order)."""
         if self.folder is None:
             return
         try:
-            d = np.asarray(docs, dtype=np.int32)
-            t = np.asarray(tf, dtype=np.float32)
-            q = np.asarray(pos, dtype=np.uint32)
-            self.raw["docs"].write(d.tobytes())
-            self.raw["tf"].write(t.tobytes())
-            self.raw["pos"].write(q.tobytes())
-            self.sizes["docs"] += len(d)
-            self.sizes["tf"] += len(t)
-            self.sizes["pos"] += len(q)
+            d, q = self._write(docs, tf, pos)
             self.keys.append(key(field, term))
             self.counts.append(len(d))
             self.pos_counts.append(len(q))
