@@ -1179,7 +1179,9 @@ class MainWindow(QMainWindow):
             return team_credits(self.lib.tagged_by(paper_id), note.by, note.at)
 
         self.reader.credits_of = credits
-        self.remoteChanged.connect(lambda: self.changes.poll())
+        # A wake-up still queued when the window shut down must not read the library: it
+        # may be closed by then (a connection opened on a disposed engine leaks).
+        self.remoteChanged.connect(lambda: None if self._stopped else self.changes.poll())
         self.serverState.connect(self._server_state)
         return self.lib.watch(self.remoteChanged.emit, self.serverState.emit)
 
