@@ -25,6 +25,20 @@ SEED_AS_OF = date(2025, 10, 30)
 SEEDS = {p.name[:3]: p for p in sample_pages()}  # "001" compact, "003" spaced
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_teardown(item):
+    """After a Qt test's teardown (pytest-qt closed its widgets with ``deleteLater``, the
+    fixtures shut the windows down), delete those widgets here: otherwise they are deleted
+    inside the next test's first event loop, in the middle of what that test is timing or
+    waiting for."""
+    result = yield
+    if "qtbot" in item.fixturenames:
+        from PySide6.QtCore import QCoreApplication, QEvent
+
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    return result
+
+
 @pytest.fixture(autouse=True)
 def _isolated_home(tmp_path_factory, monkeypatch):
     """Never touch the real per-user data folder or settings."""

@@ -19,7 +19,7 @@ def _drop(window, paths) -> None:
     target = window.table.viewport()
     pos = QPoint(20, 20)
     enter = QDragEnterEvent(
-        QPointF(pos),
+        pos,  # a QPoint here (PySide6 < 6.12); the drop takes a QPointF
         Qt.DropAction.CopyAction,
         mime,
         Qt.MouseButton.LeftButton,
