@@ -110,16 +110,34 @@ def iter_cited(lib: Papers, ids: Sequence[int], chunk: int = CHUNK) -> Iterator[
 
 
 def write_entries(
-    lib: Papers, ids: Sequence[int], out: TextIO, entry: Callable[[PaperRecord], str]
+    lib: Papers,
+    ids: Sequence[int],
+    out: TextIO,
+    entry: Callable[[PaperRecord], str],
+    fmt: str | None = None,
+    sep: str = "\n",
 ) -> None:
-    """One text entry per paper, blank-line separated, written :data:`CHUNK` at a time."""
-    buffer: list[str] = []
-    gap = ""  # exactly "\n".join(every entry), however the chunks fall
-    for p in iter_cited(lib, ids):
-        buffer.append(entry(p))
-        if len(buffer) >= CHUNK:
-            out.write(gap + "\n".join(buffer))
-            buffer.clear()
-            gap = "\n"
-    if buffer:
-        out.write(gap + "\n".join(buffer))
+    """``sep``.join(one text entry per paper), written :data:`CHUNK` at a time. With
+    ``fmt`` (whose module's ``entry_text`` is ``entry``), a large export is formatted by
+    two processes (:mod:`app.export.halves`); the text is the same."""
+
+    def part(lib: Papers, ids: Sequence[int], out: Any) -> bool:
+        buffer: list[str] = []
+        gap = ""  # exactly sep.join(every entry), however the chunks fall
+        for p in iter_cited(lib, ids):
+            buffer.append(entry(p))
+            if len(buffer) >= CHUNK:
+                out.write(gap + sep.join(buffer))
+                buffer.clear()
+                gap = sep
+        if buffer:
+            out.write(gap + sep.join(buffer))
+            gap = sep
+        return bool(gap)
+
+    if fmt is None:
+        part(lib, ids, out)
+        return
+    from app.export.halves import write_joined
+
+    write_joined(lib, ids, out, fmt, sep, part)

@@ -161,4 +161,4 @@ def cite_key(p: PaperRecord) -> str:
 
 
 def write(lib: Papers, ids: Sequence[int], out: TextIO, opts: ExportOptions) -> None:
-    write_entries(lib, ids, out, entry_text)
+    write_entries(lib, ids, out, entry_text, NAME)

@@ -13,7 +13,7 @@ import orjson
 from app.export.citation import Citation, citation
 from app.export.common import ExportOptions
 from app.export.names import Name
-from app.export.selection import Papers, iter_cited
+from app.export.selection import Papers, write_entries
 from app.records import PaperRecord
 
 NAME, LABEL, EXTENSION = "csl-json", "CSL-JSON (Pandoc, Zotero)", ".json"
@@ -69,14 +69,13 @@ def item(p: PaperRecord) -> dict[str, Any]:
     return item_of(citation(p))
 
 
+def entry_text(p: PaperRecord) -> str:
+    """One item, as JSON on one line."""
+    return _encode(item_of(citation(p), True))
+
+
 def write(lib: Papers, ids: Sequence[int], out: TextIO, opts: ExportOptions) -> None:
     # Streamed item by item: the document is never built whole in memory.
-    out.write("[")
-    buffer: list[str] = []
-    for n, p in enumerate(iter_cited(lib, ids)):
-        buffer.append(("\n  " if n == 0 else ",\n  ") + _encode(item_of(citation(p), True)))
-        if len(buffer) >= 1000:
-            out.write("".join(buffer))
-            buffer.clear()
-    out.write("".join(buffer))
+    out.write("[\n  " if ids else "[")
+    write_entries(lib, ids, out, entry_text, NAME, sep=",\n  ")
     out.write("\n]\n" if ids else "]\n")

@@ -15,7 +15,7 @@ from typing import TextIO
 
 from app.export.citation import citation
 from app.export.common import ExportOptions
-from app.export.selection import CHUNK, Papers, iter_cited
+from app.export.selection import Papers, write_entries
 from app.records import PaperRecord
 
 NAME, LABEL, EXTENSION = "ris", "RIS (Zotero, EndNote, Mendeley)", ".ris"
@@ -57,14 +57,8 @@ def reference_text(p: PaperRecord) -> str:
     return "\n".join(lines) + "\n"
 
 
+entry_text = reference_text  # the name every entry format's module gives it
+
+
 def write(lib: Papers, ids: Sequence[int], out: TextIO, opts: ExportOptions) -> None:
-    buffer: list[str] = []
-    first = True
-    for p in iter_cited(lib, ids):
-        buffer.append(reference_text(p))
-        if len(buffer) >= CHUNK:
-            out.write(("" if first else "\n") + "\n".join(buffer))
-            buffer.clear()
-            first = False
-    if buffer:
-        out.write(("" if first else "\n") + "\n".join(buffer))
+    write_entries(lib, ids, out, reference_text, NAME)

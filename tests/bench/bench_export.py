@@ -8,6 +8,9 @@ names and write arXiv fields as they would for real papers). Each export then ru
 fresh subprocess so that its peak memory (ru_maxrss) is its own. Seconds are wall-clock
 for ``export(...)`` to a file (selection, citation keys, reading, writing, fsync);
 ``cpu_seconds`` is the same span in process CPU time, less sensitive to a busy machine.
+An export of 20,000 papers or more is formatted by two processes (``app.export.halves``):
+the worker's CPU and peak memory are reported apart, and the memory target is checked
+against the sum of both peaks.
 A keyed format (BibTeX, BibLaTeX, CSL-JSON) is timed on a fresh copy of the library with
 no citation keys: its first export also makes and stores every key, and is reported apart
 (``first_export``); the RUNS repeats that follow reuse those keys (the steady state).
@@ -81,8 +84,11 @@ t0, c0 = time.perf_counter(), time.process_time()
 result = export(lib, Selection(), sys.argv[2], sys.argv[3])
 t1, c1 = time.perf_counter(), time.process_time()
 lib.close()
+kids = resource.getrusage(resource.RUSAGE_CHILDREN)  # the export worker (app.export.halves)
 print(json.dumps({"seconds": t1 - t0, "cpu_seconds": c1 - c0, "papers": result.count,
-                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "worker_cpu_seconds": kids.ru_utime + kids.ru_stime,
+                  "worker_peak_rss_mb": kids.ru_maxrss / 1024}))
 """
 
 
@@ -133,6 +139,10 @@ def _summary(results: list[dict]) -> dict:
         "all_seconds": [round(s, 2) for s in secs],
         "median_cpu_seconds": round(statistics.median(x["cpu_seconds"] for x in results), 2),
         "median_peak_rss_mb": round(statistics.median(x["peak_rss_mb"] for x in results), 1),
+        "median_worker_cpu_seconds": round(
+            statistics.median(x["worker_cpu_seconds"] for x in results), 2
+        ),
+        "max_worker_peak_rss_mb": round(max(x["worker_peak_rss_mb"] for x in results), 1),
     }
 
 
@@ -162,7 +172,8 @@ def main(n: int = 100_000, runs: int = 3, formats: tuple[str, ...] = FORMATS) ->
                 results.append(json.loads(line.splitlines()[-1]))
                 size = dest.stat().st_size
                 dest.unlink()
-            rss = [x["peak_rss_mb"] for x in results]
+            # Both processes at their peaks at once: an upper bound on the export's memory.
+            rss = [x["peak_rss_mb"] + x["worker_peak_rss_mb"] for x in results]
             row = {"papers": results[-1]["papers"], **_summary(results)}
             met = row["median_seconds"] <= TARGET_SECONDS and max(rss) <= TARGET_RSS_MB
             if first is not None:
@@ -170,8 +181,9 @@ def main(n: int = 100_000, runs: int = 3, formats: tuple[str, ...] = FORMATS) ->
                     "seconds": round(first["seconds"], 2),
                     "cpu_seconds": round(first["cpu_seconds"], 2),
                     "peak_rss_mb": round(first["peak_rss_mb"], 1),
+                    "worker_peak_rss_mb": round(first["worker_peak_rss_mb"], 1),
                     "met": first["seconds"] <= TARGET_SECONDS
-                    and first["peak_rss_mb"] <= TARGET_RSS_MB,
+                    and first["peak_rss_mb"] + first["worker_peak_rss_mb"] <= TARGET_RSS_MB,
                 }
                 met = met and row["first_export"]["met"]
             row.update(
