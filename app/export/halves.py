@@ -16,7 +16,9 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -47,13 +49,14 @@ def split(lib: Any, ids: Sequence[int]) -> tuple[Sequence[int], Sequence[int], s
 
 
 class Worker:
-    """The worker process formatting ``ids`` of format ``fmt`` into a temporary file."""
+    """The worker process, started at once (its imports take about half a second); it
+    waits for :meth:`send` to say which papers to format, in which format, into a
+    temporary file."""
 
-    def __init__(self, db: str, fmt: str, ids: Sequence[int], sep: str) -> None:
+    def __init__(self) -> None:
         self._dir = tempfile.TemporaryDirectory(prefix="paperdesk-export-")
         self.path = Path(self._dir.name) / "part.txt"
-        self.ids = ids
-        job = {"db": db, "fmt": fmt, "ids": list(ids), "sep": sep, "out": str(self.path)}
+        self.sent = False
         try:
             self._proc: subprocess.Popen[bytes] | None = subprocess.Popen(
                 [sys.executable, "-m", "app.export.worker"],
@@ -61,12 +64,21 @@ class Worker:
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.PIPE,
             )
-            assert self._proc.stdin is not None
+        except OSError as exc:
+            _log.warning("export worker not started: %s", exc)
+            self._proc = None
+
+    def send(self, db: str, fmt: str, ids: Sequence[int], sep: str) -> None:
+        self.sent = True
+        if self._proc is None or self._proc.stdin is None:
+            return
+        job = {"db": db, "fmt": fmt, "ids": list(ids), "sep": sep, "out": str(self.path)}
+        try:
             self._proc.stdin.write(json.dumps(job).encode())
             self._proc.stdin.close()
-            self._proc.stdin = None  # sent: communicate() then only reads stderr
-        except OSError:
-            self._proc = None
+        except OSError:  # it died already: wait() says so
+            pass
+        self._proc.stdin = None  # sent: communicate() then only reads stderr
 
     def wait(self) -> bool:
         """True when the worker wrote its whole part."""
@@ -87,8 +99,25 @@ class Worker:
     def close(self) -> None:
         if self._proc is not None and self._proc.poll() is None:
             self._proc.kill()
-            self._proc.wait()
+            self._proc.communicate()
         self._dir.cleanup()
+
+
+_ahead: ContextVar[Worker | None] = ContextVar("paperdesk_export_worker", default=None)
+
+
+@contextmanager
+def ahead(lib: Any, ids: Sequence[int]) -> Iterator[None]:
+    """Start the worker now, if this export will have one, so that its imports overlap
+    what comes before the writing (making citation keys); :func:`write_joined` uses it."""
+    worker = Worker() if split(lib, ids)[1] else None
+    token = _ahead.set(worker)
+    try:
+        yield
+    finally:
+        _ahead.reset(token)
+        if worker is not None:
+            worker.close()
 
 
 def write_joined(
@@ -105,8 +134,11 @@ def write_joined(
     if not theirs or db is None:
         write_part(lib, ids, out)
         return
-    worker = Worker(db, fmt, theirs, sep)
+    started = _ahead.get()
+    own = started is None or started.sent
+    worker = Worker() if own or started is None else started
     try:
+        worker.send(db, fmt, theirs, sep)
         wrote = write_part(lib, mine, out)
         if worker.wait():
             if wrote and worker.path.stat().st_size:
@@ -121,7 +153,8 @@ def write_joined(
             rest = _Buffered(out, sep if wrote else "")
             write_part(lib, theirs, rest)
     finally:
-        worker.close()
+        if own:
+            worker.close()
 
 
 class _Buffered:

@@ -301,6 +301,7 @@ class SearchIndex:
                     if progress:
                         progress(done[0], total)
 
+                self.source.release_idle()  # the workers' memory comes on top of ours
                 engine.bulk_index(self.source.db_path, ids, step)
             else:
                 with engine.writer(bulk=len(ids) >= FAST_MIN) as w:
@@ -340,6 +341,7 @@ class SearchIndex:
                         progress(done[0], len(ids))
 
                 if len(ids) >= BULK_MIN:
+                    self.source.release_idle()  # the workers' memory comes on top of ours
                     engine.bulk_index(self.source.db_path, ids, step)
                 else:
                     with engine.writer(bulk=True) as w:

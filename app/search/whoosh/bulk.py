@@ -92,6 +92,8 @@ def work(db_path: str, index_dir: str, ids: list[int], say: Callable[[str], None
                 segments.append(writer._finalize_segment())
             else:
                 writer._close_segment()
+            del writer
+            _give_back_memory()  # the segment's postings, before the next one's
             # (Not destroying the writer's temporary folder: it is shared by every writer on
             # this index, the parent's included, and the parent removes it at commit.)
         say("done " + base64.b64encode(pickle.dumps(segments)).decode("ascii"))
@@ -149,6 +151,23 @@ def main(argv: list[str] | None = None) -> int:
 # -- the parent ----------------------------------------------------------------------------
 
 
+def _give_back_memory() -> None:
+    """Return this process's freed memory to the system before the workers start (their
+    memory comes on top of it): the page caches of the connections just closed
+    (``Store.release_idle``) and what the import freed stay in the C heap until asked
+    for. Measured at 100,000 papers: 186 → 113 MB, and neither step alone does it."""
+    import gc
+
+    gc.collect()
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+        except (OSError, AttributeError):  # not glibc (musl): nothing to ask
+            pass
+
+
 def index_in_processes(
     index_dir: str,
     db_path: Path,
@@ -159,6 +178,7 @@ def index_in_processes(
     """Add papers ``ids`` to the index in ``index_dir`` through worker processes and commit
     with ``writer`` (holding the lock, and carrying any deletions of the same change)."""
     ids = list(ids)
+    _give_back_memory()
     procs = min(worker_count(), max(1, len(ids) // WORKER_MIN))
     share = -(-len(ids) // procs)
     events: queue.Queue[tuple[int, str | None]] = queue.Queue()
