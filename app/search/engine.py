@@ -44,8 +44,6 @@ class IndexSource(Protocol):
         self, flt: PaperFilter | None = None, sort: str = "added", descending: bool = True
     ) -> list[int]: ...
 
-    def release_idle(self) -> None: ...
-
 
 @dataclass
 class ParsedQuery:

@@ -301,7 +301,7 @@ class SearchIndex:
                     if progress:
                         progress(done[0], total)
 
-                self.source.release_idle()  # the workers' memory comes on top of ours
+                self._release_idle()
                 engine.bulk_index(self.source.db_path, ids, step)
             else:
                 with engine.writer(bulk=len(ids) >= FAST_MIN) as w:
@@ -309,6 +309,12 @@ class SearchIndex:
                     for batch in papers_by_id(self.source.engine, ids):
                         w.upsert(batch)
         self._write_stamp(self.folder, changes.last_seq, stamp["build"])
+
+    def _release_idle(self) -> None:
+        """Before the bulk workers start (their memory comes on top of ours): close the
+        source's pooled connections no one is using, so that each one's SQLite page cache
+        (up to 64 MB) goes back to the system; the next read opens a new connection."""
+        self.source.engine.pool.dispose()
 
     def rebuild(self, progress: Progress | None = None) -> None:
         """Build a new index from the database in a temporary folder and swap it in."""
@@ -341,7 +347,7 @@ class SearchIndex:
                         progress(done[0], len(ids))
 
                 if len(ids) >= BULK_MIN:
-                    self.source.release_idle()  # the workers' memory comes on top of ours
+                    self._release_idle()
                     engine.bulk_index(self.source.db_path, ids, step)
                 else:
                     with engine.writer(bulk=True) as w:

@@ -61,11 +61,6 @@ class Store:
     def close(self) -> None:
         self.engine.dispose()
 
-    def release_idle(self) -> None:
-        """Close the pooled connections no one is using: each SQLite connection's page
-        cache (up to 64 MB) goes back to the system. The next use opens a new one."""
-        self.engine.pool.dispose()
-
     # -- writing ---------------------------------------------------------------------------
 
     def write(
