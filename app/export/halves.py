@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -92,6 +93,13 @@ class Worker:
         return self._proc.returncode == 0
 
     def copy_to(self, out: TextIO) -> None:
+        raw = getattr(out, "buffer", None)
+        if raw is not None and (getattr(out, "encoding", "") or "").lower() in ("utf-8", "utf8"):
+            # A UTF-8 file: the worker's bytes as they are, without decoding and encoding.
+            out.flush()
+            with open(self.path, "rb") as part:
+                shutil.copyfileobj(part, raw, COPY_BLOCK)
+            return
         with open(self.path, encoding="utf-8", newline="") as part:
             while block := part.read(COPY_BLOCK):
                 out.write(block)
