@@ -223,3 +223,32 @@ def test_a_window_whose_feed_cursor_was_pruned_reloads_everything(qtbot, open_wi
         window.changes.poll()
     assert got.args[0].everything  # never a catch-up that silently misses pruned rows
     qtbot.waitUntil(lambda: window.changes.seq == a.last_change())
+
+
+def test_a_wake_up_after_shutdown_reads_nothing(qtbot, open_window, team):
+    """Another member's NOTIFY still queued when the window shut down (and its library
+    closed) opens no connection: it once did, on the disposed engine, and the connection
+    was left to the garbage collector."""
+    import gc
+
+    import psycopg
+
+    ann = team.role("ann")
+    assert main(["--library", team.admin, "team", "add-member", ann]) == 0
+    lib = Library.open(team.url(ann))
+    window = open_window(lib)
+    window.shutdown()
+    lib.close()
+
+    def open_ones() -> list[str]:
+        gc.collect()
+        return [
+            repr(c)
+            for c in gc.get_objects()
+            if isinstance(c, psycopg.Connection) and not c.closed and team.database in repr(c)
+        ]
+
+    assert open_ones() == []
+    window.remoteChanged.emit()  # queued, as from the listener's thread
+    QApplication.processEvents()
+    assert open_ones() == []
