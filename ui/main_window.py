@@ -1288,4 +1288,4 @@ class MainWindow(QMainWindow):
         self.index_follower.stop()
         self.kept_exports.stop()
         self._jobs.wait(5000)
-        self.panel.wait_for_suggestions(5000)
+        self.panel.stop_suggestions(5000)

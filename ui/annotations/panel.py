@@ -117,6 +117,7 @@ class AnnotationPanel(QWidget):
         # Suggestions search the index (more-like-this): off the GUI thread, newest wins.
         self._suggest_job = LatestJob(self, threads=1)
         self._suggest_job.finished.connect(self._suggestions_arrived)
+        self._suggest_stopped = False  # the window shut down: its library may be closed
         self._suggest_timer = QTimer(self)
         self._suggest_timer.setSingleShot(True)
         self._suggest_timer.timeout.connect(self._update_suggestions)
@@ -255,7 +256,7 @@ class AnnotationPanel(QWidget):
         self.message.show()
 
     def _update_suggestions(self) -> None:
-        if len(self._ids) != 1:
+        if len(self._ids) != 1 or self._suggest_stopped:
             return
         lib, pid = self._lib, self._ids[0]
         fetch: Callable[[], tuple[int, list[str]]] = lambda: (pid, neighbour_tags(lib, pid))  # noqa: E731
@@ -274,6 +275,14 @@ class AnnotationPanel(QWidget):
         names = pick_suggestions(self._neighbour_tags, self._summary["tags"])
         if names != self.suggestions.names():
             self.suggestions.set_names(names)
+
+    def stop_suggestions(self, msecs: int = -1) -> bool:
+        """For good (the window is shutting down): no suggestion search starts after
+        this, and the running one is waited for. A search started later, on a closed
+        library, opened a connection on its disposed engine."""
+        self._suggest_stopped = True
+        self._suggest_timer.stop()
+        return self._suggest_job.wait(msecs)
 
     def wait_for_suggestions(self, msecs: int = -1) -> bool:
         """Block until a running suggestion search has finished (its result is queued)."""

@@ -66,9 +66,9 @@ def server(pg_admin) -> Iterator[TeamServer]:
     srv = TeamServer(pg_admin, name)
     yield srv
     # A connection the test left open is closed here: left to the garbage collector, it
-    # was reported (ResourceWarning, an error) in whichever later test freed it. One cause
-    # is fixed (a window reading its library after the library closed); a window closed
-    # during a note conflict still leaves one, now and then, not yet found.
+    # was reported (ResourceWarning, an error) in whichever later test freed it. Both
+    # causes found were a window reading its library after the library closed (a queued
+    # NOTIFY wake-up; a tag-suggestion search started after shutdown), both fixed.
     gc.collect()
     for c in gc.get_objects():
         if isinstance(c, psycopg.Connection) and not c.closed and name in repr(c):
