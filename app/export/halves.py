@@ -1,6 +1,6 @@
 """A large citation export written by two processes: this one formats the first part of
 the papers while a worker process (``python -m app.export.worker``) formats the rest into
-a file beside it; the worker's text is then copied in after this one's.
+a temporary file; the worker's text is then copied in after this one's.
 
 Formatting entries is pure Python, so a second thread would wait on the GIL; a second
 process uses the machine's other core. Each part is read in its own snapshot. Anything
@@ -25,8 +25,9 @@ from typing import Any, TextIO
 
 _log = logging.getLogger(__name__)
 MIN_PAPERS = 20_000  # below this, starting a process costs more than it saves
-# The worker's share: its half a second of imports is matched by this process's own work
-# before and after (the selection, the keys, the copy).
+# The worker's share. It starts as the export begins (``ahead``), so its half a second of
+# imports overlaps the citation keys; measured at 100,000 papers, both halves then finish
+# within 0.1 s of each other at 0.5, and 0.55 makes the worker the later one.
 WORKER_SHARE = 0.5
 COPY_BLOCK = 1 << 20
 
