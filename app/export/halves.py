@@ -144,8 +144,8 @@ def write_joined(
         write_part(lib, ids, out)
         return
     started = _ahead.get()
-    own = started is None or started.sent
-    worker = Worker() if own or started is None else started
+    own = started is None or started.sent  # none started ahead, or it is taken: a new one
+    worker = Worker() if started is None or own else started
     try:
         worker.send(db, fmt, theirs, sep)
         wrote = write_part(lib, mine, out)
@@ -159,14 +159,14 @@ def write_joined(
                     pass
         else:
             # Whatever happened to the worker, the file is the same: format them here.
-            rest = _Buffered(out, sep if wrote else "")
+            rest = _Lead(out, sep if wrote else "")
             write_part(lib, theirs, rest)
     finally:
         if own:
             worker.close()
 
 
-class _Buffered:
+class _Lead:
     """``out``, writing ``lead`` before the first text (if any text comes)."""
 
     def __init__(self, out: TextIO, lead: str) -> None:
